@@ -1,0 +1,122 @@
+//! Artifacts: the opaque, typed values steps exchange.
+//!
+//! The engine never looks inside an artifact. It asks it for a stable byte encoding
+//! (hashed for the content address and the cache key, written to the store) and
+//! decodes stored bytes through the decoder the owning crate registered for the
+//! artifact's type name.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// Errors encoding or decoding an artifact.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// The artifact could not be encoded.
+    #[error("cannot encode {type_name} artifact: {message}")]
+    Encode {
+        /// The artifact's type name.
+        type_name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Stored bytes could not be decoded.
+    #[error("cannot decode {type_name} artifact: {message}")]
+    Decode {
+        /// The artifact's type name.
+        type_name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No decoder is registered for this type name.
+    #[error("no decoder for artifact type {0:?} (is its node catalogue registered?)")]
+    UnknownType(String),
+    /// The artifact is not of the Rust type asked for.
+    #[error("artifact is a {found}, not a {expected}")]
+    WrongType {
+        /// What the caller asked for.
+        expected: &'static str,
+        /// What the artifact is.
+        found: String,
+    },
+}
+
+/// How an artifact's bytes are laid out, so the store knows whether to compress them
+/// and readers outside Pipewright know how to open them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// Apache Parquet (already compressed; pandas/polars/DuckDB read it).
+    Parquet,
+    /// UTF-8 JSON.
+    Json,
+    /// Raw bytes of an included file.
+    Raw,
+}
+
+impl Encoding {
+    /// Whether the bytes are compressed already (the store then keeps them as they are).
+    pub fn is_compressed(self) -> bool {
+        matches!(self, Encoding::Parquet)
+    }
+
+    /// The usual file extension for exported bytes.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Parquet => "parquet",
+            Encoding::Json => "json",
+            Encoding::Raw => "bin",
+        }
+    }
+}
+
+/// A value produced by a step: a table, a model, metrics, …
+///
+/// Implementations live in the node catalogue; the engine only moves them around,
+/// hashes their encoding and stores it.
+pub trait Artifact: Any + Send + Sync + fmt::Debug {
+    /// The artifact's type name; equals the port type it travels on (e.g. `"table"`).
+    fn type_name(&self) -> &'static str;
+
+    /// A stable encoding: equal values give equal bytes.
+    fn encode(&self) -> Result<(Encoding, Vec<u8>), ArtifactError>;
+
+    /// A one-line summary for logs, the CLI and tooltips (e.g. `"1000 rows × 2 columns"`).
+    fn summary(&self) -> String;
+
+    /// Up-cast for downcasting to the concrete type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A shared, immutable artifact.
+pub type ArtifactArc = Arc<dyn Artifact>;
+
+/// Downcasts an artifact to its concrete type.
+pub fn downcast<T: Artifact>(artifact: &dyn Artifact) -> Result<&T, ArtifactError> {
+    artifact
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| ArtifactError::WrongType {
+            expected: std::any::type_name::<T>(),
+            found: artifact.type_name().to_owned(),
+        })
+}
+
+/// Turns stored bytes back into an artifact of one type.
+pub type DecodeFn = fn(Encoding, &[u8]) -> Result<ArtifactArc, ArtifactError>;
+
+/// A reference to a stored artifact, as kept in run records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    /// The blake3 hash (hex) of the encoded bytes: the blob's address.
+    pub hash: String,
+    /// The artifact's type name.
+    pub type_name: String,
+    /// How the bytes are encoded.
+    pub encoding: Encoding,
+    /// Size of the encoded bytes.
+    pub bytes: u64,
+    /// The artifact's one-line summary when it was stored.
+    pub summary: String,
+}

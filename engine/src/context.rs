@@ -1,0 +1,146 @@
+//! What a running step can reach: its log, the run's cancellation, and included files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossbeam_channel::Sender;
+
+use crate::event::Event;
+use crate::flow::NodeId;
+use crate::kind::StepError;
+use crate::store::{IncludedFile, Store};
+
+/// A shared flag that asks a run to stop. Checked between steps by the scheduler and
+/// by long steps through [`StepContext::check_cancelled`].
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The context of one task.
+pub struct StepContext<'a> {
+    node: NodeId,
+    cancel: CancelToken,
+    events: Option<&'a Sender<Event>>,
+    base_dir: PathBuf,
+    store: Option<&'a Store>,
+    pub(crate) logs: Vec<String>,
+    pub(crate) included: Vec<IncludedFile>,
+}
+
+impl<'a> StepContext<'a> {
+    pub(crate) fn new(
+        node: NodeId,
+        cancel: CancelToken,
+        events: Option<&'a Sender<Event>>,
+        base_dir: PathBuf,
+        store: Option<&'a Store>,
+    ) -> Self {
+        Self {
+            node,
+            cancel,
+            events,
+            base_dir,
+            store,
+            logs: Vec::new(),
+            included: Vec::new(),
+        }
+    }
+
+    /// A context outside any run (for unit tests of node kinds): relative paths
+    /// resolve against `base_dir`, included files are hashed but not stored.
+    pub fn standalone(base_dir: impl Into<PathBuf>) -> Self {
+        Self::new(NodeId(0), CancelToken::new(), None, base_dir.into(), None)
+    }
+
+    /// The node this task runs.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Adds a line to the step's log (kept in the run record, streamed to the UI).
+    pub fn log(&mut self, line: impl Into<String>) {
+        let line = line.into();
+        if let Some(events) = self.events {
+            // A closed channel only means nobody is watching any more.
+            let _ = events.send(Event::StepLog {
+                node: self.node,
+                line: line.clone(),
+            });
+        }
+        self.logs.push(line);
+    }
+
+    /// The lines logged so far.
+    pub fn logs(&self) -> &[String] {
+        &self.logs
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Returns `Err(StepError::Cancelled)` once the run was asked to stop; call it in
+    /// the loops of long steps (`ctx.check_cancelled()?`).
+    pub fn check_cancelled(&self) -> Result<(), StepError> {
+        if self.is_cancelled() {
+            Err(StepError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Resolves a path parameter: relative paths are taken from the flow file's folder.
+    pub fn resolve_path(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            p.to_owned()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// Reads a data file the step depends on. Its content is hashed and a copy kept in
+    /// the store with the run, so the run records exactly what it saw, and a cached
+    /// result is reused only while the file is unchanged.
+    pub fn include_file(&mut self, path: &str) -> Result<Vec<u8>, StepError> {
+        let full = self.resolve_path(path);
+        let bytes = std::fs::read(&full)
+            .map_err(|e| StepError::msg(format!("cannot read {}: {e}", full.display())))?;
+        let hash = match self.store {
+            Some(store) => store
+                .put_blob(crate::artifact::Encoding::Raw, &bytes)
+                .map_err(|e| StepError::msg(format!("cannot keep a copy of {path}: {e}")))?,
+            None => blake3::hash(&bytes).to_hex().to_string(),
+        };
+        let full = full.canonicalize().unwrap_or(full);
+        self.included.push(IncludedFile {
+            path: full,
+            hash,
+            bytes: bytes.len() as u64,
+        });
+        Ok(bytes)
+    }
+
+    /// The files included so far.
+    pub fn included(&self) -> &[IncludedFile] {
+        &self.included
+    }
+}

@@ -1,0 +1,381 @@
+//! Edit commands: the only way the editor changes a flow.
+//!
+//! [`Flow::apply`] checks each command (nodes and ports exist, port types match, no
+//! cycle, an input takes one wire unless it is a join) and either applies it whole or
+//! leaves the flow untouched and says why. The editor keeps undo as snapshots taken
+//! at command boundaries, so every accepted command is one undo step.
+
+use std::collections::BTreeMap;
+
+use crate::flow::{Edge, Flow, FlowParam, Node, NodeId};
+use crate::kind::Registry;
+use crate::validate::cycles;
+use crate::value::ParamValue;
+
+/// One edit of a flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Adds a node (its id must be unused).
+    AddNode(Node),
+    /// Removes nodes and every edge touching them.
+    RemoveNodes(Vec<NodeId>),
+    /// Adds an edge.
+    Connect(Edge),
+    /// Removes an edge.
+    Disconnect(Edge),
+    /// Sets (`Some`) or clears back to the default (`None`) a node parameter. Values
+    /// out of range are accepted here and reported by validation, so a user can type
+    /// through an invalid value without it being clamped.
+    SetParam {
+        /// The node.
+        node: NodeId,
+        /// The parameter's name.
+        name: String,
+        /// The new value, or `None` for the kind's default.
+        value: Option<ParamValue>,
+    },
+    /// Renames a node.
+    SetLabel {
+        /// The node.
+        node: NodeId,
+        /// Its new label.
+        label: String,
+    },
+    /// Moves nodes to new canvas positions.
+    MoveNodes(Vec<(NodeId, (f32, f32))>),
+    /// Adds, replaces (`Some`, matched by `name`) or removes (`None`) a flow parameter.
+    SetFlowParam {
+        /// The parameter's current name.
+        name: String,
+        /// Its new definition; a different name renames it and every reference to it.
+        param: Option<FlowParam>,
+    },
+    /// Sets the flow's name, title and description.
+    SetInfo {
+        /// Short name.
+        name: String,
+        /// Display title.
+        title: String,
+        /// Description.
+        description: String,
+    },
+    /// Several edits applied together, all or none (paste, replace a wire, auto-layout).
+    Batch(Vec<Edit>),
+}
+
+/// Why an edit was refused. The flow is unchanged.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EditError {
+    /// No node has this id.
+    #[error("there is no node {0}")]
+    NoNode(NodeId),
+    /// A node with this id exists already.
+    #[error("node id {0} is already used")]
+    DuplicateId(NodeId),
+    /// The registry has no such kind.
+    #[error("unknown node kind {0:?}")]
+    UnknownKind(String),
+    /// The node has no such port.
+    #[error("{node} has no {direction} named {port:?}")]
+    NoPort {
+        /// The node, as "label" (#id).
+        node: String,
+        /// "input" or "output".
+        direction: &'static str,
+        /// The port asked for.
+        port: String,
+    },
+    /// The port types do not match.
+    #[error("cannot connect {from_ty} output {from} to {to_ty} input {to}: the types differ")]
+    TypeMismatch {
+        /// Source, as label.port.
+        from: String,
+        /// Its type.
+        from_ty: String,
+        /// Destination, as label.port.
+        to: String,
+        /// Its type.
+        to_ty: String,
+    },
+    /// The input already has a wire and takes only one.
+    #[error("input {0} already has a wire; it takes one")]
+    InputTaken(String),
+    /// The edge exists already.
+    #[error("that wire exists already")]
+    DuplicateEdge,
+    /// The edge would close a cycle.
+    #[error("that wire would make a cycle through {0}")]
+    Cycle(String),
+    /// The edge to remove does not exist.
+    #[error("there is no such wire")]
+    NoEdge,
+    /// The node kind has no such parameter.
+    #[error("{node} has no parameter {name:?}")]
+    NoParam {
+        /// The node, as "label" (#id).
+        node: String,
+        /// The parameter asked for.
+        name: String,
+    },
+    /// No flow parameter has this name.
+    #[error("there is no flow parameter {0:?}")]
+    NoFlowParam(String),
+    /// A flow parameter with this name exists already.
+    #[error("a flow parameter named {0:?} exists already")]
+    DuplicateFlowParam(String),
+    /// A name is empty.
+    #[error("{0} must not be empty")]
+    EmptyName(&'static str),
+}
+
+impl Flow {
+    /// Applies an edit, or refuses it and leaves the flow unchanged.
+    pub fn apply(&mut self, edit: Edit, registry: &Registry) -> Result<(), EditError> {
+        match edit {
+            Edit::Batch(edits) => {
+                let mut scratch = self.clone();
+                for e in edits {
+                    scratch.apply(e, registry)?;
+                }
+                *self = scratch;
+                Ok(())
+            }
+            Edit::AddNode(node) => {
+                if self.node(node.id).is_some() {
+                    return Err(EditError::DuplicateId(node.id));
+                }
+                let desc = registry
+                    .descriptor(&node.kind)
+                    .ok_or_else(|| EditError::UnknownKind(node.kind.clone()))?;
+                if let Some(name) = node.params.keys().find(|k| desc.param(k).is_none()) {
+                    return Err(EditError::NoParam {
+                        node: node.display(),
+                        name: name.clone(),
+                    });
+                }
+                let at = self.nodes.partition_point(|n| n.id < node.id);
+                self.nodes.insert(at, node);
+                Ok(())
+            }
+            Edit::RemoveNodes(ids) => {
+                if let Some(id) = ids.iter().find(|id| self.node(**id).is_none()) {
+                    return Err(EditError::NoNode(*id));
+                }
+                self.nodes.retain(|n| !ids.contains(&n.id));
+                self.edges
+                    .retain(|e| !ids.contains(&e.from.node) && !ids.contains(&e.to.node));
+                Ok(())
+            }
+            Edit::Connect(edge) => self.connect(edge, registry),
+            Edit::Disconnect(edge) => {
+                let i = self
+                    .edges
+                    .binary_search(&edge)
+                    .map_err(|_| EditError::NoEdge)?;
+                self.edges.remove(i);
+                Ok(())
+            }
+            Edit::SetParam { node, name, value } => {
+                let n = self.node(node).ok_or(EditError::NoNode(node))?;
+                let has_param = registry
+                    .descriptor(&n.kind)
+                    .is_some_and(|d| d.param(&name).is_some());
+                // Removing a parameter the kind does not know is how a user fixes it.
+                if !has_param && value.is_some() {
+                    return Err(EditError::NoParam {
+                        node: n.display(),
+                        name,
+                    });
+                }
+                let n = self.node_mut(node).ok_or(EditError::NoNode(node))?;
+                match value {
+                    Some(v) => {
+                        n.params.insert(name, v);
+                    }
+                    None => {
+                        n.params.remove(&name);
+                    }
+                }
+                Ok(())
+            }
+            Edit::SetLabel { node, label } => {
+                let n = self.node_mut(node).ok_or(EditError::NoNode(node))?;
+                n.label = label;
+                Ok(())
+            }
+            Edit::MoveNodes(moves) => {
+                if let Some((id, _)) = moves.iter().find(|(id, _)| self.node(*id).is_none()) {
+                    return Err(EditError::NoNode(*id));
+                }
+                for (id, pos) in moves {
+                    if let Some(n) = self.node_mut(id) {
+                        n.pos = pos;
+                    }
+                }
+                Ok(())
+            }
+            Edit::SetFlowParam { name, param } => self.set_flow_param(&name, param),
+            Edit::SetInfo {
+                name,
+                title,
+                description,
+            } => {
+                if name.trim().is_empty() {
+                    return Err(EditError::EmptyName("the flow's name"));
+                }
+                self.name = name;
+                self.title = title;
+                self.description = description;
+                Ok(())
+            }
+        }
+    }
+
+    fn connect(&mut self, edge: Edge, registry: &Registry) -> Result<(), EditError> {
+        let from = self
+            .node(edge.from.node)
+            .ok_or(EditError::NoNode(edge.from.node))?;
+        let to = self
+            .node(edge.to.node)
+            .ok_or(EditError::NoNode(edge.to.node))?;
+        let from_desc = registry
+            .descriptor(&from.kind)
+            .ok_or_else(|| EditError::UnknownKind(from.kind.clone()))?;
+        let to_desc = registry
+            .descriptor(&to.kind)
+            .ok_or_else(|| EditError::UnknownKind(to.kind.clone()))?;
+        let out = from_desc
+            .output(&edge.from.port)
+            .ok_or_else(|| EditError::NoPort {
+                node: from.display(),
+                direction: "output",
+                port: edge.from.port.clone(),
+            })?;
+        let inp = to_desc
+            .input(&edge.to.port)
+            .ok_or_else(|| EditError::NoPort {
+                node: to.display(),
+                direction: "input",
+                port: edge.to.port.clone(),
+            })?;
+        let from_name = format!("{}.{}", from.label, out.name);
+        let to_name = format!("{}.{}", to.label, inp.name);
+        if !inp.accepts(out.ty) {
+            return Err(EditError::TypeMismatch {
+                from: from_name,
+                from_ty: out.ty.to_owned(),
+                to: to_name,
+                to_ty: inp.ty.to_owned(),
+            });
+        }
+        if self.edges.binary_search(&edge).is_ok() {
+            return Err(EditError::DuplicateEdge);
+        }
+        if !inp.multiple && self.edges.iter().any(|e| e.to == edge.to) {
+            return Err(EditError::InputTaken(to_name));
+        }
+        let at = self.edges.partition_point(|e| *e < edge);
+        self.edges.insert(at, edge);
+        if let Some(cycle) = cycles(self).into_iter().next() {
+            self.edges.remove(at);
+            let names: Vec<String> = cycle
+                .iter()
+                .filter_map(|id| self.node(*id))
+                .map(|n| format!("{:?}", n.label))
+                .collect();
+            return Err(EditError::Cycle(names.join(", ")));
+        }
+        Ok(())
+    }
+
+    fn set_flow_param(&mut self, name: &str, param: Option<FlowParam>) -> Result<(), EditError> {
+        let index = self.parameters.iter().position(|p| p.name == name);
+        match (index, param) {
+            (None, None) => Err(EditError::NoFlowParam(name.to_owned())),
+            (Some(i), None) => {
+                self.parameters.remove(i);
+                Ok(())
+            }
+            (index, Some(p)) => {
+                if p.name.trim().is_empty() {
+                    return Err(EditError::EmptyName("a flow parameter's name"));
+                }
+                let clash = self
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .any(|(j, q)| q.name == p.name && Some(j) != index);
+                if clash {
+                    return Err(EditError::DuplicateFlowParam(p.name));
+                }
+                match index {
+                    None => self.parameters.push(p),
+                    Some(i) => {
+                        if p.name != name {
+                            self.rename_refs(name, &p.name);
+                        }
+                        self.parameters[i] = p;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn rename_refs(&mut self, from: &str, to: &str) {
+        for node in &mut self.nodes {
+            for v in node.params.values_mut() {
+                if matches!(v, ParamValue::Ref(r) if r == from) {
+                    *v = ParamValue::Ref(to.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Nodes and the edges among them, as the clipboard keeps them.
+    pub fn extract(&self, ids: &[NodeId]) -> (Vec<Node>, Vec<Edge>) {
+        let nodes = self
+            .nodes
+            .iter()
+            .filter(|n| ids.contains(&n.id))
+            .cloned()
+            .collect();
+        let edges = self
+            .edges
+            .iter()
+            .filter(|e| ids.contains(&e.from.node) && ids.contains(&e.to.node))
+            .cloned()
+            .collect();
+        (nodes, edges)
+    }
+
+    /// The batch that pastes `nodes` and `edges` under fresh ids, shifted by `offset`.
+    /// Returns the edit and the new ids in the order of `nodes`.
+    pub fn paste_edit(
+        &self,
+        nodes: &[Node],
+        edges: &[Edge],
+        offset: (f32, f32),
+    ) -> (Edit, Vec<NodeId>) {
+        let mut next = self.next_id().0;
+        let mut map = BTreeMap::new();
+        let mut edits = Vec::new();
+        let mut new_ids = Vec::new();
+        for n in nodes {
+            let id = NodeId(next);
+            next += 1;
+            map.insert(n.id, id);
+            new_ids.push(id);
+            let mut copy = n.clone();
+            copy.id = id;
+            copy.pos = (n.pos.0 + offset.0, n.pos.1 + offset.1);
+            edits.push(Edit::AddNode(copy));
+        }
+        for e in edges {
+            if let (Some(f), Some(t)) = (map.get(&e.from.node), map.get(&e.to.node)) {
+                edits.push(Edit::Connect(Edge::new(*f, &e.from.port, *t, &e.to.port)));
+            }
+        }
+        (Edit::Batch(edits), new_ids)
+    }
+}

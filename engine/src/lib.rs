@@ -1,0 +1,82 @@
+//! # pipewright-engine
+//!
+//! The core of Pipewright: the flow document and its RON format, validation, edit
+//! commands, the scheduler, the run store and the client API over past runs. It knows
+//! nothing of egui, polars or linfa: node kinds and artifact types are traits here and
+//! implementations elsewhere (`pipewright-nodes`), like ripgrep's `grep-matcher`.
+//!
+//! ## Main types
+//! - [`Flow`]: nodes, edges, flow parameters, layout. Loaded and saved as stable RON
+//!   ([`Flow::load`], [`Flow::save`]); changed only through [`Edit`] commands applied
+//!   with [`Flow::apply`], which refuse cycles and mismatched port types.
+//! - [`NodeKind`] / [`KindDescriptor`]: what a step is (typed ports, typed
+//!   parameters) and its code; [`Registry`] collects kinds and artifact decoders.
+//! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
+//! - [`validate`]: every problem of a flow, one message each naming the node.
+//! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
+//!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
+//!   cancellation and resume.
+//! - [`Store`]: runs and blobs on disk, written atomically; the client API
+//!   ([`Store::runs`], [`Store::run`], [`Store::run_artifact`]).
+//!
+//! ## Design choices a newcomer must know
+//! - The flow file is the truth; the editor's canvas is a view rebuilt from it.
+//! - Node parameters are literals or `Ref`s to flow parameters, resolved per run.
+//! - A run never overwrites another; a resumed run is a new run that reuses the
+//!   finished tasks of the old one.
+//! - A run's tasks are appended to a journal as they finish, so a killed process
+//!   loses nothing that had finished; its lock tells a live run from a dead one.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pipewright_engine::{testkit, Edge, Engine, Flow, Node, NodeId, RunOptions, Store};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let registry = Arc::new(testkit::registry());
+//! let engine = Engine::new(registry.clone(), Store::open(dir.path()).unwrap());
+//!
+//! let mut flow = Flow::new("demo");
+//! flow.nodes.push(Node { id: NodeId(1), kind: "const".into(), label: "one".into(),
+//!     params: [("value".into(), pipewright_engine::Value::Float(1.0).into())].into(),
+//!     pos: (0.0, 0.0) });
+//! flow.nodes.push(Node { id: NodeId(2), kind: "add".into(), label: "plus".into(),
+//!     params: Default::default(), pos: (200.0, 0.0) });
+//! flow.edges.push(Edge::new(NodeId(1), "out", NodeId(2), "in"));
+//!
+//! let run = engine.run(&flow, RunOptions::default(), |_event| {}).unwrap();
+//! assert_eq!(run.status, pipewright_engine::RunStatus::Done);
+//!
+//! // Any artifact of any past run, as its concrete type:
+//! let past = engine.store().run(&run.id).unwrap();
+//! let out = engine.store().run_artifact(&past, "plus", "out", &registry).unwrap();
+//! let n = pipewright_engine::downcast::<testkit::Number>(out.as_ref()).unwrap();
+//! assert_eq!(n.0, 1.0);
+//! ```
+
+pub mod artifact;
+pub mod context;
+pub mod edit;
+pub mod event;
+pub mod flow;
+pub mod kind;
+pub mod run;
+pub mod store;
+pub mod testkit;
+pub mod validate;
+pub mod value;
+
+pub use artifact::{Artifact, ArtifactArc, ArtifactError, ArtifactRef, Encoding, downcast};
+pub use context::{CancelToken, StepContext};
+pub use edit::{Edit, EditError};
+pub use event::Event;
+pub use flow::{Edge, FORMAT_VERSION, Flow, FlowFileError, FlowParam, Node, NodeId, PortRef};
+pub use kind::{
+    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec,
+    Registry, StepError,
+};
+pub use run::{Engine, RunError, RunHandle, RunOptions};
+pub use store::{
+    IncludedFile, RunRecord, RunStatus, StepStatus, Store, StoreError, TaskRecord, write_atomic,
+};
+pub use validate::{Problem, validate};
+pub use value::{ParamType, ParamValue, Value};

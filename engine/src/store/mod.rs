@@ -1,0 +1,509 @@
+//! The store: every run and every artifact, on disk.
+//!
+//! ```text
+//! STORE/
+//!   blobs/ab/cdef….zst      content-addressed artifact bytes (blake3 of the encoding);
+//!   blobs/ab/cdef….parquet  already-compressed encodings are kept as they are
+//!   runs/FLOW/RUN_ID/
+//!     run.json              the run record: flow snapshot, parameters, who, when, status
+//!     tasks.jsonl           one line per finished task, appended (a torn last line is ignored)
+//!     lock                  held (flock) by the process running it; free + "running" = interrupted
+//!   cache/KEY.json          finished task outputs by cache key, for reuse across runs
+//! ```
+//!
+//! Every file is written atomically (temp file + rename) or appended a line at a time,
+//! so a process killed mid-run leaves every earlier run readable. Blobs are immutable
+//! and named by content, so two processes writing the same blob at once is harmless.
+
+mod record;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+pub use record::{IncludedFile, RunRecord, RunStatus, StepStatus, TaskRecord};
+
+use crate::artifact::{ArtifactArc, ArtifactError, ArtifactRef, Encoding};
+use crate::kind::Registry;
+
+/// The environment variable naming the store folder.
+pub const STORE_ENV: &str = "PIPEWRIGHT_STORE";
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file of the store could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A record in the store is not valid JSON of the expected shape.
+    #[error("{path}: corrupt record: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// No run has this id.
+    #[error("no run {0:?} in the store")]
+    NoRun(String),
+    /// A run id prefix matches several runs.
+    #[error("run id {prefix:?} is ambiguous: it matches {matches}")]
+    Ambiguous {
+        /// What was asked for.
+        prefix: String,
+        /// Some of the runs it matches.
+        matches: String,
+    },
+    /// The run has no such step or artifact.
+    #[error("{0}")]
+    NotFound(String),
+    /// An artifact could not be decoded.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// The platform has no per-user data folder and none was given.
+    #[error("no store folder: pass --store DIR or set {STORE_ENV}")]
+    NoDefault,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(
+        ".{name}.{}.{:x}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A handle on a store folder. Cheap to clone; safe to share between threads and
+/// between processes.
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        let root = root.into();
+        for sub in ["blobs", "runs", "cache"] {
+            let p = root.join(sub);
+            fs::create_dir_all(&p).map_err(io_err(&p))?;
+        }
+        Ok(Self { root })
+    }
+
+    /// The store named by `explicit`, else `$PIPEWRIGHT_STORE`, else the platform's
+    /// per-user data folder (`~/.local/share/pipewright/store` on Linux).
+    pub fn default_location(explicit: Option<&Path>) -> Result<PathBuf, StoreError> {
+        if let Some(p) = explicit {
+            return Ok(p.to_owned());
+        }
+        if let Some(p) = std::env::var_os(STORE_ENV).filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        dirs::data_dir()
+            .map(|d| d.join("pipewright").join("store"))
+            .ok_or(StoreError::NoDefault)
+    }
+
+    /// The store's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn blob_path(&self, hash: &str, encoding: Encoding) -> PathBuf {
+        let ext = if encoding.is_compressed() {
+            encoding.extension()
+        } else {
+            "zst"
+        };
+        self.root
+            .join("blobs")
+            .join(&hash[..2])
+            .join(format!("{}.{ext}", &hash[2..]))
+    }
+
+    /// Stores encoded bytes under their content hash (once: identical bytes are kept
+    /// once) and returns the hash.
+    pub fn put_blob(&self, encoding: Encoding, bytes: &[u8]) -> Result<String, StoreError> {
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let path = self.blob_path(&hash, encoding);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        if encoding.is_compressed() {
+            write_atomic(&path, bytes).map_err(io_err(&path))?;
+        } else {
+            // Level 1: these are JSON records and included data files; speed matters
+            // more than the last few percent of size.
+            let packed = zstd::bulk::compress(bytes, 1).map_err(io_err(&path))?;
+            write_atomic(&path, &packed).map_err(io_err(&path))?;
+        }
+        Ok(hash)
+    }
+
+    /// Whether a blob is present.
+    pub fn has_blob(&self, r: &ArtifactRef) -> bool {
+        self.blob_path(&r.hash, r.encoding).exists()
+    }
+
+    /// Reads a blob's encoded bytes back.
+    pub fn get_blob(&self, hash: &str, encoding: Encoding) -> Result<Vec<u8>, StoreError> {
+        let path = self.blob_path(hash, encoding);
+        let raw = fs::read(&path).map_err(io_err(&path))?;
+        if encoding.is_compressed() {
+            Ok(raw)
+        } else {
+            zstd::stream::decode_all(raw.as_slice()).map_err(io_err(&path))
+        }
+    }
+
+    /// Encodes an artifact and stores it.
+    pub fn put_artifact(&self, artifact: &ArtifactArc) -> Result<ArtifactRef, StoreError> {
+        let (encoding, bytes) = artifact.encode()?;
+        let hash = self.put_blob(encoding, &bytes)?;
+        Ok(ArtifactRef {
+            hash,
+            type_name: artifact.type_name().to_owned(),
+            encoding,
+            bytes: bytes.len() as u64,
+            summary: artifact.summary(),
+        })
+    }
+
+    /// Loads a stored artifact as its concrete type through the registry's decoders.
+    pub fn load_artifact(
+        &self,
+        r: &ArtifactRef,
+        registry: &Registry,
+    ) -> Result<ArtifactArc, StoreError> {
+        let decode = registry
+            .decoder(&r.type_name)
+            .ok_or_else(|| ArtifactError::UnknownType(r.type_name.clone()))?;
+        let bytes = self.get_blob(&r.hash, r.encoding)?;
+        Ok(decode(r.encoding, &bytes)?)
+    }
+
+    // ---- runs ------------------------------------------------------------------
+
+    fn runs_dir(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    /// The folder of a run.
+    pub fn run_dir(&self, flow: &str, id: &str) -> PathBuf {
+        self.runs_dir().join(safe_name(flow)).join(id)
+    }
+
+    /// Creates a new run folder with a fresh unique id, writes its first record and
+    /// takes its lock. The returned [`RunWriter`] appends tasks and finishes the run.
+    pub fn create_run(&self, mut record: RunRecord) -> Result<RunWriter, StoreError> {
+        let flow_dir = self.runs_dir().join(safe_name(&record.flow_name));
+        fs::create_dir_all(&flow_dir).map_err(io_err(&flow_dir))?;
+        // Time-sortable id plus randomness; create_dir fails on a clash (two processes
+        // in the same second with the same random suffix), and we draw again.
+        let (id, dir) = loop {
+            let id = format!(
+                "{}-{:06x}",
+                record.started_at.format("%Y%m%d-%H%M%S"),
+                rand::random::<u32>() & 0xff_ffff
+            );
+            let dir = flow_dir.join(&id);
+            match fs::create_dir(&dir) {
+                Ok(()) => break (id, dir),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_err(&dir)(e)),
+            }
+        };
+        record.id = id;
+        let lock_path = dir.join("lock");
+        let lock = File::create(&lock_path).map_err(io_err(&lock_path))?;
+        lock.lock().map_err(io_err(&lock_path))?;
+        let writer = RunWriter {
+            dir: dir.clone(),
+            record,
+            journal: None,
+            _lock: lock,
+        };
+        writer.write_record()?;
+        let journal_path = dir.join("tasks.jsonl");
+        let journal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal_path)
+            .map_err(io_err(&journal_path))?;
+        Ok(RunWriter {
+            journal: Some(journal),
+            ..writer
+        })
+    }
+
+    /// The names of the flows that have runs, sorted.
+    pub fn flows(&self) -> Result<Vec<String>, StoreError> {
+        let dir = self.runs_dir();
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let entry = entry.map_err(io_err(&dir))?;
+            if entry.path().is_dir()
+                && let Some(name) = entry.file_name().to_str()
+            {
+                out.push(name.to_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn run_dirs(&self, flow: Option<&str>) -> Result<Vec<PathBuf>, StoreError> {
+        let flows = match flow {
+            Some(f) => vec![safe_name(f)],
+            None => self.flows()?,
+        };
+        let mut out = Vec::new();
+        for f in flows {
+            let dir = self.runs_dir().join(f);
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let p = entry.path();
+                if p.join("run.json").exists() {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The runs of one flow (or of every flow), newest first, with their tasks.
+    pub fn runs(&self, flow: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs = self
+            .run_dirs(flow)?
+            .iter()
+            .map(|d| read_run(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+        Ok(runs)
+    }
+
+    /// The run whose id is `id` or starts with `id` (a unique prefix is enough).
+    pub fn run(&self, id: &str) -> Result<RunRecord, StoreError> {
+        let dirs = self.run_dirs(None)?;
+        let matching: Vec<&PathBuf> = dirs
+            .iter()
+            .filter(|d| {
+                d.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(id))
+            })
+            .collect();
+        if let Some(exact) = matching.iter().find(|d| d.ends_with(id)) {
+            return read_run(exact);
+        }
+        match matching.as_slice() {
+            [] => Err(StoreError::NoRun(id.to_owned())),
+            [one] => read_run(one),
+            many => Err(StoreError::Ambiguous {
+                prefix: id.to_owned(),
+                matches: many
+                    .iter()
+                    .take(5)
+                    .filter_map(|d| d.file_name().and_then(|n| n.to_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// The most recent run of a flow, if any.
+    pub fn latest_run(&self, flow: &str) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self.runs(Some(flow))?.into_iter().next())
+    }
+
+    /// Loads an artifact of a past run: the output `port` of the step labelled or
+    /// numbered `step`.
+    pub fn run_artifact(
+        &self,
+        run: &RunRecord,
+        step: &str,
+        port: &str,
+        registry: &Registry,
+    ) -> Result<ArtifactArc, StoreError> {
+        let task = run.task_by_name(step).ok_or_else(|| {
+            StoreError::NotFound(format!("run {} has no step {step:?}", run.id))
+        })?;
+        let r = task.outputs.get(port).ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "step {:?} of run {} has no artifact {port:?} (it has: {})",
+                task.label,
+                run.id,
+                task.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        self.load_artifact(r, registry)
+    }
+
+    // ---- cache -----------------------------------------------------------------
+
+    fn cache_path(&self, key: &str) -> PathBuf {
+        self.root.join("cache").join(format!("{key}.json"))
+    }
+
+    /// The finished task recorded under a cache key, if its blobs are all present.
+    pub fn cached(&self, key: &str) -> Option<TaskRecord> {
+        let text = fs::read(self.cache_path(key)).ok()?;
+        let task: TaskRecord = serde_json::from_slice(&text).ok()?;
+        task.outputs
+            .values()
+            .all(|r| self.has_blob(r))
+            .then_some(task)
+    }
+
+    /// Records a finished task under its cache key.
+    pub fn put_cached(&self, task: &TaskRecord) -> Result<(), StoreError> {
+        let path = self.cache_path(&task.cache_key);
+        let bytes = serde_json::to_vec(task).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&path, &bytes).map_err(io_err(&path))
+    }
+}
+
+/// A folder-safe form of a flow name.
+fn safe_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+fn read_run(dir: &Path) -> Result<RunRecord, StoreError> {
+    let path = dir.join("run.json");
+    let bytes = fs::read(&path).map_err(io_err(&path))?;
+    let mut record: RunRecord =
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    if record.tasks.is_empty() {
+        let journal = dir.join("tasks.jsonl");
+        if let Ok(f) = File::open(&journal) {
+            for line in BufReader::new(f).lines() {
+                let Ok(line) = line else { break };
+                // A process killed mid-append leaves a torn last line: skip it.
+                if let Ok(task) = serde_json::from_str::<TaskRecord>(&line) {
+                    record.upsert_task(task);
+                }
+            }
+        }
+    }
+    if record.status == RunStatus::Running && !is_locked(&dir.join("lock")) {
+        record.status = RunStatus::Interrupted;
+    }
+    Ok(record)
+}
+
+/// Whether a live process holds the run's lock.
+fn is_locked(path: &Path) -> bool {
+    let Ok(f) = File::open(path) else {
+        return false;
+    };
+    match f.try_lock() {
+        Ok(()) => {
+            let _ = f.unlock();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// Writes one run while it goes: appends finished tasks, then the final record.
+/// Holds the run's lock until dropped.
+#[derive(Debug)]
+pub struct RunWriter {
+    dir: PathBuf,
+    record: RunRecord,
+    journal: Option<File>,
+    _lock: File,
+}
+
+impl RunWriter {
+    /// The run's id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// The record so far.
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    fn write_record(&self) -> Result<(), StoreError> {
+        let path = self.dir.join("run.json");
+        let bytes = serde_json::to_vec_pretty(&self.record).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&path, &bytes).map_err(io_err(&path))
+    }
+
+    /// Appends a finished task to the journal (one line, one write).
+    pub fn append_task(&mut self, task: TaskRecord) -> Result<(), StoreError> {
+        let path = self.dir.join("tasks.jsonl");
+        let mut line = serde_json::to_vec(&task).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        line.push(b'\n');
+        if let Some(j) = &mut self.journal {
+            j.write_all(&line).map_err(io_err(&path))?;
+        }
+        self.record.upsert_task(task);
+        Ok(())
+    }
+
+    /// Writes the final record (status, end time, every task) and releases the lock.
+    pub fn finish(mut self, status: RunStatus) -> Result<RunRecord, StoreError> {
+        self.record.status = status;
+        self.record.finished_at = Some(chrono::Utc::now());
+        self.write_record()?;
+        Ok(self.record)
+    }
+}

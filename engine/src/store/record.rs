@@ -1,0 +1,214 @@
+//! Run and task records as kept in the store.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::ArtifactRef;
+use crate::flow::{Flow, NodeId};
+use crate::value::Value;
+
+/// How a step ended (or where it is, while a run goes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StepStatus {
+    /// Waiting for its inputs or for a worker.
+    Queued,
+    /// Running now.
+    Running,
+    /// Ran and produced its outputs.
+    Done,
+    /// Reused a finished task with the same cache key.
+    Cached,
+    /// Returned an error or panicked.
+    Failed,
+    /// Not run because a step upstream did not finish.
+    Skipped,
+    /// Not run (or stopped) because the run was cancelled.
+    Cancelled,
+}
+
+impl StepStatus {
+    /// Whether the step produced usable outputs.
+    pub fn is_ok(self) -> bool {
+        matches!(self, StepStatus::Done | StepStatus::Cached)
+    }
+
+    /// Whether the step has ended one way or another.
+    pub fn is_final(self) -> bool {
+        !matches!(self, StepStatus::Queued | StepStatus::Running)
+    }
+
+    /// Lower-case name for the CLI and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepStatus::Queued => "queued",
+            StepStatus::Running => "running",
+            StepStatus::Done => "done",
+            StepStatus::Cached => "cached",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RunStatus {
+    /// Still going (a live process holds its lock).
+    Running,
+    /// Every step finished.
+    Done,
+    /// At least one step failed.
+    Failed,
+    /// Stopped by the user.
+    Cancelled,
+    /// The process died mid-run (its record says running, nobody holds the lock).
+    Interrupted,
+}
+
+impl RunStatus {
+    /// Lower-case name for the CLI and filters.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A data file a step read, as it was when the step read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncludedFile {
+    /// The path the step read (absolute).
+    pub path: PathBuf,
+    /// blake3 of its bytes: the blob holding the copy.
+    pub hash: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// One execution of a step inside a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// The node.
+    pub node: NodeId,
+    /// The node's label when it ran.
+    pub label: String,
+    /// The node's kind.
+    pub kind: String,
+    /// How it ended.
+    pub status: StepStatus,
+    /// Error, skip or cancel reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Wall time of the step itself (zero when cached or skipped).
+    pub duration_secs: f64,
+    /// The step's cache key (kind, version, resolved parameters, input hashes).
+    #[serde(default)]
+    pub cache_key: String,
+    /// Resolved parameters it ran with.
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+    /// Its outputs by port.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, ArtifactRef>,
+    /// Its log lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+    /// Data files it read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub included: Vec<IncludedFile>,
+    /// For a cached task: the run whose task it reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused_from: Option<String>,
+}
+
+/// One execution of a flow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Unique, time-sortable id (`YYYYMMDD-HHMMSS-xxxxxx`).
+    pub id: String,
+    /// The flow's name.
+    pub flow_name: String,
+    /// The flow as it ran.
+    pub flow: Flow,
+    /// Folder relative paths of the flow resolved against.
+    pub base_dir: PathBuf,
+    /// Flow parameter values it ran with (defaults and overrides).
+    pub params: BTreeMap<String, Value>,
+    /// Who ran it.
+    pub user: String,
+    /// On which machine.
+    pub host: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    #[serde(default)]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// The run it resumed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
+    /// Free-text tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Tasks by node, in node order.
+    #[serde(default)]
+    pub tasks: Vec<TaskRecord>,
+}
+
+impl RunRecord {
+    /// Adds or replaces the task of a node, keeping node order.
+    pub fn upsert_task(&mut self, task: TaskRecord) {
+        match self.tasks.binary_search_by_key(&task.node, |t| t.node) {
+            Ok(i) => self.tasks[i] = task,
+            Err(i) => self.tasks.insert(i, task),
+        }
+    }
+
+    /// The task of a node.
+    pub fn task(&self, node: NodeId) -> Option<&TaskRecord> {
+        self.tasks
+            .binary_search_by_key(&node, |t| t.node)
+            .ok()
+            .map(|i| &self.tasks[i])
+    }
+
+    /// The task whose label is `name` (case-insensitive), or whose node id is `name`
+    /// (`4` or `#4`).
+    pub fn task_by_name(&self, name: &str) -> Option<&TaskRecord> {
+        if let Ok(n) = name.trim_start_matches('#').parse::<u32>() {
+            return self.task(NodeId(n));
+        }
+        self.tasks
+            .iter()
+            .find(|t| t.label.eq_ignore_ascii_case(name))
+            .or_else(|| self.tasks.iter().find(|t| t.kind == name))
+    }
+
+    /// Wall time from start to end, if it ended.
+    pub fn duration_secs(&self) -> Option<f64> {
+        self.finished_at
+            .map(|end| (end - self.started_at).num_microseconds().unwrap_or(0) as f64 / 1e6)
+    }
+}
