@@ -357,13 +357,11 @@ impl Flow {
         edges: &[Edge],
         offset: (f32, f32),
     ) -> (Edit, Vec<NodeId>) {
-        let mut next = self.next_id().0;
         let mut map = BTreeMap::new();
         let mut edits = Vec::new();
         let mut new_ids = Vec::new();
-        for n in nodes {
+        for (next, n) in (self.next_id().0..).zip(nodes) {
             let id = NodeId(next);
-            next += 1;
             map.insert(n.id, id);
             new_ids.push(id);
             let mut copy = n.clone();

@@ -28,6 +28,7 @@ impl fmt::Display for NodeId {
 
 /// One end of an edge: a node and one of its ports.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PortRef {
     /// The node.
     pub node: NodeId,
@@ -47,6 +48,7 @@ impl PortRef {
 
 /// A wire from an output port to an input port.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Edge {
     /// The output it leaves from.
     pub from: PortRef,
@@ -66,6 +68,7 @@ impl Edge {
 
 /// One step of the flow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Node {
     /// Stable id.
     pub id: NodeId,
@@ -91,6 +94,7 @@ impl Node {
 /// A named, typed value of the flow that node parameters may refer to and a run may
 /// override (Metaflow's `Parameter`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FlowParam {
     /// Name, referred to as `Ref("name")`.
     pub name: String,
@@ -105,6 +109,7 @@ pub struct FlowParam {
 
 /// The DAG document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Flow {
     /// File format version.
     pub format: u32,
@@ -236,6 +241,7 @@ impl Flow {
         // Read the format first so a newer file is refused with that message rather
         // than with whatever field it added.
         #[derive(Deserialize)]
+        #[serde(rename = "Flow")]
         struct Header {
             format: u32,
         }
@@ -255,6 +261,12 @@ impl Flow {
             });
         }
         let mut flow: Flow = options.from_str(text).map_err(syntax)?;
+        if flow.format > FORMAT_VERSION {
+            return Err(FlowFileError::TooNew {
+                path: path.to_owned(),
+                found: flow.format,
+            });
+        }
         // Format 1 is the first; migrations from older formats go here.
         flow.format = FORMAT_VERSION;
         flow.normalize();
@@ -302,10 +314,9 @@ impl Flow {
         let mut values = BTreeMap::new();
         for p in &self.parameters {
             let v = overrides.get(&p.name).unwrap_or(&p.default);
-            let v = p
-                .ty
-                .check(v)
-                .map_err(|e| format!("flow parameter {:?}: {e}", p.name))?;
+            let v =
+                p.ty.check(v)
+                    .map_err(|e| format!("flow parameter {:?}: {e}", p.name))?;
             values.insert(p.name.clone(), v);
         }
         if let Some(unknown) = overrides.keys().find(|k| self.param(k).is_none()) {
@@ -365,7 +376,8 @@ mod tests {
             params: BTreeMap::new(),
             pos: (0.0, 0.0),
         });
-        flow.edges.push(Edge::new(NodeId(1), "table", NodeId(2), "table"));
+        flow.edges
+            .push(Edge::new(NodeId(1), "table", NodeId(2), "table"));
         flow
     }
 
@@ -389,10 +401,20 @@ mod tests {
     }
 
     #[test]
+    fn unknown_fields_are_named() {
+        let text = "Flow(format: 1, name: \"x\", nodez: [])";
+        let err = Flow::from_ron(text, Path::new("typo.ron")).unwrap_err();
+        assert!(err.to_string().contains("nodez"), "{err}");
+    }
+
+    #[test]
     fn newer_format_is_refused_by_name() {
         let text = "Flow(format: 99, name: \"x\", future_field: 3)";
         let err = Flow::from_ron(text, Path::new("new.ron")).unwrap_err();
-        assert!(matches!(err, FlowFileError::TooNew { found: 99, .. }), "{err}");
+        assert!(
+            matches!(err, FlowFileError::TooNew { found: 99, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("newer"));
     }
 
@@ -401,9 +423,17 @@ mod tests {
         let flow = sample();
         let mut o = BTreeMap::new();
         o.insert("test_fraction".to_owned(), Value::Float(2.0));
-        assert!(flow.resolve_flow_params(&o).unwrap_err().contains("out of range"));
+        assert!(
+            flow.resolve_flow_params(&o)
+                .unwrap_err()
+                .contains("out of range")
+        );
         o.clear();
         o.insert("nope".to_owned(), Value::Int(1));
-        assert!(flow.resolve_flow_params(&o).unwrap_err().contains("unknown flow parameter"));
+        assert!(
+            flow.resolve_flow_params(&o)
+                .unwrap_err()
+                .contains("unknown flow parameter")
+        );
     }
 }

@@ -200,7 +200,10 @@ pub struct Inputs {
 impl Inputs {
     /// Adds an artifact to a port.
     pub fn push(&mut self, port: &str, artifact: ArtifactArc) {
-        self.ports.entry(port.to_owned()).or_default().push(artifact);
+        self.ports
+            .entry(port.to_owned())
+            .or_default()
+            .push(artifact);
     }
 
     /// The single artifact on `port`, downcast to `T`.
@@ -210,8 +213,7 @@ impl Inputs {
             .get(port)
             .and_then(|v| v.first())
             .ok_or_else(|| StepError::msg(format!("input {port:?} is not connected")))?;
-        downcast::<T>(artifact.as_ref())
-            .map_err(|e| StepError::msg(format!("input {port:?}: {e}")))
+        downcast::<T>(artifact.as_ref()).map_err(|e| StepError::msg(format!("input {port:?}: {e}")))
     }
 
     /// The single artifact on `port`, if connected.

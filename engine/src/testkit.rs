@@ -111,8 +111,8 @@ impl NodeKind for TestKind {
         inputs: &Inputs,
         params: &Params,
     ) -> Result<Outputs, StepError> {
-        let sum: f64 = inputs.all::<Number>("in")?.iter().map(|n| n.0).sum::<f64>()
-            + params.float("value")?;
+        let sum: f64 =
+            inputs.all::<Number>("in")?.iter().map(|n| n.0).sum::<f64>() + params.float("value")?;
         match &self.behaviour {
             Behaviour::Const => Ok(Outputs::new().with("out", Number(params.float("value")?))),
             Behaviour::Add => Ok(Outputs::new().with("out", Number(sum))),

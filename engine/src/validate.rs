@@ -160,8 +160,14 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
     }
 
-    // Edges.
+    // Edges. Wires are counted at their input even when their source side is broken,
+    // so one broken edge gives one message, not a second "not connected" one.
     let mut arriving: BTreeMap<(NodeId, &str), usize> = BTreeMap::new();
+    for edge in &flow.edges {
+        *arriving
+            .entry((edge.to.node, edge.to.port.as_str()))
+            .or_default() += 1;
+    }
     for edge in &flow.edges {
         let from = flow.node(edge.from.node);
         let to = flow.node(edge.to.node);
@@ -223,15 +229,17 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
                 ),
             ));
         }
-        let count = arriving.entry((to.id, in_port.name)).or_default();
-        *count += 1;
-        if *count == 2 && !in_port.multiple {
+    }
+    for (&(id, port), &count) in &arriving {
+        let Some(node) = flow.node(id) else { continue };
+        let single = registry
+            .descriptor(&node.kind)
+            .and_then(|d| d.input(port))
+            .is_some_and(|p| !p.multiple);
+        if count > 1 && single {
             problems.push(node_problem(
-                to,
-                format!(
-                    "input {:?} is connected twice; it takes one wire",
-                    in_port.name
-                ),
+                node,
+                format!("input {port:?} is connected {count} times; it takes one wire"),
             ));
         }
     }
@@ -285,4 +293,241 @@ pub fn cycles(flow: &Flow) -> Vec<Vec<NodeId>> {
         .collect();
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Edge, FlowParam};
+    use crate::kind::{
+        Category, KindDescriptor, NodeKind, Outputs, ParamSpec, PortSpec, StepError,
+    };
+    use crate::value::ParamType;
+
+    /// `source` gives a table; `sink` needs a table and a model; `model` gives a model.
+    struct K(KindDescriptor);
+    impl NodeKind for K {
+        fn descriptor(&self) -> &KindDescriptor {
+            &self.0
+        }
+        fn run(
+            &self,
+            _: &mut crate::StepContext<'_>,
+            _: &crate::Inputs,
+            _: &Params,
+        ) -> Result<Outputs, StepError> {
+            Ok(Outputs::new())
+        }
+    }
+
+    fn kind(id: &'static str, inputs: Vec<PortSpec>, outputs: Vec<PortSpec>) -> K {
+        K(KindDescriptor {
+            id,
+            version: 1,
+            category: Category::Data,
+            title: id,
+            doc: "",
+            inputs,
+            outputs,
+            params: vec![
+                ParamSpec::new(
+                    "fraction",
+                    ParamType::Float {
+                        min: Some(0.0),
+                        max: Some(1.0),
+                    },
+                    Value::Float(0.5),
+                    "",
+                ),
+                ParamSpec::new("path", ParamType::Path, Value::Text(String::new()), "").required(),
+            ],
+        })
+    }
+
+    fn registry() -> Registry {
+        let mut r = Registry::new();
+        r.register(kind(
+            "source",
+            vec![],
+            vec![PortSpec::new("out", "table", "")],
+        ));
+        r.register(kind(
+            "model",
+            vec![],
+            vec![PortSpec::new("out", "model", "")],
+        ));
+        r.register(kind(
+            "sink",
+            vec![
+                PortSpec::new("table", "table", ""),
+                PortSpec::new("model", "model", "").optional(),
+            ],
+            vec![PortSpec::new("out", "table", "")],
+        ));
+        r
+    }
+
+    fn node(id: u32, kind: &str) -> Node {
+        Node {
+            id: NodeId(id),
+            kind: kind.into(),
+            label: format!("N{id}"),
+            params: [("path".to_owned(), ParamValue::Lit(Value::Text("x".into())))].into(),
+            pos: (0.0, 0.0),
+        }
+    }
+
+    fn messages(flow: &Flow) -> Vec<String> {
+        validate(flow, &registry())
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
+    }
+
+    fn one(flow: &Flow, needle: &str) -> Problem {
+        let problems = validate(flow, &registry());
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].message.contains(needle),
+            "{:?} lacks {needle:?}",
+            problems[0].message
+        );
+        problems[0].clone()
+    }
+
+    // source1 ──▶ sink2
+    fn good() -> Flow {
+        let mut f = Flow::new("v");
+        f.nodes = vec![node(1, "source"), node(2, "sink")];
+        f.edges = vec![Edge::new(NodeId(1), "out", NodeId(2), "table")];
+        f
+    }
+
+    #[test]
+    fn a_good_flow_has_no_problems() {
+        assert!(messages(&good()).is_empty());
+    }
+
+    #[test]
+    fn unknown_kind() {
+        let mut f = good();
+        f.nodes.push(node(3, "mystery"));
+        let p = one(&f, "node \"N3\" (#3): unknown node kind \"mystery\"");
+        assert_eq!(p.node, Some(NodeId(3)));
+    }
+
+    #[test]
+    fn unknown_parameter() {
+        let mut f = good();
+        f.nodes[0]
+            .params
+            .insert("colour".into(), ParamValue::Lit(Value::Int(1)));
+        let p = one(&f, "parameter \"colour\": unknown parameter for source");
+        assert_eq!(p.param.as_deref(), Some("colour"));
+    }
+
+    #[test]
+    fn missing_required_parameter() {
+        let mut f = good();
+        f.nodes[0].params.remove("path");
+        one(
+            &f,
+            "node \"N1\" (#1): parameter \"path\": is required but not set",
+        );
+    }
+
+    #[test]
+    fn wrong_type() {
+        let mut f = good();
+        f.nodes[0].params.insert(
+            "fraction".into(),
+            ParamValue::Lit(Value::Text("half".into())),
+        );
+        one(&f, "parameter \"fraction\": expected float, found text");
+    }
+
+    #[test]
+    fn out_of_range() {
+        let mut f = good();
+        f.nodes[0]
+            .params
+            .insert("fraction".into(), ParamValue::Lit(Value::Float(1.5)));
+        one(&f, "parameter \"fraction\": 1.5 is out of range [0, 1]");
+    }
+
+    #[test]
+    fn reference_to_a_missing_or_mistyped_flow_parameter() {
+        let mut f = good();
+        f.nodes[0]
+            .params
+            .insert("fraction".into(), ParamValue::Ref("tf".into()));
+        one(&f, "refers to flow parameter \"tf\", which does not exist");
+        f.parameters.push(FlowParam {
+            name: "tf".into(),
+            ty: ParamType::Text,
+            default: Value::Text("x".into()),
+            help: String::new(),
+        });
+        one(&f, "expected float, found text");
+    }
+
+    #[test]
+    fn dangling_edge() {
+        let mut f = good();
+        f.edges
+            .push(Edge::new(NodeId(1), "out", NodeId(9), "table"));
+        one(&f, "refers to node #9, which does not exist");
+        let mut f = good();
+        f.edges[0].from.port = "nope".into();
+        one(&f, "has no output \"nope\"");
+    }
+
+    #[test]
+    fn type_mismatched_ports() {
+        let mut f = good();
+        f.nodes.push(node(3, "model"));
+        f.edges
+            .push(Edge::new(NodeId(3), "out", NodeId(2), "table"));
+        f.edges.remove(0);
+        one(
+            &f,
+            "input \"table\" takes table but is connected to output \"out\" of \"N3\" (#3), which gives model",
+        );
+    }
+
+    #[test]
+    fn input_connected_twice() {
+        let mut f = good();
+        f.nodes.push(node(3, "source"));
+        f.edges
+            .push(Edge::new(NodeId(3), "out", NodeId(2), "table"));
+        one(
+            &f,
+            "input \"table\" is connected 2 times; it takes one wire",
+        );
+    }
+
+    #[test]
+    fn required_input_unconnected() {
+        let mut f = good();
+        f.edges.clear();
+        one(
+            &f,
+            "node \"N2\" (#2): required input \"table\" is not connected",
+        );
+    }
+
+    //  sink2 ──▶ sink3
+    //    ▲         │
+    //    └─────────┘
+    #[test]
+    fn cycle_names_its_nodes() {
+        let mut f = Flow::new("c");
+        f.nodes = vec![node(2, "sink"), node(3, "sink")];
+        f.edges = vec![
+            Edge::new(NodeId(2), "out", NodeId(3), "table"),
+            Edge::new(NodeId(3), "out", NodeId(2), "table"),
+        ];
+        one(&f, "cycle through nodes \"N2\" (#2) → \"N3\" (#3)");
+    }
 }

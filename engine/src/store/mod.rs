@@ -354,9 +354,9 @@ impl Store {
         port: &str,
         registry: &Registry,
     ) -> Result<ArtifactArc, StoreError> {
-        let task = run.task_by_name(step).ok_or_else(|| {
-            StoreError::NotFound(format!("run {} has no step {step:?}", run.id))
-        })?;
+        let task = run
+            .task_by_name(step)
+            .ok_or_else(|| StoreError::NotFound(format!("run {} has no step {step:?}", run.id)))?;
         let r = task.outputs.get(port).ok_or_else(|| {
             StoreError::NotFound(format!(
                 "step {:?} of run {} has no artifact {port:?} (it has: {})",
@@ -505,5 +505,166 @@ impl RunWriter {
         self.record.finished_at = Some(chrono::Utc::now());
         self.write_record()?;
         Ok(self.record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::flow::{Flow, Node, NodeId};
+    use crate::run::{Engine, RunOptions};
+    use crate::testkit;
+    use crate::value::Value;
+
+    fn record(flow: &str) -> RunRecord {
+        RunRecord {
+            id: String::new(),
+            flow_name: flow.into(),
+            flow: Flow::new(flow),
+            base_dir: PathBuf::from("."),
+            params: Default::default(),
+            user: "u".into(),
+            host: "h".into(),
+            started_at: chrono::Utc::now(),
+            finished_at: None,
+            status: RunStatus::Running,
+            resumed_from: None,
+            tags: vec![],
+            tasks: vec![],
+        }
+    }
+
+    fn task(id: u32) -> TaskRecord {
+        TaskRecord {
+            node: NodeId(id),
+            label: format!("t{id}"),
+            kind: "k".into(),
+            status: StepStatus::Done,
+            message: None,
+            duration_secs: 0.1,
+            cache_key: "k".into(),
+            params: Default::default(),
+            outputs: Default::default(),
+            logs: vec![],
+            included: vec![],
+            reused_from: None,
+        }
+    }
+
+    #[test]
+    fn a_live_run_reads_as_running_and_a_dead_one_as_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut writer = store.create_run(record("f")).unwrap();
+        writer.append_task(task(1)).unwrap();
+        let id = writer.id().to_owned();
+        let live = store.run(&id).unwrap();
+        assert_eq!(live.status, RunStatus::Running);
+        assert_eq!(live.tasks.len(), 1);
+        // Dropping the writer without finishing releases the lock, as process death does.
+        drop(writer);
+        let run_dir = store.run_dir("f", &id);
+        // A process killed mid-append leaves a torn last line.
+        let mut journal = OpenOptions::new()
+            .append(true)
+            .open(run_dir.join("tasks.jsonl"))
+            .unwrap();
+        journal.write_all(b"{\"node\":2,\"lab").unwrap();
+        let dead = store.run(&id).unwrap();
+        assert_eq!(dead.status, RunStatus::Interrupted);
+        assert_eq!(
+            dead.tasks.len(),
+            1,
+            "the finished task survives, the torn line is skipped"
+        );
+    }
+
+    #[test]
+    fn run_ids_are_unique_and_prefixes_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ids: Vec<String> = (0..50)
+            .map(|_| {
+                store
+                    .create_run(record("f"))
+                    .unwrap()
+                    .finish(RunStatus::Done)
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 50);
+        assert_eq!(store.run(&ids[7]).unwrap().id, ids[7]);
+        assert!(matches!(store.run("2"), Err(StoreError::Ambiguous { .. })));
+        assert!(matches!(store.run("nope"), Err(StoreError::NoRun(_))));
+        assert_eq!(store.runs(Some("f")).unwrap().len(), 50);
+    }
+
+    #[test]
+    fn identical_blobs_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = store.put_blob(Encoding::Json, b"{\"x\":1}").unwrap();
+        let b = store.put_blob(Encoding::Json, b"{\"x\":1}").unwrap();
+        assert_eq!(a, b);
+        let files = walk(&dir.path().join("blobs"));
+        assert_eq!(files, 1);
+        assert_eq!(store.get_blob(&a, Encoding::Json).unwrap(), b"{\"x\":1}");
+    }
+
+    fn walk(p: &Path) -> usize {
+        fs::read_dir(p)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    walk(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+
+    // Many runs of one flow at once, on one store, from several threads: every run
+    // is kept, complete and correct.
+    #[test]
+    fn concurrent_runs_share_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path()).unwrap(),
+        );
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let engine = engine.clone();
+                std::thread::spawn(move || {
+                    let mut flow = Flow::new("shared");
+                    flow.nodes.push(Node {
+                        id: NodeId(1),
+                        kind: "const".into(),
+                        label: "c".into(),
+                        params: [("value".to_owned(), Value::Float(f64::from(i % 2)).into())]
+                            .into(),
+                        pos: (0.0, 0.0),
+                    });
+                    engine.run(&flow, RunOptions::default(), |_| {}).unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().status, RunStatus::Done);
+        }
+        let runs = engine.store().runs(Some("shared")).unwrap();
+        assert_eq!(runs.len(), 8);
+        assert!(
+            runs.iter()
+                .all(|r| r.status == RunStatus::Done && r.tasks.len() == 1)
+        );
     }
 }

@@ -339,7 +339,8 @@ impl Coordinator {
                 let mut inputs = Inputs::default();
                 let mut input_refs = Vec::new();
                 for e in flow.incoming(id) {
-                    if let Some((a, r)) = outputs.get(&e.from.node).and_then(|o| o.get(&e.from.port))
+                    if let Some((a, r)) =
+                        outputs.get(&e.from.node).and_then(|o| o.get(&e.from.port))
                     {
                         inputs.push(&e.to.port, a.clone());
                         input_refs.push((e.to.port.clone(), r.clone(), a.clone()));
@@ -408,8 +409,8 @@ impl Coordinator {
 
         let cancelled = self.cancel.is_cancelled();
         for n in &flow.nodes {
-            if !status.contains_key(&n.id) {
-                status.insert(n.id, StepStatus::Cancelled);
+            if let std::collections::hash_map::Entry::Vacant(e) = status.entry(n.id) {
+                e.insert(StepStatus::Cancelled);
                 self.finish_unrun(
                     &mut writer,
                     n.id,
@@ -464,7 +465,11 @@ impl Coordinator {
             message: Some(why.to_owned()),
             duration_secs: 0.0,
             cache_key: String::new(),
-            params: self.params.get(&id).map(|p| p.0.clone()).unwrap_or_default(),
+            params: self
+                .params
+                .get(&id)
+                .map(|p| p.0.clone())
+                .unwrap_or_default(),
             outputs: BTreeMap::new(),
             logs: Vec::new(),
             included: Vec::new(),
@@ -503,7 +508,11 @@ pub fn cache_key(
     h.update(kind.as_bytes());
     h.update(&version.to_le_bytes());
     // serde_json of a BTreeMap is canonical (sorted keys, shortest float repr).
-    h.update(serde_json::to_string(&params.0).unwrap_or_default().as_bytes());
+    h.update(
+        serde_json::to_string(&params.0)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     let mut ins: Vec<(&str, &str)> = inputs
         .iter()
         .map(|(p, r, _)| (p.as_str(), r.hash.as_str()))
@@ -603,7 +612,12 @@ impl Job {
             return c;
         }
         if shared.cancel.is_cancelled() {
-            return self.fail(&key, StepStatus::Cancelled, "the run was cancelled".into(), 0.0);
+            return self.fail(
+                &key,
+                StepStatus::Cancelled,
+                "the run was cancelled".into(),
+                0.0,
+            );
         }
         let _ = shared.events.send(Event::StepStarted { node: self.node });
         let mut ctx = StepContext::new(
@@ -621,7 +635,12 @@ impl Job {
         let produced = match result {
             Ok(Ok(out)) => out,
             Ok(Err(StepError::Cancelled)) => {
-                return self.fail(&key, StepStatus::Cancelled, "cancelled while running".into(), duration);
+                return self.fail(
+                    &key,
+                    StepStatus::Cancelled,
+                    "cancelled while running".into(),
+                    duration,
+                );
             }
             Ok(Err(StepError::Failed(msg))) => {
                 let mut c = self.fail(&key, StepStatus::Failed, msg, duration);
@@ -634,7 +653,12 @@ impl Job {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".into());
-                let mut c = self.fail(&key, StepStatus::Failed, format!("panicked: {msg}"), duration);
+                let mut c = self.fail(
+                    &key,
+                    StepStatus::Failed,
+                    format!("panicked: {msg}"),
+                    duration,
+                );
                 c.task.logs = ctx.logs;
                 return c;
             }
@@ -646,7 +670,10 @@ impl Job {
                 return self.fail(
                     &key,
                     StepStatus::Failed,
-                    format!("the step did not produce its output {:?} (a bug in {})", spec.name, desc.id),
+                    format!(
+                        "the step did not produce its output {:?} (a bug in {})",
+                        spec.name, desc.id
+                    ),
                     duration,
                 );
             };
@@ -690,7 +717,10 @@ impl Job {
         task.duration_secs = duration;
         task.logs = ctx.logs;
         task.included = ctx.included;
-        task.outputs = outputs.iter().map(|(k, (_, r))| (k.clone(), r.clone())).collect();
+        task.outputs = outputs
+            .iter()
+            .map(|(k, (_, r))| (k.clone(), r.clone()))
+            .collect();
         // A cache entry that cannot be written only costs a recomputation later.
         if let Err(e) = shared.store.put_cached(&TaskRecord {
             reused_from: Some(shared.run_id.clone()),
@@ -705,3 +735,6 @@ impl Job {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

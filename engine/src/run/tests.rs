@@ -1,0 +1,327 @@
+//! Scheduler tests on the testkit kinds (numbers flow along the wires).
+
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::Duration;
+
+use super::*;
+use crate::testkit::{self, Behaviour, Number, TestKind};
+use crate::{Edge, Node};
+
+fn node(id: u32, kind: &str, value: f64) -> Node {
+    Node {
+        id: NodeId(id),
+        kind: kind.into(),
+        label: format!("{kind}{id}"),
+        params: [("value".to_owned(), Value::Float(value).into())].into(),
+        pos: (0.0, 0.0),
+    }
+}
+
+fn flow(nodes: Vec<Node>, edges: &[(u32, u32)]) -> Flow {
+    let mut f = Flow::new("test");
+    f.nodes = nodes;
+    f.edges = edges
+        .iter()
+        .map(|(a, b)| Edge::new(NodeId(*a), "out", NodeId(*b), "in"))
+        .collect();
+    f.normalize();
+    f
+}
+
+fn engine(registry: Registry) -> (Engine, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (Engine::new(Arc::new(registry), store), dir)
+}
+
+fn number(engine: &Engine, run: &RunRecord, step: &str) -> f64 {
+    let a = engine
+        .store()
+        .run_artifact(run, step, "out", engine.registry())
+        .unwrap();
+    crate::downcast::<Number>(a.as_ref()).unwrap().0
+}
+
+fn status_of(run: &RunRecord, id: u32) -> StepStatus {
+    run.task(NodeId(id)).unwrap().status
+}
+
+//   1 ──▶ 2 ──▶ 4
+//   └───▶ 3 ──▶─┘
+#[test]
+fn diamond_runs_in_order_and_joins() {
+    let (engine, _dir) = engine(testkit::registry());
+    let f = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "add", 10.0),
+            node(3, "add", 100.0),
+            node(4, "add", 0.0),
+        ],
+        &[(1, 2), (1, 3), (2, 4), (3, 4)],
+    );
+    let mut events = Vec::new();
+    let run = engine
+        .run(&f, RunOptions::default(), |e| events.push(e.clone()))
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Done);
+    assert_eq!(number(&engine, &run, "add4"), 11.0 + 101.0);
+    assert!(matches!(events.first(), Some(Event::RunStarted { .. })));
+    assert!(matches!(
+        events.last(),
+        Some(Event::RunFinished {
+            status: RunStatus::Done,
+            ..
+        })
+    ));
+    let finished = events
+        .iter()
+        .filter(|e| matches!(e, Event::StepFinished { .. }))
+        .count();
+    assert_eq!(finished, 4);
+}
+
+//   1 ──▶ 2 (waits on a barrier of 2)
+//   └───▶ 3 (waits on the same barrier)
+// Run serially, the first branch would wait forever for the second.
+#[test]
+fn independent_branches_run_in_parallel() {
+    let barrier = Arc::new(Barrier::new(2));
+    let mut registry = testkit::registry();
+    registry.register(TestKind::new("barrier", Behaviour::Barrier(barrier)));
+    let (engine, _dir) = engine(registry);
+    let f = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "barrier", 1.0),
+            node(3, "barrier", 2.0),
+        ],
+        &[(1, 2), (1, 3)],
+    );
+    let handle = engine.start(&f, RunOptions::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(handle.wait());
+    });
+    let run = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("branches did not run in parallel (deadlock)")
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Done);
+}
+
+//   1 ──▶ 2 (fails) ──▶ 3
+//   └───▶ 4 ──────────▶ 5
+#[test]
+fn a_failing_step_fails_alone_and_skips_its_descendants() {
+    for bad in ["fail", "panic"] {
+        let (engine, _dir) = engine(testkit::registry());
+        let f = flow(
+            vec![
+                node(1, "const", 1.0),
+                node(2, bad, 0.0),
+                node(3, "add", 0.0),
+                node(4, "add", 1.0),
+                node(5, "add", 1.0),
+            ],
+            &[(1, 2), (2, 3), (1, 4), (4, 5)],
+        );
+        let run = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+        assert_eq!(run.status, RunStatus::Failed);
+        assert_eq!(status_of(&run, 2), StepStatus::Failed);
+        let msg = run.task(NodeId(2)).unwrap().message.clone().unwrap();
+        assert!(msg.contains("always"), "{msg}");
+        assert_eq!(status_of(&run, 3), StepStatus::Skipped);
+        assert!(
+            run.task(NodeId(3))
+                .unwrap()
+                .message
+                .as_ref()
+                .unwrap()
+                .contains(&format!("{bad}2"))
+        );
+        assert_eq!(status_of(&run, 4), StepStatus::Done);
+        assert_eq!(status_of(&run, 5), StepStatus::Done);
+        assert_eq!(number(&engine, &run, "add5"), 3.0);
+    }
+}
+
+//   1 ──▶ 2 (waits for cancel) ──▶ 3
+#[test]
+fn cancellation_stops_a_long_step_and_cancels_the_rest() {
+    let mut registry = testkit::registry();
+    registry.register(TestKind::new("wait", Behaviour::WaitForCancel));
+    let (engine, _dir) = engine(registry);
+    let f = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "wait", 0.0),
+            node(3, "add", 0.0),
+        ],
+        &[(1, 2), (2, 3)],
+    );
+    let handle = engine.start(&f, RunOptions::default()).unwrap();
+    for e in handle.events.iter() {
+        if matches!(e, Event::StepLog { .. }) {
+            handle.cancel.cancel();
+        }
+        if matches!(e, Event::RunFinished { .. }) {
+            break;
+        }
+    }
+    let run = handle.wait().unwrap();
+    assert_eq!(run.status, RunStatus::Cancelled);
+    assert_eq!(status_of(&run, 1), StepStatus::Done);
+    assert_eq!(status_of(&run, 2), StepStatus::Cancelled);
+    assert!(!status_of(&run, 3).is_ok());
+}
+
+//   1 ──▶ 2 (counted) ──▶ 3 (counted)
+#[test]
+fn unchanged_steps_are_cached_and_a_param_edit_reruns_only_what_it_touches() {
+    let count = Arc::new(Mutex::new(0));
+    let mut registry = testkit::registry();
+    registry.register(TestKind::new("counted", Behaviour::Counted(count.clone())));
+    let (engine, _dir) = engine(registry);
+    let mut f = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "counted", 1.0),
+            node(3, "counted", 1.0),
+        ],
+        &[(1, 2), (2, 3)],
+    );
+    let first = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(*count.lock().unwrap(), 2);
+    let second = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(*count.lock().unwrap(), 2, "nothing re-ran");
+    assert!(second.tasks.iter().all(|t| t.status == StepStatus::Cached));
+    assert_eq!(
+        second.task(NodeId(2)).unwrap().reused_from.as_deref(),
+        Some(first.id.as_str())
+    );
+    assert_eq!(number(&engine, &second, "counted3"), 3.0);
+
+    // Edit the last step only: the first two are reused.
+    f.node_mut(NodeId(3))
+        .unwrap()
+        .params
+        .insert("value".into(), Value::Float(5.0).into());
+    let third = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(*count.lock().unwrap(), 3);
+    assert_eq!(status_of(&third, 2), StepStatus::Cached);
+    assert_eq!(status_of(&third, 3), StepStatus::Done);
+    assert_eq!(number(&engine, &third, "counted3"), 7.0);
+
+    // --no-cache recomputes everything.
+    let opts = RunOptions {
+        no_cache: true,
+        ..Default::default()
+    };
+    engine.run(&f, opts, |_| {}).unwrap();
+    assert_eq!(*count.lock().unwrap(), 5);
+}
+
+//   1 ──▶ 2 (counted) ──▶ 3 (fails, then fixed) ──▶ 4 (counted)
+#[test]
+fn resume_reruns_only_the_failed_step_and_what_follows() {
+    let count = Arc::new(Mutex::new(0));
+    let flaky = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    struct Flaky(TestKind, Arc<std::sync::atomic::AtomicBool>);
+    impl NodeKind for Flaky {
+        fn descriptor(&self) -> &crate::KindDescriptor {
+            self.0.descriptor()
+        }
+        fn run(
+            &self,
+            ctx: &mut StepContext<'_>,
+            i: &Inputs,
+            p: &Params,
+        ) -> Result<crate::Outputs, StepError> {
+            if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StepError::msg("transient failure"));
+            }
+            self.0.run(ctx, i, p)
+        }
+    }
+    let mut registry = testkit::registry();
+    registry.register(TestKind::new("counted", Behaviour::Counted(count.clone())));
+    registry.register(Flaky(TestKind::new("flaky", Behaviour::Add), flaky.clone()));
+    let (engine, _dir) = engine(registry);
+    let f = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "counted", 1.0),
+            node(3, "flaky", 1.0),
+            node(4, "counted", 1.0),
+        ],
+        &[(1, 2), (2, 3), (3, 4)],
+    );
+    let failed = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert_eq!(status_of(&failed, 4), StepStatus::Skipped);
+    assert_eq!(*count.lock().unwrap(), 1);
+
+    flaky.store(false, std::sync::atomic::Ordering::SeqCst);
+    let handle = engine.start_resume(&failed.id, CancelToken::new()).unwrap();
+    let resumed = handle.wait().unwrap();
+    assert_eq!(resumed.status, RunStatus::Done);
+    assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+    assert_eq!(status_of(&resumed, 1), StepStatus::Cached);
+    assert_eq!(status_of(&resumed, 2), StepStatus::Cached);
+    assert_eq!(status_of(&resumed, 3), StepStatus::Done);
+    assert_eq!(status_of(&resumed, 4), StepStatus::Done);
+    assert_eq!(
+        *count.lock().unwrap(),
+        2,
+        "only step 4 of the counted ones re-ran"
+    );
+    assert_eq!(number(&engine, &resumed, "counted4"), 4.0);
+    // The failed run is still there, unchanged.
+    assert_eq!(
+        engine.store().run(&failed.id).unwrap().status,
+        RunStatus::Failed
+    );
+}
+
+#[test]
+fn invalid_flows_and_overrides_do_not_start() {
+    let (engine, _dir) = engine(testkit::registry());
+    let f = flow(vec![node(1, "nope", 0.0)], &[]);
+    let err = engine.start(&f, RunOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown node kind \"nope\""),
+        "{err}"
+    );
+    assert!(engine.store().runs(None).unwrap().is_empty());
+}
+
+#[test]
+fn a_step_producing_the_wrong_type_fails_with_a_message() {
+    struct Liar(TestKind);
+    impl NodeKind for Liar {
+        fn descriptor(&self) -> &crate::KindDescriptor {
+            self.0.descriptor()
+        }
+        fn run(
+            &self,
+            _: &mut StepContext<'_>,
+            _: &Inputs,
+            _: &Params,
+        ) -> Result<crate::Outputs, StepError> {
+            Ok(crate::Outputs::new())
+        }
+    }
+    let mut registry = testkit::registry();
+    registry.register(Liar(TestKind::new("liar", Behaviour::Add)));
+    let (engine, _dir) = engine(registry);
+    let run = engine
+        .run(
+            &flow(vec![node(1, "liar", 0.0)], &[]),
+            RunOptions::default(),
+            |_| {},
+        )
+        .unwrap();
+    let msg = run.task(NodeId(1)).unwrap().message.clone().unwrap();
+    assert!(msg.contains("did not produce its output \"out\""), "{msg}");
+}
