@@ -6,6 +6,7 @@
 //! artifact's type name.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -85,6 +86,19 @@ pub trait Artifact: Any + Send + Sync + fmt::Debug {
     /// A one-line summary for logs, the CLI and tooltips (e.g. `"1000 rows × 2 columns"`).
     fn summary(&self) -> String;
 
+    /// A multi-line plain-text view for the terminal (`pipewright show`): a table's
+    /// first `max_rows` rows, a model's coefficients, a metrics table.
+    fn render_text(&self, max_rows: usize) -> String {
+        let _ = max_rows;
+        self.summary()
+    }
+
+    /// Scalar metrics this artifact carries (e.g. `rmse`, `r2`), recorded with the
+    /// run so runs can be listed and compared by them without loading the artifact.
+    fn metrics(&self) -> Option<BTreeMap<String, f64>> {
+        None
+    }
+
     /// Up-cast for downcasting to the concrete type.
     fn as_any(&self) -> &dyn Any;
 }
@@ -107,7 +121,7 @@ pub fn downcast<T: Artifact>(artifact: &dyn Artifact) -> Result<&T, ArtifactErro
 pub type DecodeFn = fn(Encoding, &[u8]) -> Result<ArtifactArc, ArtifactError>;
 
 /// A reference to a stored artifact, as kept in run records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArtifactRef {
     /// The blake3 hash (hex) of the encoded bytes: the blob's address.
     pub hash: String,
@@ -119,4 +133,7 @@ pub struct ArtifactRef {
     pub bytes: u64,
     /// The artifact's one-line summary when it was stored.
     pub summary: String,
+    /// The artifact's scalar metrics, if it has any (see [`Artifact::metrics`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<BTreeMap<String, f64>>,
 }

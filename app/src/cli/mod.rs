@@ -1,1 +1,184 @@
-//! The headless command line.
+//! The headless command line: `run`, `runs`, `show`, `resume`, `validate`.
+//!
+//! Every command prints plain text to stdout (a live progress line goes to stderr when
+//! it is a terminal), exits 0 on success, 1 when a run failed and 2 on a usage or
+//! input error with a one-line message naming the file, node or parameter.
+
+mod inspect;
+mod run;
+mod table;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use pipewright_engine::{Flow, Registry, Store, Value};
+
+/// Pipewright: draw, run and compare machine-learning pipelines.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pipewright",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// A flow file to open in the editor.
+    pub flow: Option<PathBuf>,
+    /// The store folder holding runs and artifacts [default: $PIPEWRIGHT_STORE, else the
+    /// per-user data folder].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// What to do; with none, the editor opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a flow headless with a live per-step display.
+    Run {
+        /// The flow file (.ron).
+        flow: PathBuf,
+        /// Override a flow parameter: --param name=value (repeatable).
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Recompute every step even when an identical finished task exists.
+        #[arg(long)]
+        no_cache: bool,
+        /// Tag the run (repeatable).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Resume a failed or cancelled run: finished steps are reused, the rest re-run.
+    Resume {
+        /// The run id (a unique prefix is enough).
+        run: String,
+    },
+    /// List runs, newest first.
+    Runs {
+        /// Only the runs of this flow (by name).
+        flow: Option<String>,
+        /// Only runs with this status (done, failed, cancelled, interrupted, running).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only runs with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Show a run: its steps, or one step's artifacts.
+    Show {
+        /// The run id (a unique prefix is enough).
+        run: String,
+        /// A step, by label or node id: list its artifacts and print them.
+        #[arg(long)]
+        step: Option<String>,
+    },
+    /// Check a flow file and list every problem.
+    Validate {
+        /// The flow file (.ron).
+        flow: PathBuf,
+    },
+}
+
+/// How a command ended when it did not error.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// All went well.
+    Success,
+    /// A run ran but did not finish successfully.
+    RunFailed,
+}
+
+/// The registry of every node kind the app knows.
+pub fn registry() -> Arc<Registry> {
+    Arc::new(pipewright_nodes::registry())
+}
+
+/// Opens the store named on the command line or by default.
+pub fn open_store(explicit: Option<&Path>) -> anyhow::Result<Store> {
+    let dir = Store::default_location(explicit)?;
+    Store::open(&dir).with_context(|| format!("cannot open the store at {}", dir.display()))
+}
+
+/// Loads a flow file with a message naming it.
+pub fn load_flow(path: &Path) -> anyhow::Result<Flow> {
+    Flow::load(path).map_err(anyhow::Error::from)
+}
+
+/// Parses `--param name=value` arguments against the flow's parameter types.
+pub fn parse_overrides(flow: &Flow, args: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        let Some((name, text)) = arg.split_once('=') else {
+            bail!("--param {arg:?}: expected NAME=VALUE");
+        };
+        let name = name.trim();
+        let Some(p) = flow.param(name) else {
+            let known: Vec<_> = flow.parameters.iter().map(|p| p.name.as_str()).collect();
+            bail!(
+                "--param {name}: flow {:?} has no parameter {name:?} (it has: {})",
+                flow.name,
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        };
+        let value =
+            p.ty.parse(text)
+                .map_err(|e| anyhow::anyhow!("--param {name}: {e}"))?;
+        out.insert(name.to_owned(), value);
+    }
+    Ok(out)
+}
+
+/// Runs the parsed command line.
+pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
+    let store_arg = cli.store.as_deref();
+    match cli.command {
+        None => {
+            let dir = Store::default_location(store_arg)?;
+            crate::gui::run_editor(cli.flow, dir)?;
+            Ok(Outcome::Success)
+        }
+        Some(Command::Run {
+            flow,
+            params,
+            no_cache,
+            tags,
+        }) => run::run(&open_store(store_arg)?, &flow, &params, no_cache, tags),
+        Some(Command::Resume { run: id }) => run::resume(&open_store(store_arg)?, &id),
+        Some(Command::Runs { flow, status, tag }) => inspect::runs(
+            &open_store(store_arg)?,
+            flow.as_deref(),
+            status.as_deref(),
+            tag.as_deref(),
+        ),
+        Some(Command::Show { run: id, step }) => {
+            inspect::show(&open_store(store_arg)?, &id, step.as_deref())
+        }
+        Some(Command::Validate { flow }) => {
+            let f = load_flow(&flow)?;
+            let problems = pipewright_engine::validate(&f, &registry());
+            if problems.is_empty() {
+                println!(
+                    "{}: ok ({} nodes, {} edges)",
+                    flow.display(),
+                    f.nodes.len(),
+                    f.edges.len()
+                );
+                Ok(Outcome::Success)
+            } else {
+                for p in &problems {
+                    println!("{}: {p}", flow.display());
+                }
+                bail!("{}: {} problem(s)", flow.display(), problems.len())
+            }
+        }
+    }
+}

@@ -193,6 +193,7 @@ impl Store {
             encoding,
             bytes: bytes.len() as u64,
             summary: artifact.summary(),
+            metrics: artifact.metrics(),
         })
     }
 

@@ -206,6 +206,28 @@ impl RunRecord {
             .or_else(|| self.tasks.iter().find(|t| t.kind == name))
     }
 
+    /// Every scalar metric of the run, as `step.metric` → value (e.g. `"Metrics.rmse"`).
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for t in &self.tasks {
+            for r in t.outputs.values() {
+                for (k, v) in r.metrics.iter().flatten() {
+                    out.insert(format!("{}.{k}", t.label), *v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Flow parameters whose value in this run differs from the flow's default.
+    pub fn changed_params(&self) -> BTreeMap<String, Value> {
+        self.params
+            .iter()
+            .filter(|(k, v)| self.flow.param(k).is_none_or(|p| p.default != **v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     /// Wall time from start to end, if it ended.
     pub fn duration_secs(&self) -> Option<f64> {
         self.finished_at

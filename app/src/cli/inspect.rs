@@ -1,0 +1,172 @@
+//! `pipewright runs` and `pipewright show`: the client API on the terminal.
+
+use anyhow::bail;
+use pipewright_engine::{RunRecord, Store};
+
+use super::registry;
+use super::run::format_value;
+use super::table::{TextTable, secs};
+use crate::cli::Outcome;
+
+/// Lists runs, newest first.
+pub fn runs(
+    store: &Store,
+    flow: Option<&str>,
+    status: Option<&str>,
+    tag: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let statuses = ["running", "done", "failed", "cancelled", "interrupted"];
+    if let Some(s) = status
+        && !statuses.contains(&s)
+    {
+        bail!("--status {s:?}: expected one of {}", statuses.join(", "));
+    }
+    let runs: Vec<RunRecord> = store
+        .runs(flow)?
+        .into_iter()
+        .filter(|r| status.is_none_or(|s| r.status.name() == s))
+        .filter(|r| tag.is_none_or(|t| r.tags.iter().any(|x| x == t)))
+        .collect();
+    if runs.is_empty() {
+        println!(
+            "no runs{}",
+            flow.map(|f| format!(" of flow {f:?}")).unwrap_or_default()
+        );
+        return Ok(Outcome::Success);
+    }
+    let mut t = TextTable::new(&[
+        "run", "flow", "status", "started", "duration", "params", "metrics",
+    ]);
+    for r in &runs {
+        let params: Vec<String> = r
+            .changed_params()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let metrics: Vec<String> = r
+            .metrics()
+            .iter()
+            .filter(|(k, _)| !k.ends_with(".n"))
+            .map(|(k, v)| format!("{}={}", k.rsplit('.').next().unwrap_or(k), format_value(*v)))
+            .collect();
+        t.row(vec![
+            r.id.clone(),
+            r.flow_name.clone(),
+            r.status.to_string(),
+            r.started_at
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            r.duration_secs().map(secs).unwrap_or_default(),
+            params.join(" "),
+            metrics.join(" "),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(Outcome::Success)
+}
+
+/// Shows a run, or one step of it.
+pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outcome> {
+    let run = store.run(id)?;
+    let Some(step) = step else {
+        println!("run       {}", run.id);
+        println!("flow      {} ({})", run.flow_name, run.flow.display_title());
+        println!("status    {}", run.status);
+        println!("user      {}@{}", run.user, run.host);
+        println!(
+            "started   {}",
+            run.started_at
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+        );
+        if let Some(d) = run.duration_secs() {
+            println!("duration  {}", secs(d));
+        }
+        if let Some(from) = &run.resumed_from {
+            println!("resumed   from {from}");
+        }
+        if !run.tags.is_empty() {
+            println!("tags      {}", run.tags.join(", "));
+        }
+        for (k, v) in &run.params {
+            println!("param     {k} = {v}");
+        }
+        println!();
+        let mut t = TextTable::new(&["#", "step", "kind", "status", "time", "outputs"]);
+        for task in &run.tasks {
+            let outputs: Vec<String> = task
+                .outputs
+                .iter()
+                .map(|(p, r)| format!("{p}: {}", r.summary))
+                .collect();
+            let mut last = outputs.join("; ");
+            if let Some(m) = task.message.as_ref().filter(|_| !task.status.is_ok()) {
+                last = m.clone();
+            }
+            t.row(vec![
+                task.node.0.to_string(),
+                task.label.clone(),
+                task.kind.clone(),
+                task.status.to_string(),
+                secs(task.duration_secs),
+                last,
+            ]);
+        }
+        print!("{}", t.render());
+        return Ok(Outcome::Success);
+    };
+    let task = run.task_by_name(step).ok_or_else(|| {
+        let steps: Vec<String> = run.tasks.iter().map(|t| format!("{:?}", t.label)).collect();
+        anyhow::anyhow!(
+            "run {} has no step {step:?} (steps: {})",
+            run.id,
+            steps.join(", ")
+        )
+    })?;
+    println!("step      {} ({}, {})", task.label, task.node, task.kind);
+    println!(
+        "status    {}{}",
+        task.status,
+        task.message
+            .as_ref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default()
+    );
+    println!("time      {}", secs(task.duration_secs));
+    if let Some(from) = &task.reused_from {
+        println!("reused    from run {from}");
+    }
+    for (k, v) in &task.params {
+        println!("param     {k} = {v}");
+    }
+    for f in &task.included {
+        println!(
+            "included  {} ({} bytes, blake3 {})",
+            f.path.display(),
+            f.bytes,
+            &f.hash[..16]
+        );
+    }
+    if !task.logs.is_empty() {
+        println!("\nlog:");
+        for l in &task.logs {
+            println!("  {l}");
+        }
+    }
+    let registry = registry();
+    for (port, r) in &task.outputs {
+        println!(
+            "\nartifact {port}: {} ({}, {} bytes, {})",
+            r.type_name,
+            r.encoding.extension(),
+            r.bytes,
+            &r.hash[..16]
+        );
+        match store.load_artifact(r, &registry) {
+            Ok(a) => println!("{}", a.render_text(10)),
+            Err(e) => println!("  cannot load: {e}"),
+        }
+    }
+    Ok(Outcome::Success)
+}

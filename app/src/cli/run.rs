@@ -1,0 +1,194 @@
+//! `pipewright run` and `pipewright resume`: a run with a live per-step display.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use pipewright_engine::{
+    CancelToken, Engine, Event, NodeId, RunHandle, RunOptions, RunRecord, RunStatus, StepStatus,
+    Store,
+};
+
+use super::table::{TextTable, secs};
+use super::{Outcome, load_flow, parse_overrides, registry};
+
+/// Runs a flow file headless.
+pub fn run(
+    store: &Store,
+    path: &Path,
+    params: &[String],
+    no_cache: bool,
+    tags: Vec<String>,
+) -> anyhow::Result<Outcome> {
+    let flow = load_flow(path)?;
+    let overrides = parse_overrides(&flow, params)?;
+    let engine = Engine::new(registry(), store.clone());
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    let options = RunOptions {
+        overrides,
+        no_cache,
+        base_dir,
+        tags,
+        ..Default::default()
+    };
+    let handle = engine
+        .start(&flow, options)
+        .with_context(|| format!("cannot run {}", path.display()))?;
+    follow(&engine, handle)
+}
+
+/// Resumes a run.
+pub fn resume(store: &Store, id: &str) -> anyhow::Result<Outcome> {
+    let engine = Engine::new(registry(), store.clone());
+    let handle = engine
+        .start_resume(id, CancelToken::new())
+        .with_context(|| format!("cannot resume run {id}"))?;
+    follow(&engine, handle)
+}
+
+fn status_mark(s: StepStatus) -> &'static str {
+    match s {
+        StepStatus::Done => "✓",
+        StepStatus::Cached => "↺",
+        StepStatus::Failed => "✗",
+        StepStatus::Skipped => "-",
+        StepStatus::Cancelled => "■",
+        StepStatus::Queued | StepStatus::Running => "…",
+    }
+}
+
+/// Shows a run's progress until it ends, then its summary and metrics.
+fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
+    let tty = std::io::stderr().is_terminal();
+    let mut labels: HashMap<NodeId, String> = HashMap::new();
+    let mut running: Vec<NodeId> = Vec::new();
+    let mut bar = ProgressBar::hidden();
+    let mut width = 0;
+    for event in handle.events.iter() {
+        match event {
+            Event::RunStarted {
+                run_id,
+                flow,
+                steps,
+            } => {
+                width = steps
+                    .iter()
+                    .map(|(_, l)| l.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                println!("run {run_id} of flow {flow:?}: {} steps", steps.len());
+                if tty {
+                    bar = ProgressBar::new(steps.len() as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} [{pos}/{len}] {elapsed} {wide_msg}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                }
+                labels = steps.into_iter().collect();
+            }
+            Event::StepStarted { node } => {
+                running.push(node);
+                bar.set_message(running_text(&running, &labels));
+            }
+            Event::StepFinished {
+                node,
+                status,
+                duration_secs,
+                message,
+            } => {
+                running.retain(|n| *n != node);
+                let label = labels.get(&node).map_or("?", String::as_str);
+                let mut line = format!(
+                    "  {} {label:<width$}  {:<9} {:>9}",
+                    status_mark(status),
+                    status.name(),
+                    if status == StepStatus::Done || status == StepStatus::Failed {
+                        secs(duration_secs)
+                    } else {
+                        String::new()
+                    }
+                );
+                if let Some(m) = message.filter(|_| !status.is_ok()) {
+                    line.push_str(&format!("  {m}"));
+                }
+                bar.println(line.trim_end());
+                if !tty {
+                    println!("{}", line.trim_end());
+                }
+                bar.inc(1);
+                bar.set_message(running_text(&running, &labels));
+            }
+            Event::RunFinished { .. } | Event::StepQueued { .. } | Event::StepLog { .. } => {}
+        }
+    }
+    bar.finish_and_clear();
+    let record = handle.wait()?;
+    print_summary(engine, &record);
+    Ok(match record.status {
+        RunStatus::Done => Outcome::Success,
+        _ => Outcome::RunFailed,
+    })
+}
+
+fn running_text(running: &[NodeId], labels: &HashMap<NodeId, String>) -> String {
+    if running.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = running
+        .iter()
+        .filter_map(|n| labels.get(n).map(String::as_str))
+        .collect();
+    format!("running {}", names.join(", "))
+}
+
+fn print_summary(engine: &Engine, record: &RunRecord) {
+    let total = record.duration_secs().unwrap_or(0.0);
+    println!(
+        "run {} {} in {} (store: {})",
+        record.id,
+        record.status,
+        secs(total),
+        engine.store().root().display()
+    );
+    let metrics = record.metrics();
+    if !metrics.is_empty() {
+        let mut t = TextTable::new(&["metric", "value"]);
+        for (k, v) in &metrics {
+            t.row(vec![k.clone(), format_value(*v)]);
+        }
+        print!("{}", t.render());
+    }
+    if let Some(failed) = record.tasks.iter().find(|t| t.status == StepStatus::Failed) {
+        eprintln!(
+            "error: step {:?} ({}) failed: {}",
+            failed.label,
+            failed.node,
+            failed.message.as_deref().unwrap_or("no message")
+        );
+        eprintln!(
+            "       fix it, then `pipewright resume {}` re-runs only that step and what follows",
+            record.id
+        );
+    }
+}
+
+/// A metric value with enough digits to compare runs.
+pub fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.6e}")
+    }
+}
