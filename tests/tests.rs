@@ -1,4 +1,17 @@
-//! End-to-end tests of Pipewright, one binary. Table of contents:
+//! End-to-end tests of Pipewright, one binary (like ripgrep's `tests/tests.rs`).
+//! Table of contents:
 
-// Every example flow runs headless and its results are checked.
-// mod examples;
+// Shared helpers: the repository's folders, running the `pipewright` binary.
+mod util;
+
+// Every example flow runs headless through the engine and its results are checked.
+mod examples;
+
+// The command line: run, runs, show, resume, validate; bad input gets one clear message.
+mod cli;
+
+// Crashes and concurrency: kill -9 mid-run, several processes on one store.
+mod crash;
+
+// The crate layering holds: engine never depends on egui/eframe/polars/linfa, nodes never on egui/eframe.
+mod layering;

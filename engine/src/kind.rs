@@ -382,6 +382,12 @@ impl Registry {
         self.kinds.insert(id, Arc::new(kind));
     }
 
+    /// Adds a shared node kind; a kind with the same id is replaced.
+    pub fn register_arc(&mut self, kind: Arc<dyn NodeKind>) {
+        let id = kind.descriptor().id;
+        self.kinds.insert(id, kind);
+    }
+
     /// Adds the decoder of an artifact type.
     pub fn register_decoder(&mut self, type_name: &'static str, decode: DecodeFn) {
         self.decoders.insert(type_name, decode);

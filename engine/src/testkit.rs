@@ -36,7 +36,8 @@ impl Artifact for Number {
     }
 }
 
-fn decode_number(_: Encoding, bytes: &[u8]) -> Result<ArtifactArc, ArtifactError> {
+/// Decodes a [`Number`].
+pub fn decode_number(_: Encoding, bytes: &[u8]) -> Result<ArtifactArc, ArtifactError> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -137,13 +138,23 @@ impl NodeKind for TestKind {
     }
 }
 
-/// A registry with `const`, `add`, `fail` and `panic` kinds and the number decoder.
+/// The `const`, `add`, `fail`, `panic` and `wait` (until cancelled) kinds.
+pub fn kinds() -> Vec<Arc<dyn NodeKind>> {
+    vec![
+        Arc::new(TestKind::new("const", Behaviour::Const)),
+        Arc::new(TestKind::new("add", Behaviour::Add)),
+        Arc::new(TestKind::new("fail", Behaviour::Fail)),
+        Arc::new(TestKind::new("panic", Behaviour::Panic)),
+        Arc::new(TestKind::new("wait", Behaviour::WaitForCancel)),
+    ]
+}
+
+/// A registry with the [`kinds`] and the number decoder.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
-    r.register(TestKind::new("const", Behaviour::Const));
-    r.register(TestKind::new("add", Behaviour::Add));
-    r.register(TestKind::new("fail", Behaviour::Fail));
-    r.register(TestKind::new("panic", Behaviour::Panic));
+    for k in kinds() {
+        r.register_arc(k);
+    }
     r.register_decoder(NUMBER, decode_number);
     r
 }

@@ -93,9 +93,23 @@ pub enum Outcome {
     RunFailed,
 }
 
+/// Set to `1` to add the engine's test kinds (`const`, `add`, `fail`, `panic`, `wait`)
+/// to the catalogue: the end-to-end crash and cancellation tests use them.
+pub const TESTKIT_ENV: &str = "PIPEWRIGHT_TESTKIT";
+
 /// The registry of every node kind the app knows.
 pub fn registry() -> Arc<Registry> {
-    Arc::new(pipewright_nodes::registry())
+    let mut r = pipewright_nodes::registry();
+    if std::env::var(TESTKIT_ENV).is_ok_and(|v| v == "1") {
+        for kind in pipewright_engine::testkit::kinds() {
+            r.register_arc(kind);
+        }
+        r.register_decoder(
+            pipewright_engine::testkit::NUMBER,
+            pipewright_engine::testkit::decode_number,
+        );
+    }
+    Arc::new(r)
 }
 
 /// Opens the store named on the command line or by default.

@@ -1,0 +1,266 @@
+//! The command line as a user types it.
+
+use pipewright_engine::{NodeId, RunStatus, StepStatus, Store, Value};
+
+use crate::util::{expect_code, run};
+
+#[test]
+fn run_prints_every_step_and_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = expect_code(&run(dir.path(), &["run", "examples/regression.ron"]), 0);
+    for step in ["done", "r2", "rmse", "mse", "mae"] {
+        assert!(out.contains(step), "{step:?} missing in:\n{out}");
+    }
+    assert!(!out.contains("failed"), "{out}");
+    // A second run reuses every step.
+    let (out, _) = expect_code(&run(dir.path(), &["run", "examples/regression.ron"]), 0);
+    assert!(out.contains("cached") && !out.contains(" done  "), "{out}");
+}
+
+#[test]
+fn param_overrides_are_typed_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(
+        &run(
+            dir.path(),
+            &[
+                "run",
+                "examples/regression.ron",
+                "--param",
+                "test_fraction=0.35",
+            ],
+        ),
+        0,
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let r = store.latest_run("regression").unwrap().unwrap();
+    assert_eq!(r.params["test_fraction"], Value::Float(0.35));
+
+    let (_, err) = expect_code(
+        &run(
+            dir.path(),
+            &[
+                "run",
+                "examples/regression.ron",
+                "--param",
+                "test_fraction=2",
+            ],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("test_fraction") && err.contains("out of range"),
+        "{err}"
+    );
+    let (_, err) = expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/regression.ron", "-p", "folds=3"],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("has no parameter \"folds\"") && err.contains("test_fraction"),
+        "{err}"
+    );
+    let (_, err) = expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/regression.ron", "-p", "test_fraction"],
+        ),
+        2,
+    );
+    assert!(err.contains("expected NAME=VALUE"), "{err}");
+}
+
+#[test]
+fn bad_invocations_and_bad_files_get_one_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, err) = expect_code(&run(dir.path(), &["run"]), 2);
+    assert!(err.contains("Usage"), "clap usage expected: {err}");
+
+    let (_, err) = expect_code(&run(dir.path(), &["run", "no/such/flow.ron"]), 2);
+    assert!(
+        err.contains("no/such/flow.ron") && err.contains("No such file"),
+        "{err}"
+    );
+
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "Flow(\n  format: 1,\n  name: \"x\",\n  nodes: [Node(id: 1,,)],\n)",
+    )
+    .unwrap();
+    let (_, err) = expect_code(&run(dir.path(), &["run", bad.to_str().unwrap()]), 2);
+    assert!(
+        err.contains("bad.ron:4:"),
+        "line and column expected: {err}"
+    );
+
+    let invalid = dir.path().join("invalid.ron");
+    std::fs::write(
+        &invalid,
+        "Flow(format: 1, name: \"x\", nodes: [Node(id: 1, kind: \"data.teleport\", label: \"Beam\")])",
+    )
+    .unwrap();
+    let (_, err) = expect_code(&run(dir.path(), &["run", invalid.to_str().unwrap()]), 2);
+    assert!(
+        err.contains("node \"Beam\" (#1): unknown node kind \"data.teleport\""),
+        "{err}"
+    );
+    let (out, _) = expect_code(
+        &run(dir.path(), &["validate", invalid.to_str().unwrap()]),
+        2,
+    );
+    assert!(out.contains("unknown node kind"), "{out}");
+    let (out, _) = expect_code(
+        &run(dir.path(), &["validate", "examples/regression.ron"]),
+        0,
+    );
+    assert!(out.contains("ok"), "{out}");
+
+    let (_, err) = expect_code(&run(dir.path(), &["show", "nope"]), 2);
+    assert!(err.contains("no run \"nope\""), "{err}");
+}
+
+#[test]
+fn runs_and_show_read_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/regression.ron", "--tag", "baseline"],
+        ),
+        0,
+    );
+    expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/regression.ron", "-p", "test_fraction=0.3"],
+        ),
+        0,
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let runs = store.runs(Some("regression")).unwrap();
+    assert_eq!(runs.len(), 2);
+
+    let (out, _) = expect_code(&run(dir.path(), &["runs", "regression"]), 0);
+    assert!(
+        out.contains(&runs[0].id) && out.contains(&runs[1].id),
+        "{out}"
+    );
+    assert!(
+        out.contains("test_fraction=0.3"),
+        "changed params are listed: {out}"
+    );
+    assert!(out.contains("r2="), "metrics are listed: {out}");
+    let (out, _) = expect_code(&run(dir.path(), &["runs", "--tag", "baseline"]), 0);
+    assert_eq!(out.lines().count(), 2, "header and one run: {out}");
+    let (_, err) = expect_code(&run(dir.path(), &["runs", "--status", "weird"]), 2);
+    assert!(err.contains("expected one of"), "{err}");
+
+    let (out, _) = expect_code(&run(dir.path(), &["show", &runs[0].id]), 0);
+    assert!(
+        out.contains("evaluate.regression_metrics") && out.contains("done"),
+        "{out}"
+    );
+
+    let metrics_step = runs[0]
+        .tasks
+        .iter()
+        .find(|t| t.kind == "evaluate.regression_metrics")
+        .unwrap();
+    let (out, _) = expect_code(
+        &run(
+            dir.path(),
+            &["show", &runs[0].id[..17], "--step", &metrics_step.label],
+        ),
+        0,
+    );
+    assert!(
+        out.contains("artifact metrics") && out.contains("r2"),
+        "{out}"
+    );
+    let split = runs[0]
+        .tasks
+        .iter()
+        .find(|t| t.kind == "transform.split")
+        .unwrap();
+    let (out, _) = expect_code(
+        &run(
+            dir.path(),
+            &["show", &runs[0].id, "--step", &split.node.0.to_string()],
+        ),
+        0,
+    );
+    assert!(
+        out.contains("artifact train: table") && out.contains("artifact test: table"),
+        "{out}"
+    );
+    let load = runs[0]
+        .tasks
+        .iter()
+        .find(|t| t.kind == "data.load_csv")
+        .unwrap();
+    let (out, _) = expect_code(
+        &run(dir.path(), &["show", &runs[0].id, "--step", &load.label]),
+        0,
+    );
+    assert!(
+        out.contains("included") && out.contains("regression_dataset.txt"),
+        "{out}"
+    );
+}
+
+/// A broken data file fails the load step; once fixed, `resume` re-runs only that step
+/// and what follows it.
+#[test]
+fn a_failed_run_resumes_from_the_failed_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow_text =
+        std::fs::read_to_string(crate::util::examples_dir().join("regression.ron")).unwrap();
+    let data = dir.path().join("data.tsv");
+    let good =
+        std::fs::read_to_string(crate::util::root().join("assets/data/regression_dataset.txt"))
+            .unwrap();
+    std::fs::write(&data, "1.0\t2.0\n3.0\n4.0\t5.0\n").unwrap(); // a ragged row
+    let flow_path = dir.path().join("flow.ron");
+    std::fs::write(
+        &flow_path,
+        flow_text.replace("../assets/data/regression_dataset.txt", "data.tsv"),
+    )
+    .unwrap();
+    let store_dir = dir.path().join("store");
+
+    let (_, err) = expect_code(&run(&store_dir, &["run", flow_path.to_str().unwrap()]), 1);
+    assert!(err.contains("failed"), "{err}");
+    let store = Store::open(&store_dir).unwrap();
+    let failed = store.latest_run("regression").unwrap().unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    let load = failed
+        .tasks
+        .iter()
+        .find(|t| t.kind == "data.load_csv")
+        .unwrap();
+    assert_eq!(load.status, StepStatus::Failed);
+    assert!(
+        err.contains(&load.label),
+        "the failing step is named: {err}"
+    );
+
+    std::fs::write(&data, good).unwrap();
+    let (out, _) = expect_code(&run(&store_dir, &["resume", &failed.id]), 0);
+    let resumed = store.latest_run("regression").unwrap().unwrap();
+    assert_eq!(resumed.status, RunStatus::Done, "{out}");
+    assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+    for t in &resumed.tasks {
+        let upstream_of_load = failed.task(t.node).unwrap().status.is_ok();
+        let expected = if upstream_of_load {
+            StepStatus::Cached
+        } else {
+            StepStatus::Done
+        };
+        assert_eq!(t.status, expected, "step {:?}", t.label);
+    }
+    assert!(resumed.task(NodeId(1)).is_some());
+}
