@@ -54,6 +54,7 @@
 //! ```
 
 pub mod artifact;
+pub mod compare;
 pub mod context;
 pub mod edit;
 pub mod event;
@@ -66,6 +67,7 @@ pub mod validate;
 pub mod value;
 
 pub use artifact::{Artifact, ArtifactArc, ArtifactError, ArtifactRef, Encoding, downcast};
+pub use compare::{Comparison, Goal, best_runs, flow_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::Event;
@@ -76,7 +78,8 @@ pub use kind::{
 };
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use store::{
-    IncludedFile, RunRecord, RunStatus, StepStatus, Store, StoreError, TaskRecord, write_atomic,
+    GcReport, IncludedFile, RunRecord, RunStatus, StepStatus, Store, StoreError, TaskRecord,
+    write_atomic,
 };
 pub use validate::{Problem, validate};
 pub use value::{ParamType, ParamValue, Value};

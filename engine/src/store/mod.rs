@@ -152,6 +152,11 @@ impl Store {
         let hash = blake3::hash(bytes).to_hex().to_string();
         let path = self.blob_path(&hash, encoding);
         if path.exists() {
+            // Refresh its time: a concurrent `gc` keeps blobs touched since the oldest
+            // running run started, so a blob this run reuses is not collected under it.
+            if let Ok(f) = File::options().append(true).open(&path) {
+                let _ = f.set_modified(std::time::SystemTime::now());
+            }
             return Ok(hash);
         }
         let dir = path.parent().unwrap_or(&self.root);
@@ -396,6 +401,133 @@ impl Store {
     }
 }
 
+/// Tags live beside the record so tagging never races the process writing the run.
+const TAGS_FILE: &str = "tags.json";
+
+/// What [`Store::gc`] removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GcReport {
+    /// Blobs deleted.
+    pub blobs: usize,
+    /// Bytes freed.
+    pub bytes: u64,
+    /// Cache entries dropped because their blobs went.
+    pub cache_entries: usize,
+}
+
+impl Store {
+    fn locate(&self, id: &str) -> Result<(PathBuf, RunRecord), StoreError> {
+        let run = self.run(id)?;
+        let dir = self.run_dir(&run.flow_name, &run.id);
+        Ok((dir, run))
+    }
+
+    /// Replaces a run's tags (trimmed, empty ones dropped, duplicates removed).
+    pub fn set_tags(&self, id: &str, tags: &[String]) -> Result<RunRecord, StoreError> {
+        let (dir, mut run) = self.locate(id)?;
+        let mut clean: Vec<String> = tags
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        clean.sort();
+        clean.dedup();
+        let path = dir.join(TAGS_FILE);
+        let bytes = serde_json::to_vec(&clean).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&path, &bytes).map_err(io_err(&path))?;
+        run.tags = clean;
+        Ok(run)
+    }
+
+    /// Deletes runs (not one that is still running), then collects the blobs no
+    /// remaining run refers to.
+    pub fn delete_runs(&self, ids: &[&str]) -> Result<GcReport, StoreError> {
+        let mut dirs = Vec::new();
+        for id in ids {
+            let (dir, run) = self.locate(id)?;
+            if run.status == RunStatus::Running {
+                return Err(StoreError::NotFound(format!(
+                    "run {} is still running; stop it before deleting it",
+                    run.id
+                )));
+            }
+            dirs.push(dir);
+        }
+        for dir in dirs {
+            // Rename first so a half-deleted folder is never read as a run.
+            let trash = dir.with_extension(format!("deleted-{:x}", rand::random::<u32>()));
+            fs::rename(&dir, &trash).map_err(io_err(&dir))?;
+            fs::remove_dir_all(&trash).map_err(io_err(&trash))?;
+        }
+        self.gc()
+    }
+
+    /// Removes every blob that no run refers to (outputs and included files), and the
+    /// cache entries that pointed at them. Blobs touched since the oldest running run
+    /// started are kept: that run may not have recorded them yet.
+    pub fn gc(&self) -> Result<GcReport, StoreError> {
+        let runs = self.runs(None)?;
+        let mut keep = std::collections::HashSet::new();
+        let mut cutoff: Option<std::time::SystemTime> = None;
+        for run in &runs {
+            if run.status == RunStatus::Running {
+                let started: std::time::SystemTime = run.started_at.into();
+                // A second of slack for coarse file-system timestamps.
+                let started = started - std::time::Duration::from_secs(1);
+                cutoff = Some(cutoff.map_or(started, |c| c.min(started)));
+            }
+            for t in &run.tasks {
+                keep.extend(t.outputs.values().map(|r| r.hash.clone()));
+                keep.extend(t.included.iter().map(|f| f.hash.clone()));
+            }
+        }
+        let mut report = GcReport::default();
+        let blobs = self.root.join("blobs");
+        for shard in fs::read_dir(&blobs).map_err(io_err(&blobs))?.flatten() {
+            let Ok(files) = fs::read_dir(shard.path()) else {
+                continue;
+            };
+            let prefix = shard.file_name().to_string_lossy().into_owned();
+            for f in files.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue; // a temp file being written
+                }
+                let stem = name.split('.').next().unwrap_or_default();
+                if keep.contains(&format!("{prefix}{stem}")) {
+                    continue;
+                }
+                let meta = f.metadata().map_err(io_err(&f.path()))?;
+                if let (Some(cut), Ok(modified)) = (cutoff, meta.modified())
+                    && modified >= cut
+                {
+                    continue;
+                }
+                fs::remove_file(f.path()).map_err(io_err(&f.path()))?;
+                report.blobs += 1;
+                report.bytes += meta.len();
+            }
+        }
+        let cache = self.root.join("cache");
+        for entry in fs::read_dir(&cache).map_err(io_err(&cache))?.flatten() {
+            let Ok(bytes) = fs::read(entry.path()) else {
+                continue;
+            };
+            let Ok(task) = serde_json::from_slice::<TaskRecord>(&bytes) else {
+                continue;
+            };
+            if !task.outputs.values().all(|r| self.has_blob(r)) {
+                fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+                report.cache_entries += 1;
+            }
+        }
+        Ok(report)
+    }
+}
+
 /// A folder-safe form of a flow name.
 fn safe_name(name: &str) -> String {
     let s: String = name
@@ -434,6 +566,9 @@ fn read_run(dir: &Path) -> Result<RunRecord, StoreError> {
                 }
             }
         }
+    }
+    if let Ok(bytes) = fs::read(dir.join(TAGS_FILE)) {
+        record.tags = serde_json::from_slice(&bytes).unwrap_or(record.tags);
     }
     if record.status == RunStatus::Running && !is_locked(&dir.join("lock")) {
         record.status = RunStatus::Interrupted;
@@ -616,6 +751,90 @@ mod tests {
         let files = walk(&dir.path().join("blobs"));
         assert_eq!(files, 1);
         assert_eq!(store.get_blob(&a, Encoding::Json).unwrap(), b"{\"x\":1}");
+    }
+
+    //  run A: const(1) ──▶ add(+1)      run B: const(1) ──▶ add(+5)
+    // Both share the const output blob; deleting A keeps it, deleting B too frees it.
+    #[test]
+    fn deleting_a_run_collects_only_unreferenced_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path()).unwrap(),
+        );
+        let flow = |v: f64| {
+            let mut f = Flow::new("gc");
+            for (id, kind, value) in [(1, "const", 1.0), (2, "add", v)] {
+                f.nodes.push(Node {
+                    id: NodeId(id),
+                    kind: kind.into(),
+                    label: kind.into(),
+                    params: [("value".to_owned(), Value::Float(value).into())].into(),
+                    pos: (0.0, 0.0),
+                });
+            }
+            f.edges
+                .push(crate::Edge::new(NodeId(1), "out", NodeId(2), "in"));
+            f
+        };
+        let opts = || RunOptions {
+            no_cache: true,
+            ..Default::default()
+        };
+        let a = engine.run(&flow(1.0), opts(), |_| {}).unwrap();
+        let b = engine.run(&flow(5.0), opts(), |_| {}).unwrap();
+        let store = engine.store();
+        assert_eq!(
+            walk(&dir.path().join("blobs")),
+            3,
+            "shared const blob + two sums"
+        );
+
+        let report = store.delete_runs(&[&a.id]).unwrap();
+        assert_eq!(report.blobs, 1, "only A's sum goes");
+        assert!(matches!(store.run(&a.id), Err(StoreError::NoRun(_))));
+        let b_again = store.run(&b.id).unwrap();
+        let shared = store.run_artifact(&b_again, "const", "out", engine.registry());
+        assert!(shared.is_ok(), "the blob shared with B survives");
+
+        let report = store.delete_runs(&[&b.id]).unwrap();
+        assert_eq!(report.blobs, 2);
+        assert_eq!(walk(&dir.path().join("blobs")), 0);
+        assert!(
+            report.cache_entries >= 2,
+            "cache entries to deleted blobs are dropped"
+        );
+    }
+
+    #[test]
+    fn tags_are_kept_beside_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let id = store
+            .create_run(record("t"))
+            .unwrap()
+            .finish(RunStatus::Done)
+            .unwrap()
+            .id;
+        let tagged = store
+            .set_tags(
+                &id,
+                &["best ".into(), "".into(), "baseline".into(), "best".into()],
+            )
+            .unwrap();
+        assert_eq!(tagged.tags, ["baseline", "best"]);
+        assert_eq!(store.run(&id).unwrap().tags, ["baseline", "best"]);
+        store.set_tags(&id, &[]).unwrap();
+        assert!(store.run(&id).unwrap().tags.is_empty());
+    }
+
+    #[test]
+    fn a_running_run_cannot_be_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let w = store.create_run(record("r")).unwrap();
+        let err = store.delete_runs(&[w.id()]).unwrap_err();
+        assert!(err.to_string().contains("still running"), "{err}");
     }
 
     fn walk(p: &Path) -> usize {

@@ -1,0 +1,579 @@
+//! Comparing runs side by side (MLflow's compare view, done as a library).
+//!
+//! [`Comparison::new`] lines up any number of runs against a baseline: flow and step
+//! parameters with a "differs" flag per row, every scalar metric with the best run
+//! marked and the delta against the baseline, step durations, and the structural
+//! differences between the flows as they ran. The CLI prints it, the editor draws
+//! it, and [`Comparison::to_csv`] exports it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::flow::{Flow, NodeId};
+use crate::store::{RunRecord, RunStatus};
+use crate::value::Value;
+
+/// Whether a bigger or a smaller value of a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// Errors and losses (mse, rmse, mae, …).
+    Minimize,
+    /// Scores (r2, accuracy, f1, auc, …).
+    Maximize,
+    /// Counts and other neutral values (`n`): no best.
+    Neutral,
+}
+
+impl Goal {
+    /// The goal of a metric, from its name (the part after the last `.`).
+    pub fn of(metric: &str) -> Goal {
+        let name = metric
+            .rsplit('.')
+            .next()
+            .unwrap_or(metric)
+            .to_ascii_lowercase();
+        const UP: [&str; 8] = [
+            "r2",
+            "accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "auc",
+            "score",
+            "explained_variance",
+        ];
+        const NEUTRAL: [&str; 3] = ["n", "rows", "count"];
+        if UP
+            .iter()
+            .any(|u| name == *u || name.ends_with(&format!("_{u}")))
+        {
+            Goal::Maximize
+        } else if NEUTRAL.contains(&name.as_str()) {
+            Goal::Neutral
+        } else {
+            Goal::Minimize
+        }
+    }
+
+    /// Whether `a` is better than `b` under this goal.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Goal::Minimize => a < b,
+            Goal::Maximize => a > b,
+            Goal::Neutral => false,
+        }
+    }
+}
+
+/// One run's column header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunColumn {
+    /// Run id.
+    pub id: String,
+    /// Flow name.
+    pub flow: String,
+    /// Final status.
+    pub status: RunStatus,
+    /// Start time, formatted.
+    pub started: String,
+    /// Wall time.
+    pub duration_secs: Option<f64>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A parameter row: its value in each run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamRow {
+    /// `name` for a flow parameter, `Step.name` for a step parameter.
+    pub name: String,
+    /// Value per run (`None`: the run has no such parameter).
+    pub values: Vec<Option<Value>>,
+    /// Whether the runs disagree.
+    pub differs: bool,
+}
+
+/// A metric row: its value in each run, the best, and deltas to the baseline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRow {
+    /// `Step.metric`.
+    pub name: String,
+    /// Whether bigger or smaller is better.
+    pub goal: Goal,
+    /// Value per run.
+    pub values: Vec<Option<f64>>,
+    /// Index of the best run (ties: the first).
+    pub best: Option<usize>,
+    /// `value − baseline value` per run.
+    pub deltas: Vec<Option<f64>>,
+    /// Whether the runs disagree.
+    pub differs: bool,
+}
+
+/// A step's duration in each run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DurationRow {
+    /// The step's label.
+    pub step: String,
+    /// Seconds per run (`None`: the run has no such step; cached steps count 0).
+    pub secs: Vec<Option<f64>>,
+}
+
+/// Runs side by side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The runs, in the order given.
+    pub runs: Vec<RunColumn>,
+    /// Index of the baseline run.
+    pub baseline: usize,
+    /// Flow parameters, then step parameters.
+    pub params: Vec<ParamRow>,
+    /// Every scalar metric.
+    pub metrics: Vec<MetricRow>,
+    /// Step durations.
+    pub durations: Vec<DurationRow>,
+    /// Structural differences of each run's flow against the baseline's, one line each.
+    pub structure: Vec<String>,
+}
+
+impl Comparison {
+    /// Lines up `runs` against `runs[baseline]` (clamped to a valid index).
+    pub fn new(runs: &[RunRecord], baseline: usize) -> Self {
+        let baseline = baseline.min(runs.len().saturating_sub(1));
+        let columns = runs
+            .iter()
+            .map(|r| RunColumn {
+                id: r.id.clone(),
+                flow: r.flow_name.clone(),
+                status: r.status,
+                started: r
+                    .started_at
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                duration_secs: r.duration_secs(),
+                tags: r.tags.clone(),
+            })
+            .collect();
+
+        // Parameters: flow parameters first, then each step's resolved parameters.
+        let mut param_names: Vec<String> = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut param_maps: Vec<BTreeMap<String, Value>> = Vec::new();
+        for r in runs {
+            let mut m = BTreeMap::new();
+            for (k, v) in &r.params {
+                m.insert(k.clone(), v.clone());
+                if seen.insert(k.clone()) {
+                    param_names.push(k.clone());
+                }
+            }
+            param_maps.push(m);
+        }
+        let mut step_names = BTreeSet::new();
+        for (r, m) in runs.iter().zip(&mut param_maps) {
+            for t in &r.tasks {
+                for (k, v) in &t.params {
+                    let name = format!("{}.{k}", t.label);
+                    m.insert(name.clone(), v.clone());
+                    step_names.insert(name);
+                }
+            }
+        }
+        param_names.extend(step_names.into_iter().filter(|n| !seen.contains(n)));
+        let params = param_names
+            .into_iter()
+            .map(|name| {
+                let values: Vec<Option<Value>> =
+                    param_maps.iter().map(|m| m.get(&name).cloned()).collect();
+                let differs = values.windows(2).any(|w| w[0] != w[1]);
+                ParamRow {
+                    name,
+                    values,
+                    differs,
+                }
+            })
+            .collect();
+
+        // Metrics.
+        let metric_maps: Vec<BTreeMap<String, f64>> = runs.iter().map(|r| r.metrics()).collect();
+        let names: BTreeSet<&String> = metric_maps.iter().flat_map(|m| m.keys()).collect();
+        let metrics = names
+            .into_iter()
+            .map(|name| {
+                let values: Vec<Option<f64>> =
+                    metric_maps.iter().map(|m| m.get(name).copied()).collect();
+                let goal = Goal::of(name);
+                let mut best: Option<usize> = None;
+                for (i, v) in values.iter().enumerate() {
+                    if let Some(v) = v.filter(|v| v.is_finite())
+                        && goal != Goal::Neutral
+                        && best.is_none_or(|b| values[b].is_some_and(|bv| goal.better(v, bv)))
+                    {
+                        best = Some(i);
+                    }
+                }
+                let base = values.get(baseline).copied().flatten();
+                let deltas = values.iter().map(|v| Some((*v)? - base?)).collect();
+                let differs = values.windows(2).any(|w| w[0] != w[1]);
+                MetricRow {
+                    name: name.clone(),
+                    goal,
+                    values,
+                    best,
+                    deltas,
+                    differs,
+                }
+            })
+            .collect();
+
+        // Durations, by step label in the baseline's order, then any others.
+        let mut steps: Vec<String> = Vec::new();
+        for r in runs.get(baseline).into_iter().chain(runs.iter()) {
+            for t in &r.tasks {
+                if !steps.contains(&t.label) {
+                    steps.push(t.label.clone());
+                }
+            }
+        }
+        let durations = steps
+            .into_iter()
+            .map(|step| DurationRow {
+                secs: runs
+                    .iter()
+                    .map(|r| {
+                        r.tasks
+                            .iter()
+                            .find(|t| t.label == step)
+                            .map(|t| t.duration_secs)
+                    })
+                    .collect(),
+                step,
+            })
+            .collect();
+
+        let mut structure = Vec::new();
+        if let Some(base) = runs.get(baseline) {
+            for r in runs.iter().filter(|r| r.id != base.id) {
+                for line in flow_diff(&base.flow, &r.flow) {
+                    structure.push(format!("{}: {line}", r.id));
+                }
+            }
+        }
+
+        Self {
+            runs: columns,
+            baseline,
+            params,
+            metrics,
+            durations,
+            structure,
+        }
+    }
+
+    /// The table as CSV: a `section,name,<run ids…>` header, then parameter, metric
+    /// (with a `delta` row per metric) and duration rows.
+    pub fn to_csv(&self, differences_only: bool) -> String {
+        let mut out = String::new();
+        let mut row = |cells: Vec<String>| {
+            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        };
+        let mut header = vec!["section".to_owned(), "name".to_owned()];
+        header.extend(self.runs.iter().map(|r| r.id.clone()));
+        row(header);
+        let mut status = vec!["run".to_owned(), "status".to_owned()];
+        status.extend(self.runs.iter().map(|r| r.status.to_string()));
+        row(status);
+        for p in self
+            .params
+            .iter()
+            .filter(|p| !differences_only || p.differs)
+        {
+            let mut cells = vec!["param".to_owned(), p.name.clone()];
+            cells.extend(p.values.iter().map(|v| match v {
+                Some(Value::Text(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => String::new(),
+            }));
+            row(cells);
+        }
+        for m in self
+            .metrics
+            .iter()
+            .filter(|m| !differences_only || m.differs)
+        {
+            let mut cells = vec!["metric".to_owned(), m.name.clone()];
+            cells.extend(
+                m.values
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            row(cells);
+            let mut cells = vec!["delta".to_owned(), m.name.clone()];
+            cells.extend(
+                m.deltas
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            row(cells);
+        }
+        for d in &self.durations {
+            let mut cells = vec!["duration_secs".to_owned(), d.step.clone()];
+            cells.extend(
+                d.secs
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            row(cells);
+        }
+        out
+    }
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The runs with the best value of `metric` (matched as a full `Step.metric` name or
+/// by the part after the dot), best first, at most `n`.
+pub fn best_runs<'a>(runs: &'a [RunRecord], metric: &str, n: usize) -> Vec<&'a RunRecord> {
+    let goal = Goal::of(metric);
+    let value = |r: &RunRecord| {
+        r.metrics()
+            .into_iter()
+            .find(|(k, _)| k == metric || k.rsplit('.').next() == Some(metric))
+            .map(|(_, v)| v)
+            .filter(|v| v.is_finite())
+    };
+    let mut scored: Vec<(f64, &RunRecord)> =
+        runs.iter().filter_map(|r| Some((value(r)?, r))).collect();
+    scored.sort_by(|a, b| {
+        let ord = a.0.total_cmp(&b.0);
+        if goal == Goal::Maximize {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+    scored.into_iter().take(n).map(|(_, r)| r).collect()
+}
+
+/// How `other` differs from `base` in structure: nodes added or removed, kinds
+/// changed, parameters changed, wires added or removed.
+pub fn flow_diff(base: &Flow, other: &Flow) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = |f: &Flow, id: NodeId| {
+        f.node(id)
+            .map(|n| format!("{:?} ({id})", n.label))
+            .unwrap_or_else(|| id.to_string())
+    };
+    for n in &other.nodes {
+        match base.node(n.id) {
+            None => out.push(format!("node {} ({}) added", n.display(), n.kind)),
+            Some(b) => {
+                if b.kind != n.kind {
+                    out.push(format!("node {} kind {} → {}", n.display(), b.kind, n.kind));
+                }
+                let keys: BTreeSet<&String> = b.params.keys().chain(n.params.keys()).collect();
+                for k in keys {
+                    let (x, y) = (b.params.get(k), n.params.get(k));
+                    if x != y {
+                        let show = |v: Option<&crate::value::ParamValue>| {
+                            v.map_or("default".to_owned(), |v| v.to_string())
+                        };
+                        out.push(format!(
+                            "node {} parameter {k}: {} → {}",
+                            n.display(),
+                            show(x),
+                            show(y)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for b in &base.nodes {
+        if other.node(b.id).is_none() {
+            out.push(format!("node {} ({}) removed", b.display(), b.kind));
+        }
+    }
+    for e in &other.edges {
+        if base.edges.binary_search(e).is_err() {
+            out.push(format!(
+                "wire {}.{} → {}.{} added",
+                name(other, e.from.node),
+                e.from.port,
+                name(other, e.to.node),
+                e.to.port
+            ));
+        }
+    }
+    for e in &base.edges {
+        if other.edges.binary_search(e).is_err() {
+            out.push(format!(
+                "wire {}.{} → {}.{} removed",
+                name(base, e.from.node),
+                e.from.port,
+                name(base, e.to.node),
+                e.to.port
+            ));
+        }
+    }
+    let fp: BTreeSet<&String> = base
+        .parameters
+        .iter()
+        .chain(&other.parameters)
+        .map(|p| &p.name)
+        .collect();
+    for p in fp {
+        match (base.param(p), other.param(p)) {
+            (Some(_), None) => out.push(format!("flow parameter {p:?} removed")),
+            (None, Some(_)) => out.push(format!("flow parameter {p:?} added")),
+            (Some(a), Some(b)) if a.default != b.default || a.ty != b.ty => {
+                out.push(format!(
+                    "flow parameter {p:?} default {} → {}",
+                    a.default, b.default
+                ));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::flow::{Edge, Node};
+    use crate::run::{Engine, RunOptions};
+    use crate::store::Store;
+    use crate::testkit;
+
+    //  const(value) ──▶ add(+1)      The "out" numbers are not metrics, so the test
+    //  kinds give none; metric rows are checked through synthetic records below.
+    fn flow(v: f64, extra: bool) -> Flow {
+        let mut f = Flow::new("cmp");
+        let mut add = |id: u32, kind: &str, value: f64| {
+            f.nodes.push(Node {
+                id: NodeId(id),
+                kind: kind.into(),
+                label: format!("{kind}{id}"),
+                params: [("value".to_owned(), Value::Float(value).into())].into(),
+                pos: (0.0, 0.0),
+            })
+        };
+        add(1, "const", v);
+        add(2, "add", 1.0);
+        if extra {
+            add(3, "add", 2.0);
+        }
+        f.edges.push(Edge::new(NodeId(1), "out", NodeId(2), "in"));
+        if extra {
+            f.edges.push(Edge::new(NodeId(2), "out", NodeId(3), "in"));
+        }
+        f
+    }
+
+    fn runs() -> (Vec<RunRecord>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path()).unwrap(),
+        );
+        let a = engine
+            .run(&flow(1.0, false), RunOptions::default(), |_| {})
+            .unwrap();
+        let b = engine
+            .run(&flow(2.0, true), RunOptions::default(), |_| {})
+            .unwrap();
+        (vec![a, b], dir)
+    }
+
+    fn with_metrics(mut r: RunRecord, rmse: f64, r2: f64) -> RunRecord {
+        let t = r.tasks.iter_mut().next().unwrap();
+        let out = t.outputs.values_mut().next().unwrap();
+        out.metrics = Some(
+            [
+                ("rmse".to_owned(), rmse),
+                ("r2".to_owned(), r2),
+                ("n".to_owned(), 10.0),
+            ]
+            .into(),
+        );
+        r
+    }
+
+    #[test]
+    fn parameters_are_diffed_and_metrics_ranked() {
+        let (runs, _dir) = runs();
+        let runs = vec![
+            with_metrics(runs[0].clone(), 0.5, 0.90),
+            with_metrics(runs[1].clone(), 0.4, 0.95),
+        ];
+        let c = Comparison::new(&runs, 0);
+        let value = c.params.iter().find(|p| p.name == "const1.value").unwrap();
+        assert!(value.differs);
+        assert_eq!(
+            value.values,
+            [Some(Value::Float(1.0)), Some(Value::Float(2.0))]
+        );
+        let same = c.params.iter().find(|p| p.name == "add2.value").unwrap();
+        assert!(!same.differs);
+        let added = c.params.iter().find(|p| p.name == "add3.value").unwrap();
+        assert_eq!(added.values[0], None);
+
+        let rmse = c.metrics.iter().find(|m| m.name == "const1.rmse").unwrap();
+        assert_eq!((rmse.goal, rmse.best), (Goal::Minimize, Some(1)));
+        assert!((rmse.deltas[1].unwrap() + 0.1).abs() < 1e-12);
+        let r2 = c.metrics.iter().find(|m| m.name == "const1.r2").unwrap();
+        assert_eq!((r2.goal, r2.best), (Goal::Maximize, Some(1)));
+        let n = c.metrics.iter().find(|m| m.name == "const1.n").unwrap();
+        assert_eq!(n.best, None);
+
+        assert_eq!(c.durations.len(), 3);
+        assert!(
+            c.structure
+                .iter()
+                .any(|l| l.contains("node \"add3\" (#3) (add) added")),
+            "{:?}",
+            c.structure
+        );
+        assert!(
+            c.structure
+                .iter()
+                .any(|l| l.contains("parameter value: 1 → 2")),
+            "{:?}",
+            c.structure
+        );
+
+        let best = best_runs(&runs, "r2", 1);
+        assert_eq!(best[0].id, runs[1].id);
+        let best = best_runs(&runs, "rmse", 2);
+        assert_eq!(best[0].id, runs[1].id);
+        assert_eq!(best.len(), 2);
+    }
+
+    #[test]
+    fn csv_has_a_column_per_run_and_honours_differences_only() {
+        let (runs, _dir) = runs();
+        let c = Comparison::new(&runs, 0);
+        let all = c.to_csv(false);
+        let diff = c.to_csv(true);
+        let header = all.lines().next().unwrap();
+        assert_eq!(
+            header,
+            format!("section,name,{},{}", runs[0].id, runs[1].id)
+        );
+        assert!(all.contains("param,add2.value,1,1"));
+        assert!(!diff.contains("param,add2.value"));
+        assert!(diff.contains("param,const1.value,1,2"));
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+    }
+}
