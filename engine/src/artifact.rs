@@ -93,6 +93,31 @@ pub trait Artifact: Any + Send + Sync + fmt::Debug {
         self.summary()
     }
 
+    /// Extra file formats (by extension) [`Artifact::export`] can write besides the
+    /// native encoding's (`parquet` for tables, `json` for records).
+    fn export_formats(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// The artifact as a file of `format` (an extension: `parquet`, `csv`, `json`).
+    /// The default writes the native encoding and refuses anything else.
+    fn export(&self, format: &str) -> Result<Vec<u8>, ArtifactError> {
+        let (encoding, bytes) = self.encode()?;
+        if format.eq_ignore_ascii_case(encoding.extension()) {
+            Ok(bytes)
+        } else {
+            let mut formats = vec![encoding.extension()];
+            formats.extend(self.export_formats());
+            Err(ArtifactError::Encode {
+                type_name: self.type_name().to_owned(),
+                message: format!(
+                    "cannot export as {format:?}; it exports as {}",
+                    formats.join(", ")
+                ),
+            })
+        }
+    }
+
     /// Scalar metrics this artifact carries (e.g. `rmse`, `r2`), recorded with the
     /// run so runs can be listed and compared by them without loading the artifact.
     fn metrics(&self) -> Option<BTreeMap<String, f64>> {

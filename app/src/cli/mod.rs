@@ -4,6 +4,7 @@
 //! it is a terminal), exits 0 on success, 1 when a run failed and 2 on a usage or
 //! input error with a one-line message naming the file, node or parameter.
 
+mod compare;
 mod inspect;
 mod run;
 mod table;
@@ -76,6 +77,65 @@ pub enum Command {
         /// A step, by label or node id: list its artifacts and print them.
         #[arg(long)]
         step: Option<String>,
+    },
+    /// Compare runs side by side: parameters (differences marked), metrics (best
+    /// marked, deltas to the baseline), step durations, flow changes.
+    Compare {
+        /// Run ids (unique prefixes are enough); or use --best.
+        runs: Vec<String>,
+        /// Compare the best N runs by --metric instead of naming them.
+        #[arg(long, value_name = "N", requires = "metric")]
+        best: Option<usize>,
+        /// The metric for --best (e.g. rmse, r2, or Step.rmse).
+        #[arg(long)]
+        metric: Option<String>,
+        /// With --best: only runs of this flow.
+        #[arg(long)]
+        flow: Option<String>,
+        /// The baseline run for deltas [default: the first].
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Show only the rows where the runs differ.
+        #[arg(long)]
+        diff: bool,
+        /// Also write the comparison table to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// Write an artifact of a past run to a file (tables as .parquet or .csv,
+    /// metrics and models as .json).
+    Export {
+        /// The run id (a unique prefix is enough).
+        run: String,
+        /// The step, by label or node id.
+        #[arg(long)]
+        step: String,
+        /// The output port [default: the step's only output].
+        #[arg(long)]
+        artifact: Option<String>,
+        /// The file to write; its extension chooses the format.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Add tags to a run (or remove them with --remove).
+    Tag {
+        /// The run id (a unique prefix is enough).
+        run: String,
+        /// The tags.
+        #[arg(required = true)]
+        tags: Vec<String>,
+        /// Remove these tags instead of adding them.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Delete runs and collect the artifacts no other run uses.
+    Delete {
+        /// Run ids (unique prefixes are enough).
+        #[arg(required = true)]
+        runs: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Check a flow file and list every problem.
     Validate {
@@ -176,6 +236,64 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Show { run: id, step }) => {
             inspect::show(&open_store(store_arg)?, &id, step.as_deref())
         }
+        Some(Command::Compare {
+            runs,
+            best,
+            metric,
+            flow,
+            baseline,
+            diff,
+            csv,
+        }) => compare::compare(
+            &open_store(store_arg)?,
+            &compare::Selection {
+                runs,
+                best,
+                metric,
+                flow,
+                baseline,
+            },
+            diff,
+            csv.as_deref(),
+        ),
+        Some(Command::Export {
+            run: id,
+            step,
+            artifact,
+            out,
+        }) => compare::export(
+            &open_store(store_arg)?,
+            &id,
+            &step,
+            artifact.as_deref(),
+            &out,
+        ),
+        Some(Command::Tag {
+            run: id,
+            tags,
+            remove,
+        }) => {
+            let store = open_store(store_arg)?;
+            let run = store.run(&id)?;
+            let mut all = run.tags.clone();
+            if remove {
+                all.retain(|t| !tags.iter().any(|x| x.trim() == t));
+            } else {
+                all.extend(tags);
+            }
+            let run = store.set_tags(&run.id, &all)?;
+            println!(
+                "run {} tags: {}",
+                run.id,
+                if run.tags.is_empty() {
+                    "none".into()
+                } else {
+                    run.tags.join(", ")
+                }
+            );
+            Ok(Outcome::Success)
+        }
+        Some(Command::Delete { runs, yes }) => compare::delete(&open_store(store_arg)?, &runs, yes),
         Some(Command::Validate { flow }) => {
             let f = load_flow(&flow)?;
             let problems = pipewright_engine::validate(&f, &registry());

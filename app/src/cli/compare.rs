@@ -1,0 +1,244 @@
+//! `pipewright compare`, `export` and `delete`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use pipewright_engine::{Comparison, RunRecord, Store, Value, best_runs, write_atomic};
+
+use super::run::format_value;
+use super::table::{TextTable, secs};
+use super::{Outcome, registry};
+
+/// Which runs to compare.
+pub struct Selection {
+    /// Named runs.
+    pub runs: Vec<String>,
+    /// Or the best N by `metric`.
+    pub best: Option<usize>,
+    /// The metric for `best`.
+    pub metric: Option<String>,
+    /// Restricts `best` to one flow.
+    pub flow: Option<String>,
+    /// The baseline run.
+    pub baseline: Option<String>,
+}
+
+fn select(store: &Store, sel: &Selection) -> anyhow::Result<Vec<RunRecord>> {
+    let mut runs = Vec::new();
+    for id in &sel.runs {
+        runs.push(store.run(id)?);
+    }
+    if let (Some(n), Some(metric)) = (sel.best, &sel.metric) {
+        let all = store.runs(sel.flow.as_deref())?;
+        let best = best_runs(&all, metric, n);
+        if best.is_empty() {
+            bail!("no run has a metric {metric:?}");
+        }
+        runs.extend(best.into_iter().cloned());
+    }
+    if runs.len() < 2 {
+        bail!("compare needs two or more runs (name them, or use --best N --metric M)");
+    }
+    Ok(runs)
+}
+
+fn value_text(v: &Option<Value>) -> String {
+    match v {
+        Some(Value::Text(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "—".into(),
+    }
+}
+
+/// Prints runs side by side.
+pub fn compare(
+    store: &Store,
+    sel: &Selection,
+    differences_only: bool,
+    csv: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let runs = select(store, sel)?;
+    let baseline = match &sel.baseline {
+        None => 0,
+        Some(b) => {
+            let id = store.run(b)?.id;
+            runs.iter()
+                .position(|r| r.id == id)
+                .with_context(|| format!("baseline {id} is not among the compared runs"))?
+        }
+    };
+    let c = Comparison::new(&runs, baseline);
+    let mut header = vec!["".to_owned()];
+    header.extend(c.runs.iter().enumerate().map(|(i, r)| {
+        if i == c.baseline {
+            format!("{} (baseline)", r.id)
+        } else {
+            r.id.clone()
+        }
+    }));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = TextTable::new(&header);
+    let mut line = |name: &str, cells: Vec<String>| {
+        let mut row = vec![name.to_owned()];
+        row.extend(cells);
+        t.row(row);
+    };
+    line("flow", c.runs.iter().map(|r| r.flow.clone()).collect());
+    line(
+        "status",
+        c.runs.iter().map(|r| r.status.to_string()).collect(),
+    );
+    line(
+        "started",
+        c.runs.iter().map(|r| r.started.clone()).collect(),
+    );
+    line(
+        "duration",
+        c.runs
+            .iter()
+            .map(|r| r.duration_secs.map(secs).unwrap_or_default())
+            .collect(),
+    );
+    line("", vec![]);
+    line("parameters (* differs)", vec![]);
+    for p in c.params.iter().filter(|p| !differences_only || p.differs) {
+        let mark = if p.differs { "*" } else { " " };
+        line(
+            &format!("{mark} {}", p.name),
+            p.values.iter().map(value_text).collect(),
+        );
+    }
+    line("", vec![]);
+    line("metrics (best marked, Δ vs baseline)", vec![]);
+    for m in c.metrics.iter().filter(|m| !differences_only || m.differs) {
+        let cells = m
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let Some(v) = v else { return "—".to_owned() };
+                let mut s = format_value(*v);
+                if m.best == Some(i) && m.values.len() > 1 {
+                    s.push_str(" ★");
+                }
+                if i != c.baseline
+                    && let Some(d) = m.deltas[i]
+                {
+                    s.push_str(&format!(
+                        " ({}{})",
+                        if d >= 0.0 { "+" } else { "" },
+                        format_value(d)
+                    ));
+                }
+                s
+            })
+            .collect();
+        line(&format!("  {}", m.name), cells);
+    }
+    line("", vec![]);
+    line("step durations", vec![]);
+    for d in &c.durations {
+        line(
+            &format!("  {}", d.step),
+            d.secs
+                .iter()
+                .map(|s| s.map(secs).unwrap_or_else(|| "—".into()))
+                .collect(),
+        );
+    }
+    print!("{}", t.render());
+    if !c.structure.is_empty() {
+        println!("\nflow changes against the baseline:");
+        for l in &c.structure {
+            println!("  {l}");
+        }
+    }
+    if let Some(path) = csv {
+        write_atomic(path, c.to_csv(differences_only).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("\nwrote {}", path.display());
+    }
+    Ok(Outcome::Success)
+}
+
+/// Writes one artifact of a past run to a file.
+pub fn export(
+    store: &Store,
+    id: &str,
+    step: &str,
+    port: Option<&str>,
+    out: &Path,
+) -> anyhow::Result<Outcome> {
+    let run = store.run(id)?;
+    let task = run
+        .task_by_name(step)
+        .with_context(|| format!("run {} has no step {step:?}", run.id))?;
+    let port = match port {
+        Some(p) => p.to_owned(),
+        None => match task.outputs.keys().collect::<Vec<_>>().as_slice() {
+            [one] => (*one).clone(),
+            [] => bail!("step {:?} of run {} has no artifacts", task.label, run.id),
+            many => bail!(
+                "step {:?} has several artifacts; choose one with --artifact ({})",
+                task.label,
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let artifact = store.run_artifact(&run, &task.label, &port, &registry())?;
+    let format = out.extension().and_then(|e| e.to_str()).with_context(|| {
+        format!(
+            "{}: give the file an extension (.parquet, .csv, .json)",
+            out.display()
+        )
+    })?;
+    let bytes = artifact
+        .export(format)
+        .with_context(|| format!("step {:?}, artifact {port:?}", task.label))?;
+    write_atomic(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "wrote {} ({} bytes): {} {port} of run {}",
+        out.display(),
+        bytes.len(),
+        task.label,
+        run.id
+    );
+    Ok(Outcome::Success)
+}
+
+/// Deletes runs after confirmation and collects their unreferenced blobs.
+pub fn delete(store: &Store, ids: &[String], yes: bool) -> anyhow::Result<Outcome> {
+    let mut runs = Vec::new();
+    for id in ids {
+        runs.push(store.run(id)?);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("delete asks for confirmation; pass --yes to delete without asking");
+        }
+        for r in &runs {
+            println!("  {}  {}  {}", r.id, r.flow_name, r.status);
+        }
+        print!("delete {} run(s)? [y/N] ", runs.len());
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("nothing deleted");
+            return Ok(Outcome::Success);
+        }
+    }
+    let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+    let report = store.delete_runs(&ids)?;
+    println!(
+        "deleted {} run(s); freed {} blob(s), {} bytes",
+        runs.len(),
+        report.blobs,
+        report.bytes
+    );
+    Ok(Outcome::Success)
+}
