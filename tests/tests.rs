@@ -15,3 +15,6 @@ mod crash;
 
 // The crate layering holds: engine never depends on egui/eframe/polars/linfa, nodes never on egui/eframe.
 mod layering;
+
+// The desktop editor driven through egui_kittest as a user would.
+mod gui;

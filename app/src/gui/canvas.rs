@@ -1,0 +1,848 @@
+//! The canvas: an egui-snarl view of the flow.
+//!
+//! The [`Snarl`] is a view rebuilt from `engine::Flow` whenever the document changes
+//! (its own serde is not deterministic and it must never hold the truth). Connecting,
+//! disconnecting, moving and the context menus turn into [`Command`]s; the app applies
+//! them to the flow and the next frame's sync shows the result.
+//!
+//! Selection: snarl selects only with shift-click or a shift-drag box and has no
+//! public setter, so the app keeps its own selection. A plain click on a node selects
+//! it; nodes snarl adds or removes (box, shift-click) are merged into the app's
+//! selection; then snarl's own selection is cleared by giving the widget a fresh id
+//! (and restoring the pan/zoom), so it never moves nodes the user did not select.
+//! Dragging one selected node moves every selected node.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use egui::emath::TSTransform;
+use egui::{Color32, Id, Pos2, Rect, RichText, Stroke, Ui, Vec2};
+use egui_snarl::ui::{
+    BackgroundPattern, NodeLayout, PinInfo, PinPlacement, SelectionStyle, SnarlStyle, SnarlViewer,
+    SnarlWidget, get_selected_nodes,
+};
+use egui_snarl::{InPin, InPinId, OutPin, OutPinId, Snarl};
+use pipewright_engine::{Category, Edge, Edit, Flow, NodeId, Registry, StepStatus};
+
+use super::command::Command;
+use super::run_state::RunView;
+use super::theme;
+
+/// Drag-and-drop payload of a palette entry: the kind's id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KindPayload(pub String);
+
+/// The canvas' state between frames.
+#[derive(Debug)]
+pub struct Canvas {
+    snarl: Snarl<NodeId>,
+    ids: BTreeMap<NodeId, egui_snarl::NodeId>,
+    synced: Option<u64>,
+    /// Bumped to give the snarl widget a fresh id (clears snarl's own selection).
+    generation: u64,
+    /// The graph → screen transform of the last frame.
+    transform: TSTransform,
+    pending_transform: Option<TSTransform>,
+    /// A fit-to-view waiting for node sizes (after opening a flow).
+    pending_fit: bool,
+    /// The canvas' screen rectangle in the last frame.
+    rect: Rect,
+    /// Node rectangles in graph coordinates, from the last frame.
+    node_rects: HashMap<NodeId, Rect>,
+    /// Pin label rows in graph coordinates: (node, is input, port index).
+    pin_rows: HashMap<(NodeId, bool, usize), Rect>,
+    /// Snarl positions at the end of the last frame (to detect and share drags).
+    last_positions: HashMap<NodeId, Pos2>,
+    last_snarl_selection: BTreeSet<NodeId>,
+}
+
+impl Default for Canvas {
+    fn default() -> Self {
+        Self {
+            snarl: Snarl::new(),
+            ids: BTreeMap::new(),
+            synced: None,
+            generation: 0,
+            transform: TSTransform::IDENTITY,
+            pending_transform: None,
+            pending_fit: true,
+            rect: Rect::NOTHING,
+            node_rects: HashMap::new(),
+            pin_rows: HashMap::new(),
+            last_positions: HashMap::new(),
+            last_snarl_selection: BTreeSet::new(),
+        }
+    }
+}
+
+fn pos2(p: (f32, f32)) -> Pos2 {
+    Pos2::new(p.0, p.1)
+}
+
+impl Canvas {
+    fn snarl_id(&self) -> Id {
+        Id::new(("pipewright-canvas", self.generation))
+    }
+
+    /// The graph position at the centre of the view.
+    pub fn view_center(&self) -> (f32, f32) {
+        if !self.rect.is_positive() {
+            return (0.0, 0.0);
+        }
+        let p = self.transform.inverse() * self.rect.center();
+        (p.x, p.y)
+    }
+
+    /// The graph position under a screen position.
+    pub fn to_graph(&self, screen: Pos2) -> (f32, f32) {
+        let p = self.transform.inverse() * screen;
+        (p.x, p.y)
+    }
+
+    /// The size of a node as drawn in the last frame (graph units).
+    pub fn node_size(&self, id: NodeId) -> Option<Vec2> {
+        self.node_rects.get(&id).map(Rect::size)
+    }
+
+    /// The screen rectangle of a node in the last frame.
+    pub fn node_screen_rect(&self, id: NodeId) -> Option<Rect> {
+        self.node_rects.get(&id).map(|r| self.transform * *r)
+    }
+
+    /// The screen position of a node's input (or output) pin number `index` in the
+    /// last frame: on the node's left (right) edge, level with the port's name.
+    pub fn pin_screen_pos(&self, id: NodeId, input: bool, index: usize) -> Option<Pos2> {
+        let node = self.node_rects.get(&id)?;
+        let row = self.pin_rows.get(&(id, input, index))?;
+        let x = if input { node.min.x } else { node.max.x };
+        Some(self.transform * Pos2::new(x, row.center().y))
+    }
+
+    /// The canvas' screen rectangle in the last frame.
+    pub fn canvas_rect(&self) -> Rect {
+        self.rect
+    }
+
+    /// Forgets the view (a new document was opened): the next frames fit it.
+    pub fn reset_view(&mut self) {
+        self.snarl = Snarl::new();
+        self.ids.clear();
+        self.synced = None;
+        self.node_rects.clear();
+        self.last_positions.clear();
+        self.pending_fit = true;
+        self.generation += 1;
+        self.last_snarl_selection.clear();
+    }
+
+    /// Zooms and pans so every node is visible.
+    pub fn fit(&mut self, flow: &Flow) {
+        let mut bb = Rect::NOTHING;
+        for n in &flow.nodes {
+            let r = self
+                .node_rects
+                .get(&n.id)
+                .copied()
+                .unwrap_or_else(|| Rect::from_min_size(pos2(n.pos), Vec2::new(160.0, 80.0)));
+            bb = bb.union(Rect::from_min_size(pos2(n.pos), r.size()));
+        }
+        if !bb.is_finite() || !self.rect.is_positive() {
+            self.pending_fit = true;
+            return;
+        }
+        let bb = bb.expand(40.0);
+        let scale = (self.rect.width() / bb.width())
+            .min(self.rect.height() / bb.height())
+            .clamp(0.3, 1.0);
+        let translation = self.rect.center().to_vec2() - bb.center().to_vec2() * scale;
+        self.pending_transform = Some(TSTransform::new(translation, scale));
+    }
+
+    /// Pans so `node` is at the centre of the view.
+    pub fn center_on(&mut self, flow: &Flow, node: NodeId) {
+        let Some(n) = flow.node(node) else { return };
+        let size = self
+            .node_rects
+            .get(&node)
+            .map_or(Vec2::new(160.0, 80.0), Rect::size);
+        let center = pos2(n.pos) + size / 2.0;
+        let scale = self.transform.scaling;
+        let translation = self.rect.center().to_vec2() - center.to_vec2() * scale;
+        self.pending_transform = Some(TSTransform::new(translation, scale));
+    }
+
+    /// Brings the snarl in line with the flow (nodes, positions, wires).
+    fn sync(&mut self, flow: &Flow, registry: &Registry, revision: u64) {
+        if self.synced == Some(revision) {
+            return;
+        }
+        self.synced = Some(revision);
+        let gone: Vec<NodeId> = self
+            .ids
+            .keys()
+            .filter(|id| flow.node(**id).is_none())
+            .copied()
+            .collect();
+        for id in gone {
+            if let Some(sid) = self.ids.remove(&id) {
+                self.snarl.remove_node(sid);
+            }
+            self.last_positions.remove(&id);
+        }
+        for n in &flow.nodes {
+            match self.ids.get(&n.id) {
+                Some(sid) => {
+                    if let Some(info) = self.snarl.get_node_info_mut(*sid) {
+                        info.pos = pos2(n.pos);
+                    }
+                }
+                None => {
+                    let sid = self.snarl.insert_node(pos2(n.pos), n.id);
+                    self.ids.insert(n.id, sid);
+                }
+            }
+            self.last_positions.insert(n.id, pos2(n.pos));
+        }
+        let mut wanted = BTreeSet::new();
+        for e in &flow.edges {
+            if let Some(w) = self.wire_of(flow, registry, e) {
+                wanted.insert(w);
+            }
+        }
+        let present: Vec<(OutPinId, InPinId)> = self.snarl.wires().collect();
+        for (o, i) in &present {
+            if !wanted.contains(&(o.node.0, o.output, i.node.0, i.input)) {
+                self.snarl.disconnect(*o, *i);
+            }
+        }
+        let present: BTreeSet<_> = present
+            .iter()
+            .map(|(o, i)| (o.node.0, o.output, i.node.0, i.input))
+            .collect();
+        for w in wanted.difference(&present) {
+            self.snarl.connect(
+                OutPinId {
+                    node: egui_snarl::NodeId(w.0),
+                    output: w.1,
+                },
+                InPinId {
+                    node: egui_snarl::NodeId(w.2),
+                    input: w.3,
+                },
+            );
+        }
+    }
+
+    fn wire_of(
+        &self,
+        flow: &Flow,
+        registry: &Registry,
+        e: &Edge,
+    ) -> Option<(usize, usize, usize, usize)> {
+        let from = flow.node(e.from.node)?;
+        let to = flow.node(e.to.node)?;
+        let out = registry
+            .descriptor(&from.kind)?
+            .outputs
+            .iter()
+            .position(|p| p.name == e.from.port)?;
+        let inp = registry
+            .descriptor(&to.kind)?
+            .inputs
+            .iter()
+            .position(|p| p.name == e.to.port)?;
+        Some((self.ids.get(&from.id)?.0, out, self.ids.get(&to.id)?.0, inp))
+    }
+}
+
+/// Everything the canvas needs to draw one frame.
+pub struct CanvasContext<'a> {
+    /// The flow.
+    pub flow: &'a Flow,
+    /// Its revision (for the sync).
+    pub revision: u64,
+    /// Node kinds.
+    pub registry: &'a Registry,
+    /// The run shown, if any.
+    pub run: Option<&'a RunView>,
+    /// Validation messages by node.
+    pub problems: &'a BTreeMap<NodeId, Vec<String>>,
+    /// The selected nodes.
+    pub selection: &'a [NodeId],
+    /// Where commands go.
+    pub commands: &'a mut Vec<Command>,
+}
+
+fn style() -> SnarlStyle {
+    SnarlStyle {
+        node_layout: Some(NodeLayout::coil()),
+        pin_placement: Some(PinPlacement::Edge),
+        pin_size: Some(10.0),
+        collapsible: Some(false),
+        wire_width: Some(2.5),
+        centering: Some(false),
+        bg_pattern: Some(BackgroundPattern::grid(Vec2::new(40.0, 40.0), 0.0)),
+        select_style: Some(SelectionStyle {
+            margin: egui::Margin::ZERO,
+            rounding: egui::CornerRadius::ZERO,
+            fill: Color32::TRANSPARENT,
+            stroke: Stroke::NONE,
+        }),
+        ..SnarlStyle::new()
+    }
+}
+
+/// Draws the canvas and turns what the user did into commands.
+pub fn canvas_ui(canvas: &mut Canvas, cx: CanvasContext<'_>, ui: &mut Ui) {
+    canvas.sync(cx.flow, cx.registry, cx.revision);
+    canvas.rect = ui.available_rect_before_wrap();
+    if canvas.pending_fit {
+        // Fit a freshly opened flow once its nodes have been measured; an empty flow
+        // keeps the default view (so the first node lands where it is dropped).
+        if cx.flow.nodes.is_empty() {
+            canvas.pending_fit = false;
+        } else if !canvas.node_rects.is_empty() {
+            canvas.pending_fit = false;
+            canvas.fit(cx.flow);
+        }
+    }
+    let snarl_id = canvas.snarl_id();
+    let time = ui.input(|i| i.time);
+    let running = cx.run.is_some_and(RunView::is_running);
+    let CanvasContext {
+        flow,
+        registry,
+        run,
+        problems,
+        selection,
+        commands,
+        ..
+    } = cx;
+
+    ui.style_mut().interaction.selectable_labels = false;
+    let mut viewer = Viewer {
+        flow,
+        registry,
+        run,
+        problems,
+        selection,
+        commands,
+        transform: &mut canvas.transform,
+        pending_transform: &mut canvas.pending_transform,
+        node_rects: &mut canvas.node_rects,
+        pin_rows: &mut canvas.pin_rows,
+        time,
+    };
+    let response =
+        SnarlWidget::new()
+            .id(snarl_id)
+            .style(style())
+            .show(&mut canvas.snarl, &mut viewer, ui);
+    let commands = viewer.commands;
+    if running {
+        // The running steps' headers pulse; keep the pace modest for the CPU.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(50));
+    }
+    if flow.nodes.is_empty() {
+        ui.painter().text(
+            canvas.rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drag steps here from the palette, or right-click to add one",
+            egui::FontId::proportional(16.0),
+            ui.visuals().weak_text_color(),
+        );
+    }
+
+    let (released, any_down, modifiers, latest) = ui.input(|i| {
+        (
+            i.pointer.any_released(),
+            i.pointer.any_down(),
+            i.modifiers,
+            i.pointer.latest_pos(),
+        )
+    });
+
+    // A palette entry dropped on the canvas adds a node where it was dropped.
+    if released
+        && let Some(pos) = latest
+        && canvas.rect.contains(pos)
+        && let Some(payload) = egui::DragAndDrop::take_payload::<KindPayload>(ui.ctx())
+    {
+        commands.push(Command::AddNode {
+            kind: payload.0.clone(),
+            pos: Some(canvas.to_graph(pos)),
+        });
+    }
+
+    // Selection: plain clicks on nodes and on the background.
+    let mut clicked_node = false;
+    for (id, sid) in &canvas.ids {
+        let frame_id = snarl_id.with(("snarl-node", *sid)).with("frame");
+        if let Some(r) = ui.ctx().read_response(frame_id)
+            && r.clicked()
+        {
+            clicked_node = true;
+            if !modifiers.shift && !modifiers.command {
+                commands.push(Command::Select(vec![*id]));
+            }
+        }
+    }
+    if !clicked_node && response.clicked() && !modifiers.shift && !modifiers.command {
+        commands.push(Command::Select(Vec::new()));
+    }
+
+    // Merge what snarl selected (box, shift-click) into the app's selection.
+    let snarl_selection: BTreeSet<NodeId> = get_selected_nodes(snarl_id, ui.ctx())
+        .into_iter()
+        .filter_map(|sid| canvas.snarl.get_node(sid).copied())
+        .collect();
+    if snarl_selection != canvas.last_snarl_selection {
+        let mut next: BTreeSet<NodeId> = selection.iter().copied().collect();
+        for added in snarl_selection.difference(&canvas.last_snarl_selection) {
+            next.insert(*added);
+        }
+        for removed in canvas.last_snarl_selection.difference(&snarl_selection) {
+            next.remove(removed);
+        }
+        canvas.last_snarl_selection = snarl_selection.clone();
+        commands.push(Command::Select(next.into_iter().collect()));
+    } else if !snarl_selection.is_empty()
+        && !any_down
+        && snarl_selection != selection.iter().copied().collect::<BTreeSet<_>>()
+    {
+        // Clear snarl's stale selection so it cannot drag nodes the user deselected.
+        canvas.generation += 1;
+        canvas.pending_transform = Some(canvas.transform);
+        canvas.last_snarl_selection.clear();
+    }
+
+    // Moves: share a drag among the selected nodes, and record it when released.
+    let mut moved_now = Vec::new();
+    for (id, sid) in &canvas.ids {
+        if let Some(info) = canvas.snarl.get_node_info(*sid)
+            && canvas.last_positions.get(id) != Some(&info.pos)
+        {
+            moved_now.push(*id);
+        }
+    }
+    if let Some(lead) = moved_now.iter().find(|id| selection.contains(id)) {
+        let delta = canvas
+            .ids
+            .get(lead)
+            .and_then(|sid| canvas.snarl.get_node_info(*sid))
+            .zip(canvas.last_positions.get(lead))
+            .map(|(info, last)| info.pos - *last);
+        if let Some(delta) = delta {
+            for id in selection.iter().filter(|id| !moved_now.contains(id)) {
+                if let Some(info) = canvas
+                    .ids
+                    .get(id)
+                    .and_then(|sid| canvas.snarl.get_node_info_mut(*sid))
+                {
+                    info.pos += delta;
+                }
+            }
+        }
+    }
+    for (id, sid) in &canvas.ids {
+        if let Some(info) = canvas.snarl.get_node_info(*sid) {
+            canvas.last_positions.insert(*id, info.pos);
+        }
+    }
+    if !any_down {
+        let moves: Vec<(NodeId, (f32, f32))> = flow
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                let p = canvas.last_positions.get(&n.id)?;
+                let p = (p.x.round(), p.y.round());
+                ((p.0 - n.pos.0).abs() > 0.5 || (p.1 - n.pos.1).abs() > 0.5).then_some((n.id, p))
+            })
+            .collect();
+        if !moves.is_empty() {
+            commands.push(Command::Edit {
+                edit: Edit::MoveNodes(moves),
+                coalesce: None,
+            });
+        }
+    }
+}
+
+struct Viewer<'a, 'c, 'k> {
+    flow: &'a Flow,
+    registry: &'a Registry,
+    run: Option<&'a RunView>,
+    problems: &'a BTreeMap<NodeId, Vec<String>>,
+    selection: &'a [NodeId],
+    commands: &'k mut Vec<Command>,
+    transform: &'c mut TSTransform,
+    pending_transform: &'c mut Option<TSTransform>,
+    node_rects: &'c mut HashMap<NodeId, Rect>,
+    pin_rows: &'c mut HashMap<(NodeId, bool, usize), Rect>,
+    time: f64,
+}
+
+impl Viewer<'_, '_, '_> {
+    fn status(&self, id: NodeId) -> Option<&super::run_state::StepView> {
+        self.run.and_then(|r| r.steps.get(&id))
+    }
+
+    fn edge(&self, from: &OutPin, to: &InPin, snarl: &Snarl<NodeId>) -> Option<(Edge, bool)> {
+        let f = self.flow.node(*snarl.get_node(from.id.node)?)?;
+        let t = self.flow.node(*snarl.get_node(to.id.node)?)?;
+        let out = self
+            .registry
+            .descriptor(&f.kind)?
+            .outputs
+            .get(from.id.output)?;
+        let inp = self.registry.descriptor(&t.kind)?.inputs.get(to.id.input)?;
+        Some((Edge::new(f.id, out.name, t.id, inp.name), inp.multiple))
+    }
+}
+
+impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
+    fn title(&mut self, node: &NodeId) -> String {
+        self.flow
+            .node(*node)
+            .map_or_else(|| node.to_string(), |n| n.label.clone())
+    }
+
+    fn current_transform(&mut self, to_global: &mut TSTransform, _snarl: &mut Snarl<NodeId>) {
+        if let Some(t) = self.pending_transform.take() {
+            *to_global = t;
+        }
+        *self.transform = *to_global;
+    }
+
+    fn node_frame(
+        &mut self,
+        default: egui::Frame,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        snarl: &Snarl<NodeId>,
+    ) -> egui::Frame {
+        let id = snarl[node];
+        let mut frame = default.inner_margin(egui::Margin::symmetric(8, 6));
+        if self.selection.contains(&id) {
+            frame = frame.stroke(Stroke::new(2.5, Color32::from_rgb(0xfa, 0xcc, 0x15)));
+        } else if self.problems.contains_key(&id) {
+            frame = frame.stroke(Stroke::new(1.5, Color32::from_rgb(0xdc, 0x26, 0x26)));
+        }
+        frame
+    }
+
+    fn header_frame(
+        &mut self,
+        default: egui::Frame,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        snarl: &Snarl<NodeId>,
+    ) -> egui::Frame {
+        let id = snarl[node];
+        let frame = default
+            .inner_margin(egui::Margin::symmetric(6, 3))
+            .corner_radius(4);
+        match self.status(id).map(|s| s.status) {
+            Some(StepStatus::Running) => {
+                // A gentle pulse between two blues says "working".
+                let t = (self.time * 3.0).sin() as f32 * 0.5 + 0.5;
+                let a = theme::status_color(StepStatus::Running);
+                let b = Color32::from_rgb(0x60, 0xa5, 0xfa);
+                frame.fill(a.lerp_to_gamma(b, t))
+            }
+            Some(s) => frame.fill(theme::status_color(s)),
+            None => frame,
+        }
+    }
+
+    fn show_header(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let id = snarl[node];
+        let label = self.title(&id);
+        let status = self.status(id).cloned();
+        let colored = status.is_some();
+        let mut text = RichText::new(label).strong();
+        if colored {
+            text = text.color(Color32::WHITE);
+        }
+        if let Some(s) = &status {
+            ui.label(RichText::new(theme::status_icon(s.status)).color(Color32::WHITE));
+        }
+        let r = ui.label(text);
+        if let Some(s) = &status {
+            let mut tip = format!("{}", s.status);
+            if let Some(d) = s.duration_secs {
+                tip.push_str(&format!(" in {}", theme::format_duration(d)));
+            }
+            if let Some(m) = &s.message {
+                tip.push_str(&format!("\n{m}"));
+            }
+            r.on_hover_text(tip);
+        }
+        if let Some(msgs) = self.problems.get(&id) {
+            let warn = ui.label(
+                RichText::new("⚠")
+                    .color(Color32::from_rgb(0xfb, 0xbf, 0x24))
+                    .strong(),
+            );
+            warn.on_hover_text(msgs.join("\n"));
+        }
+    }
+
+    fn inputs(&mut self, node: &NodeId) -> usize {
+        self.flow
+            .node(*node)
+            .and_then(|n| self.registry.descriptor(&n.kind))
+            .map_or(0, |d| d.inputs.len())
+    }
+
+    fn outputs(&mut self, node: &NodeId) -> usize {
+        self.flow
+            .node(*node)
+            .and_then(|n| self.registry.descriptor(&n.kind))
+            .map_or(0, |d| d.outputs.len())
+    }
+
+    #[allow(refining_impl_trait)]
+    fn show_input(&mut self, pin: &InPin, ui: &mut Ui, snarl: &mut Snarl<NodeId>) -> PinInfo {
+        let id = snarl[pin.id.node];
+        let port = self
+            .flow
+            .node(id)
+            .and_then(|n| self.registry.descriptor(&n.kind))
+            .and_then(|d| d.inputs.get(pin.id.input));
+        let Some(port) = port else {
+            return PinInfo::circle();
+        };
+        let color = theme::type_color(port.ty);
+        let mut name = RichText::new(port.name).small();
+        if port.required && pin.remotes.is_empty() {
+            name = name.italics();
+        }
+        let r = ui.label(name);
+        self.pin_rows.insert((id, true, pin.id.input), r.rect);
+        r.on_hover_text(format!(
+            "input {}: {}{}\n{}",
+            port.name,
+            port.ty,
+            if port.multiple {
+                " (several wires)"
+            } else {
+                ""
+            },
+            port.doc
+        ));
+        PinInfo::circle().with_fill(color).with_wire_color(color)
+    }
+
+    #[allow(refining_impl_trait)]
+    fn show_output(&mut self, pin: &OutPin, ui: &mut Ui, snarl: &mut Snarl<NodeId>) -> PinInfo {
+        let id = snarl[pin.id.node];
+        let port = self
+            .flow
+            .node(id)
+            .and_then(|n| self.registry.descriptor(&n.kind))
+            .and_then(|d| d.outputs.get(pin.id.output));
+        let Some(port) = port else {
+            return PinInfo::circle();
+        };
+        let color = theme::type_color(port.ty);
+        let r = ui.label(RichText::new(port.name).small());
+        self.pin_rows.insert((id, false, pin.id.output), r.rect);
+        r.on_hover_text(format!("output {}: {}\n{}", port.name, port.ty, port.doc));
+        PinInfo::circle().with_fill(color).with_wire_color(color)
+    }
+
+    fn has_footer(&mut self, node: &NodeId) -> bool {
+        self.status(*node)
+            .is_some_and(|s| s.duration_secs.is_some() || s.message.is_some())
+    }
+
+    fn show_footer(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let id = snarl[node];
+        let Some(s) = self.status(id).cloned() else {
+            return;
+        };
+        let text = match (s.status, s.duration_secs) {
+            (StepStatus::Cached, _) => "cached".to_owned(),
+            (st, Some(d)) if st.is_ok() => theme::format_duration(d),
+            (st, _) => st.name().to_owned(),
+        };
+        let color = if s.status == StepStatus::Failed {
+            theme::error_color(ui.visuals())
+        } else {
+            ui.visuals().weak_text_color()
+        };
+        let r = ui.label(RichText::new(text).small().color(color));
+        if let Some(m) = &s.message {
+            r.on_hover_text(m);
+        }
+    }
+
+    fn final_node_rect(
+        &mut self,
+        node: egui_snarl::NodeId,
+        rect: Rect,
+        _ui: &mut Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        self.node_rects.insert(snarl[node], rect);
+    }
+
+    fn connect(&mut self, from: &OutPin, to: &InPin, snarl: &mut Snarl<NodeId>) {
+        let Some((edge, multiple)) = self.edge(from, to, snarl) else {
+            return;
+        };
+        // An input that takes one wire gets the new wire instead of the old one.
+        let old: Vec<Edge> = if multiple {
+            Vec::new()
+        } else {
+            self.flow
+                .edges
+                .iter()
+                .filter(|e| e.to == edge.to && **e != edge)
+                .cloned()
+                .collect()
+        };
+        let edit = if old.is_empty() {
+            Edit::Connect(edge)
+        } else {
+            let mut edits: Vec<Edit> = old.into_iter().map(Edit::Disconnect).collect();
+            edits.push(Edit::Connect(edge));
+            Edit::Batch(edits)
+        };
+        self.commands.push(Command::Edit {
+            edit,
+            coalesce: None,
+        });
+    }
+
+    fn disconnect(&mut self, from: &OutPin, to: &InPin, snarl: &mut Snarl<NodeId>) {
+        if let Some((edge, _)) = self.edge(from, to, snarl) {
+            self.commands.push(Command::Edit {
+                edit: Edit::Disconnect(edge),
+                coalesce: None,
+            });
+        }
+    }
+
+    fn drop_outputs(&mut self, pin: &OutPin, snarl: &mut Snarl<NodeId>) {
+        let edits: Vec<Edit> = pin
+            .remotes
+            .iter()
+            .filter_map(|r| self.edge(pin, &snarl.in_pin(*r), snarl))
+            .map(|(e, _)| Edit::Disconnect(e))
+            .collect();
+        if !edits.is_empty() {
+            self.commands.push(Command::Edit {
+                edit: Edit::Batch(edits),
+                coalesce: None,
+            });
+        }
+    }
+
+    fn drop_inputs(&mut self, pin: &InPin, snarl: &mut Snarl<NodeId>) {
+        let edits: Vec<Edit> = pin
+            .remotes
+            .iter()
+            .filter_map(|r| self.edge(&snarl.out_pin(*r), pin, snarl))
+            .map(|(e, _)| Edit::Disconnect(e))
+            .collect();
+        if !edits.is_empty() {
+            self.commands.push(Command::Edit {
+                edit: Edit::Batch(edits),
+                coalesce: None,
+            });
+        }
+    }
+
+    fn has_graph_menu(&mut self, _pos: Pos2, _snarl: &mut Snarl<NodeId>) -> bool {
+        true
+    }
+
+    fn show_graph_menu(&mut self, pos: Pos2, ui: &mut Ui, _snarl: &mut Snarl<NodeId>) {
+        ui.label(RichText::new("Add node").weak());
+        for category in Category::ALL {
+            let kinds: Vec<_> = self
+                .registry
+                .kinds()
+                .filter(|k| k.category == category)
+                .collect();
+            if kinds.is_empty() {
+                continue;
+            }
+            ui.menu_button(category.title(), |ui| {
+                for k in kinds {
+                    if ui.button(k.title).on_hover_text(k.doc).clicked() {
+                        self.commands.push(Command::AddNode {
+                            kind: k.id.to_owned(),
+                            pos: Some((pos.x, pos.y)),
+                        });
+                        ui.close();
+                    }
+                }
+            });
+        }
+        ui.separator();
+        if ui.button("Paste").clicked() {
+            self.commands.push(Command::Paste);
+            ui.close();
+        }
+        if ui.button("Select all").clicked() {
+            self.commands.push(Command::SelectAll);
+            ui.close();
+        }
+        if ui.button("Auto-layout").clicked() {
+            self.commands.push(Command::AutoLayout);
+            ui.close();
+        }
+        if ui.button("Fit to view").clicked() {
+            self.commands.push(Command::FitView);
+            ui.close();
+        }
+    }
+
+    fn has_node_menu(&mut self, _node: &NodeId) -> bool {
+        true
+    }
+
+    fn show_node_menu(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let id = snarl[node];
+        if !self.selection.contains(&id) {
+            self.commands.push(Command::Select(vec![id]));
+        }
+        for (label, cmd) in [
+            ("Duplicate", Command::DuplicateSelection),
+            ("Copy", Command::CopySelection),
+            ("Cut", Command::CutSelection),
+            ("Delete", Command::DeleteSelection),
+        ] {
+            if ui.button(label).clicked() {
+                self.commands.push(cmd);
+                ui.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The palette: node kinds by category, with a search box. Drag an entry onto the
+//! canvas to add it there; double-click it (or press Enter) to add it at the centre.
+
+use egui::{RichText, Ui};
+use pipewright_engine::{Category, KindDescriptor, Registry};
+
+use super::canvas::KindPayload;
+use super::command::Command;
+use super::theme;
+
+/// The palette's state between frames.
+#[derive(Debug, Default)]
+pub struct Palette {
+    /// The search text.
+    pub search: String,
+}
+
+fn matches(kind: &KindDescriptor, search: &str) -> bool {
+    let search = search.trim().to_lowercase();
+    search.is_empty()
+        || kind.title.to_lowercase().contains(&search)
+        || kind.id.to_lowercase().contains(&search)
+        || kind.doc.to_lowercase().contains(&search)
+}
+
+fn hover_ui(kind: &KindDescriptor, ui: &mut Ui) {
+    ui.set_max_width(320.0);
+    ui.label(RichText::new(kind.title).strong());
+    ui.label(RichText::new(kind.id).monospace().weak());
+    if !kind.doc.is_empty() {
+        ui.label(kind.doc);
+    }
+    let port_ui = |ui: &mut Ui, heading: &str, ports: &[pipewright_engine::PortSpec]| {
+        if ports.is_empty() {
+            return;
+        }
+        ui.add_space(4.0);
+        ui.label(RichText::new(heading).strong());
+        for p in ports {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("●").color(theme::type_color(p.ty)));
+                ui.label(format!("{} ({})", p.name, p.ty));
+                if !p.doc.is_empty() {
+                    ui.label(RichText::new(p.doc).weak());
+                }
+            });
+        }
+    };
+    port_ui(ui, "Inputs", &kind.inputs);
+    port_ui(ui, "Outputs", &kind.outputs);
+}
+
+/// Draws the palette.
+pub fn palette_ui(
+    palette: &mut Palette,
+    registry: &Registry,
+    commands: &mut Vec<Command>,
+    ui: &mut Ui,
+) {
+    ui.add_space(4.0);
+    ui.heading("Palette");
+    let search = ui.add(
+        egui::TextEdit::singleline(&mut palette.search)
+            .hint_text("🔍 Search steps")
+            .desired_width(f32::INFINITY),
+    );
+    let enter = search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let mut first_match = None;
+    ui.add_space(4.0);
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for category in Category::ALL {
+                let kinds: Vec<&KindDescriptor> = registry
+                    .kinds()
+                    .filter(|k| k.category == category && matches(k, &palette.search))
+                    .collect();
+                if kinds.is_empty() {
+                    continue;
+                }
+                egui::CollapsingHeader::new(RichText::new(category.title()).strong())
+                    .id_salt(("palette", category))
+                    .default_open(true)
+                    .open((!palette.search.is_empty()).then_some(true))
+                    .show(ui, |ui| {
+                        for kind in kinds {
+                            first_match.get_or_insert(kind.id);
+                            entry_ui(kind, commands, ui);
+                        }
+                    });
+            }
+            if first_match.is_none() {
+                ui.label(RichText::new("No step matches the search.").weak());
+            }
+        });
+    if enter && let Some(kind) = first_match {
+        commands.push(Command::AddNode {
+            kind: kind.to_owned(),
+            pos: None,
+        });
+    }
+}
+
+fn entry_ui(kind: &KindDescriptor, commands: &mut Vec<Command>, ui: &mut Ui) {
+    let color = kind
+        .outputs
+        .first()
+        .or(kind.inputs.first())
+        .map_or(ui.visuals().text_color(), |p| theme::type_color(p.ty));
+    let button = egui::Button::selectable(
+        false,
+        (RichText::new("●").color(color), RichText::new(kind.title)),
+    )
+    .sense(egui::Sense::click_and_drag())
+    .min_size(egui::vec2(ui.available_width(), 0.0));
+    let r = ui.add(button);
+    if r.drag_started() {
+        egui::DragAndDrop::set_payload(ui.ctx(), KindPayload(kind.id.to_owned()));
+    }
+    if r.dragged() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+        if let Some(pos) = ui.ctx().pointer_latest_pos() {
+            egui::Area::new(egui::Id::new("palette-drag-preview"))
+                .order(egui::Order::Tooltip)
+                .fixed_pos(pos + egui::vec2(12.0, 4.0))
+                .interactable(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.label(RichText::new(kind.title).strong());
+                    });
+                });
+        }
+    }
+    let activated =
+        r.double_clicked() || (r.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+    if activated {
+        commands.push(Command::AddNode {
+            kind: kind.id.to_owned(),
+            pos: None,
+        });
+    }
+    if !r.dragged() {
+        r.on_hover_ui(|ui| hover_ui(kind, ui));
+    }
+}

@@ -1,0 +1,249 @@
+//! Runs in progress: the engine runs off the UI thread; its events are forwarded to
+//! the app by a small thread that wakes egui on each one, so the UI repaints exactly
+//! when something happened and idles otherwise.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, unbounded};
+use pipewright_engine::{
+    CancelToken, Event, NodeId, RunHandle, RunRecord, RunStatus, StepStatus, Store,
+};
+
+/// What the editor knows about one step of the shown run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepView {
+    /// Where it is.
+    pub status: StepStatus,
+    /// Its own wall time once finished.
+    pub duration_secs: Option<f64>,
+    /// The error, or why it was skipped or cancelled.
+    pub message: Option<String>,
+}
+
+/// One log line of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    /// The step that logged it (`None` for the run's own lines).
+    pub node: Option<NodeId>,
+    /// The step's label, or "run".
+    pub source: String,
+    /// The text.
+    pub text: String,
+    /// Seconds since the run started.
+    pub at_secs: f64,
+    /// An error line (a failed step).
+    pub is_error: bool,
+}
+
+/// The run the editor shows: the one going now, or the last one.
+#[derive(Debug)]
+pub struct RunView {
+    /// The run's id in the store.
+    pub run_id: String,
+    /// Its overall status; `Running` until the engine says otherwise.
+    pub status: RunStatus,
+    /// Per-step state.
+    pub steps: BTreeMap<NodeId, StepView>,
+    /// Log lines in arrival order.
+    pub logs: Vec<LogLine>,
+    /// Wall time once finished.
+    pub duration_secs: Option<f64>,
+    /// The final record (artifacts of each step), loaded when the run ends.
+    pub record: Option<RunRecord>,
+    labels: BTreeMap<NodeId, String>,
+    started: Instant,
+    events: Option<Receiver<Event>>,
+    cancel: CancelToken,
+    cancel_requested: bool,
+}
+
+impl RunView {
+    /// Starts showing a run that the engine has just started; `ctx` is woken on each
+    /// of its events.
+    pub fn start(handle: RunHandle, labels: BTreeMap<NodeId, String>, ctx: &egui::Context) -> Self {
+        let (tx, rx) = unbounded();
+        let source = handle.events.clone();
+        let ctx = ctx.clone();
+        let forwarder = std::thread::Builder::new()
+            .name("pipewright-ui-events".into())
+            .spawn(move || {
+                for event in source.iter() {
+                    if tx.send(event).is_err() {
+                        break;
+                    }
+                    ctx.request_repaint();
+                }
+                ctx.request_repaint();
+            });
+        let events = match forwarder {
+            Ok(_) => rx,
+            // Without a thread to wake the UI, poll the engine's channel directly; the
+            // app keeps repainting while a run goes, so nothing is missed.
+            Err(_) => handle.events.clone(),
+        };
+        let steps = labels
+            .keys()
+            .map(|id| {
+                (
+                    *id,
+                    StepView {
+                        status: StepStatus::Queued,
+                        duration_secs: None,
+                        message: None,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            run_id: handle.run_id.clone(),
+            status: RunStatus::Running,
+            steps,
+            logs: Vec::new(),
+            duration_secs: None,
+            record: None,
+            labels,
+            started: Instant::now(),
+            events: Some(events),
+            cancel: handle.cancel.clone(),
+            cancel_requested: false,
+        }
+    }
+
+    /// Whether the run is still going.
+    pub fn is_running(&self) -> bool {
+        self.status == RunStatus::Running
+    }
+
+    /// Whether Stop was pressed and the run has not ended yet.
+    pub fn is_stopping(&self) -> bool {
+        self.cancel_requested && self.is_running()
+    }
+
+    /// Asks the engine to stop the run.
+    pub fn stop(&mut self) {
+        self.cancel_requested = true;
+        self.cancel.cancel();
+    }
+
+    /// Seconds since the run started (for the running animation and the toolbar).
+    pub fn elapsed_secs(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Takes every event that arrived. Returns whether anything changed.
+    pub fn poll(&mut self, store: &Store) -> bool {
+        let mut changed = false;
+        while let Some(rx) = &self.events {
+            match rx.try_recv() {
+                Ok(event) => {
+                    changed = true;
+                    self.handle(event, store);
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => break,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    // The engine ended without its final event (its thread died).
+                    self.events = None;
+                    if self.status == RunStatus::Running {
+                        changed = true;
+                        self.status = RunStatus::Interrupted;
+                        self.log(None, "the run stopped without a final event".into(), true);
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    fn label(&self, node: NodeId) -> String {
+        self.labels
+            .get(&node)
+            .cloned()
+            .unwrap_or_else(|| node.to_string())
+    }
+
+    fn log(&mut self, node: Option<NodeId>, text: String, is_error: bool) {
+        let source = node.map_or_else(|| "run".to_owned(), |n| self.label(n));
+        let at_secs = self.elapsed_secs();
+        self.logs.push(LogLine {
+            node,
+            source,
+            text,
+            at_secs,
+            is_error,
+        });
+    }
+
+    fn handle(&mut self, event: Event, store: &Store) {
+        match event {
+            Event::RunStarted { run_id, steps, .. } => {
+                self.run_id = run_id.clone();
+                for (id, label) in steps {
+                    self.labels.insert(id, label);
+                }
+                self.log(None, format!("run {run_id} started"), false);
+            }
+            Event::StepQueued { node } => {
+                self.set(node, StepStatus::Queued, None, None);
+            }
+            Event::StepStarted { node } => {
+                self.set(node, StepStatus::Running, None, None);
+            }
+            Event::StepLog { node, line } => self.log(Some(node), line, false),
+            Event::StepFinished {
+                node,
+                status,
+                duration_secs,
+                message,
+            } => {
+                let text = match &message {
+                    Some(m) => format!("{status}: {m}"),
+                    None => format!(
+                        "{status} in {}",
+                        super::theme::format_duration(duration_secs)
+                    ),
+                };
+                self.log(Some(node), text, status == StepStatus::Failed);
+                self.set(node, status, Some(duration_secs), message);
+            }
+            Event::RunFinished {
+                run_id,
+                status,
+                duration_secs,
+            } => {
+                self.status = status;
+                self.duration_secs = Some(duration_secs);
+                self.log(
+                    None,
+                    format!(
+                        "run {run_id} {status} in {}",
+                        super::theme::format_duration(duration_secs)
+                    ),
+                    status == RunStatus::Failed,
+                );
+                match store.run(&run_id) {
+                    Ok(record) => self.record = Some(record),
+                    Err(e) => self.log(None, format!("cannot read the run's record: {e}"), true),
+                }
+                self.events = None;
+            }
+        }
+    }
+
+    fn set(
+        &mut self,
+        node: NodeId,
+        status: StepStatus,
+        duration_secs: Option<f64>,
+        message: Option<String>,
+    ) {
+        self.steps.insert(
+            node,
+            StepView {
+                status,
+                duration_secs,
+                message,
+            },
+        );
+    }
+}

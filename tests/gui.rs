@@ -1,0 +1,620 @@
+//! The editor, driven as a person would through egui_kittest: find widgets by label
+//! and role, click, type, drag; then check the flow (the model) and what is shown.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use egui::{Key, Modifiers, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use pipewright::gui::{Command, DialogResult, EditorApp, EditorOptions, FileDialogs};
+use pipewright_engine::{
+    Category, Flow, Inputs, KindDescriptor, NodeId, NodeKind, Outputs, ParamValue, Params,
+    PortSpec, Registry, RunStatus, StepContext, StepError, StepStatus, Value, testkit,
+};
+
+/// File dialogs that answer from a script (the test's "user" picks these paths).
+#[derive(Clone, Default)]
+struct Scripted(Rc<RefCell<VecDeque<DialogResult>>>);
+
+impl Scripted {
+    fn push(&self, r: DialogResult) {
+        self.0.borrow_mut().push_back(r);
+    }
+    fn next(&self) -> DialogResult {
+        self.0
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(DialogResult::Cancelled)
+    }
+}
+
+impl FileDialogs for Scripted {
+    fn open_flow(&mut self, _: Option<&Path>) -> DialogResult {
+        self.next()
+    }
+    fn save_flow(&mut self, _: Option<&Path>, _: &str) -> DialogResult {
+        self.next()
+    }
+    fn pick_file(&mut self, _: Option<&Path>) -> DialogResult {
+        self.next()
+    }
+}
+
+/// A step that takes a "table" — nothing in the test kit gives one, so wiring a
+/// number into it must be refused.
+struct TableSink(KindDescriptor);
+
+impl TableSink {
+    fn new() -> Self {
+        Self(KindDescriptor {
+            id: "sink",
+            version: 1,
+            category: Category::Evaluate,
+            title: "Table sink",
+            doc: "Takes a table.",
+            inputs: vec![PortSpec::new("table", "table", "a table")],
+            outputs: vec![],
+            params: vec![],
+        })
+    }
+}
+
+impl NodeKind for TableSink {
+    fn descriptor(&self) -> &KindDescriptor {
+        &self.0
+    }
+    fn run(&self, _: &mut StepContext<'_>, _: &Inputs, _: &Params) -> Result<Outputs, StepError> {
+        Ok(Outputs::new())
+    }
+}
+
+fn test_registry() -> Registry {
+    let mut r = testkit::registry();
+    r.register(TableSink::new());
+    r
+}
+
+struct Rig {
+    harness: Harness<'static, EditorApp>,
+    dialogs: Scripted,
+    _store: tempfile::TempDir,
+}
+
+fn rig_with(registry: Registry, examples_dir: Option<PathBuf>) -> Rig {
+    let store = tempfile::tempdir().unwrap();
+    let dialogs = Scripted::default();
+    let options = EditorOptions {
+        dialogs: Box::new(dialogs.clone()),
+        examples_dir,
+        settings: Default::default(),
+    };
+    let app = EditorApp::new(Arc::new(registry), store.path(), options).unwrap();
+    let harness = Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .with_max_steps(64)
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut EditorApp| app.ui(ui), app);
+    Rig {
+        harness,
+        dialogs,
+        _store: store,
+    }
+}
+
+fn rig() -> Rig {
+    rig_with(test_registry(), None)
+}
+
+impl Rig {
+    fn app(&self) -> &EditorApp {
+        self.harness.state()
+    }
+
+    fn settle(&mut self) {
+        // A run in progress keeps repainting; step a bounded number of frames instead.
+        for _ in 0..12 {
+            self.harness.step();
+        }
+    }
+
+    /// Drags from `from` to `to` with the primary button, in small moves.
+    fn drag(&mut self, from: Pos2, to: Pos2) {
+        self.harness.hover_at(from);
+        self.harness.step();
+        self.harness.drag_at(from);
+        self.harness.step();
+        for i in 1..=8 {
+            let t = i as f32 / 8.0;
+            self.harness.hover_at(from + (to - from) * t);
+            self.harness.step();
+        }
+        self.harness.drop_at(to);
+        self.settle();
+    }
+
+    /// Adds a node of `kind` by dragging its palette entry to `at`.
+    fn drag_from_palette(&mut self, title: &str, at: Pos2) -> NodeId {
+        let before: Vec<NodeId> = self.app().flow().nodes.iter().map(|n| n.id).collect();
+        let from = self.harness.get_by_label_contains(title).rect().center();
+        self.drag(from, at);
+        let added: Vec<NodeId> = self
+            .app()
+            .flow()
+            .nodes
+            .iter()
+            .map(|n| n.id)
+            .filter(|id| !before.contains(id))
+            .collect();
+        assert_eq!(added.len(), 1, "one node added by dragging {title:?}");
+        added[0]
+    }
+
+    fn connect(&mut self, from: NodeId, out: &str, to: NodeId, inp: &str) {
+        let a = self.app().pin_screen_pos(from, out, false).unwrap();
+        let b = self.app().pin_screen_pos(to, inp, true).unwrap();
+        self.drag(a, b);
+    }
+
+    fn click_node(&mut self, id: NodeId) {
+        let r = self.app().node_screen_rect(id).unwrap();
+        let p = Pos2::new(r.center().x, r.min.y + 12.0);
+        self.harness.hover_at(p);
+        self.harness.step();
+        self.harness.drag_at(p);
+        self.harness.step();
+        self.harness.drop_at(p);
+        self.settle();
+    }
+
+    fn key(&mut self, modifiers: Modifiers, key: Key) {
+        self.harness.key_press_modifiers(modifiers, key);
+        self.settle();
+    }
+
+    fn click_label(&mut self, label: &str) {
+        self.harness.get_by_label(label).click();
+        self.settle();
+    }
+
+    fn wait_for_run(&mut self) -> RunStatus {
+        for _ in 0..2000 {
+            self.harness.step();
+            if let Some(s) = self.app().run_status()
+                && s != RunStatus::Running
+            {
+                self.settle();
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("the run did not finish");
+    }
+}
+
+fn canvas_point(rig: &Rig, fx: f32, fy: f32) -> Pos2 {
+    let r = rig.app().canvas_rect();
+    Pos2::new(r.min.x + r.width() * fx, r.min.y + r.height() * fy)
+}
+
+#[test]
+fn palette_drag_adds_a_node_where_it_is_dropped() {
+    let mut rig = rig();
+    rig.settle();
+    let at = canvas_point(&rig, 0.3, 0.4);
+    let id = rig.drag_from_palette("const", at);
+    let node = rig.app().flow().node(id).unwrap().clone();
+    assert_eq!(node.kind, "const");
+    // The node's top-left corner is where it was dropped.
+    let r = rig.app().node_screen_rect(id).unwrap();
+    assert!(
+        (r.min - at).length() < 30.0,
+        "dropped at {at:?}, drawn at {r:?}"
+    );
+    assert_eq!(rig.app().selection(), &[id], "a new node is selected");
+    assert!(rig.app().is_dirty());
+    assert!(rig.app().window_title().starts_with("● untitled.ron"));
+}
+
+#[test]
+fn double_click_in_the_palette_adds_at_the_centre() {
+    let mut rig = rig();
+    rig.settle();
+    let entry = rig.harness.get_by_label_contains("add").rect().center();
+    rig.harness.hover_at(entry);
+    rig.harness.step();
+    for _ in 0..2 {
+        rig.harness.event(egui::Event::PointerButton {
+            pos: entry,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: Modifiers::NONE,
+        });
+        rig.harness.event(egui::Event::PointerButton {
+            pos: entry,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: Modifiers::NONE,
+        });
+        rig.harness.step();
+    }
+    rig.settle();
+    assert_eq!(rig.app().flow().nodes.len(), 1);
+    let r = rig
+        .app()
+        .node_screen_rect(rig.app().flow().nodes[0].id)
+        .unwrap();
+    assert!(rig.app().canvas_rect().contains(r.center()));
+}
+
+#[test]
+fn palette_search_filters_and_enter_adds() {
+    let mut rig = rig();
+    rig.settle();
+    let search =
+        |n: &egui_kittest::kittest::AccessKitNode<'_>| n.placeholder() == Some("🔍 Search steps");
+    rig.harness.get_by(search).click();
+    rig.harness.step();
+    rig.harness.get_by(search).type_text("sink");
+    rig.settle();
+    assert!(rig.harness.query_by_label_contains("const").is_none());
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    assert_eq!(rig.app().flow().nodes.len(), 1);
+    assert_eq!(rig.app().flow().nodes[0].kind, "sink");
+}
+
+#[test]
+fn wires_connect_compatible_ports_and_refuse_others_with_a_reason() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
+    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.45, 0.3));
+    let c = rig.drag_from_palette("Table sink", canvas_point(&rig, 0.75, 0.6));
+    rig.connect(a, "out", b, "in");
+    assert_eq!(rig.app().flow().edges.len(), 1, "const.out → add.in");
+    assert_eq!(rig.app().flow().edges[0].to.node, b);
+
+    // A number into a table input: refused, and the status bar says why.
+    rig.connect(b, "out", c, "table");
+    assert_eq!(rig.app().flow().edges.len(), 1);
+    let msg = rig.app().status_message().unwrap().to_owned();
+    assert!(msg.contains("types differ"), "{msg}");
+    assert!(
+        rig.harness
+            .query_by_label_contains("types differ")
+            .is_some()
+    );
+
+    // A wire that would close a loop: refused too.
+    rig.connect(b, "out", a, "in");
+    assert_eq!(rig.app().flow().edges.len(), 1);
+    let msg = rig.app().status_message().unwrap();
+    assert!(msg.contains("cycle"), "{msg}");
+}
+
+#[test]
+fn editing_a_parameter_then_undo_and_redo() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    rig.click_node(a);
+    assert_eq!(rig.app().selection(), &[a]);
+    let field = rig.harness.get_by_label("value");
+    field.click();
+    rig.harness.step();
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness.get_by_label("value").type_text("42.5");
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    let value = |rig: &Rig| {
+        rig.app()
+            .flow()
+            .node(a)
+            .unwrap()
+            .params
+            .get("value")
+            .cloned()
+    };
+    assert_eq!(value(&rig), Some(ParamValue::Lit(Value::Float(42.5))));
+
+    // Typing "42.5" was one gesture: one undo restores the default.
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert_eq!(value(&rig), None);
+    rig.key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    assert_eq!(value(&rig), Some(ParamValue::Lit(Value::Float(42.5))));
+    rig.key(Modifiers::COMMAND, Key::Z);
+    rig.key(Modifiers::COMMAND, Key::Y);
+    assert_eq!(value(&rig), Some(ParamValue::Lit(Value::Float(42.5))));
+    // Undo everything: the node goes too.
+    rig.key(Modifiers::COMMAND, Key::Z);
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert!(rig.app().flow().nodes.is_empty());
+}
+
+#[test]
+fn an_out_of_range_value_is_kept_and_shown_not_clamped() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    rig.click_node(a);
+    rig.harness.get_by_label("value").click();
+    rig.harness.step();
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness.get_by_label("value").type_text("5e9");
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    assert_eq!(
+        rig.app().flow().node(a).unwrap().params.get("value"),
+        Some(&ParamValue::Lit(Value::Float(5e9)))
+    );
+    assert_eq!(rig.app().problems().len(), 1);
+    assert!(
+        rig.harness
+            .query_all_by_label_contains("out of range")
+            .count()
+            >= 1
+    );
+    let run = rig.harness.get_by_label("▶ Run");
+    assert!(
+        run.accesskit_node().is_disabled(),
+        "Run is disabled while there are problems"
+    );
+}
+
+#[test]
+fn delete_duplicate_copy_paste_select_all() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
+    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.4, 0.3));
+    rig.connect(a, "out", b, "in");
+    rig.key(Modifiers::COMMAND, Key::A);
+    assert_eq!(rig.app().selection().len(), 2);
+    rig.key(Modifiers::COMMAND, Key::D);
+    assert_eq!(rig.app().flow().nodes.len(), 4);
+    assert_eq!(
+        rig.app().flow().edges.len(),
+        2,
+        "the wire between copies is copied"
+    );
+    rig.key(Modifiers::COMMAND, Key::C);
+    rig.key(Modifiers::COMMAND, Key::V);
+    assert_eq!(rig.app().flow().nodes.len(), 6);
+    assert_eq!(rig.app().flow().edges.len(), 3);
+    rig.key(Modifiers::NONE, Key::Delete);
+    assert_eq!(rig.app().flow().nodes.len(), 4);
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert_eq!(rig.app().flow().nodes.len(), 6);
+    // Auto-layout puts every source left of its targets.
+    rig.key(Modifiers::COMMAND, Key::L);
+    let flow = rig.app().flow().clone();
+    for e in &flow.edges {
+        assert!(flow.node(e.from.node).unwrap().pos.0 < flow.node(e.to.node).unwrap().pos.0);
+    }
+}
+
+#[test]
+fn dragging_a_node_moves_it_as_one_undo_step() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    let before = rig.app().flow().node(a).unwrap().pos;
+    let r = rig.app().node_screen_rect(a).unwrap();
+    let grab = Pos2::new(r.center().x, r.min.y + 12.0);
+    rig.drag(grab, grab + Vec2::new(150.0, 80.0));
+    let after = rig.app().flow().node(a).unwrap().pos;
+    assert!(
+        after.0 > before.0 + 50.0 && after.1 > before.1 + 30.0,
+        "{before:?} → {after:?}"
+    );
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert_eq!(rig.app().flow().node(a).unwrap().pos, before);
+}
+
+#[test]
+fn save_then_reopen_gives_the_same_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.ron");
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.5, 0.3));
+    rig.connect(a, "out", b, "in");
+    rig.dialogs.push(DialogResult::Picked(path.clone()));
+    rig.key(Modifiers::COMMAND, Key::S);
+    assert!(path.exists());
+    assert!(!rig.app().is_dirty());
+    assert_eq!(rig.app().window_title(), "mine.ron — Pipewright");
+    let saved = rig.app().flow().clone();
+    assert_eq!(Flow::load(&path).unwrap(), saved);
+
+    // New (nothing unsaved, so no question), then File ▸ Open… picks the file again.
+    rig.click_label("File");
+    rig.harness.get_by_label_contains("New").click();
+    rig.settle();
+    assert!(rig.app().flow().nodes.is_empty());
+    rig.dialogs.push(DialogResult::Picked(path.clone()));
+    rig.click_label("File");
+    rig.harness.get_by_label_contains("Open…").click();
+    rig.settle();
+    assert_eq!(rig.app().flow(), &saved);
+    assert_eq!(rig.app().path(), Some(path.as_path()));
+}
+
+#[test]
+fn unsaved_changes_ask_before_opening_another_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.ron");
+    Flow::new("other").save(&other).unwrap();
+    let mine = dir.path().join("mine.ron");
+    let mut rig = rig();
+    rig.settle();
+    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    rig.harness
+        .state_mut()
+        .command(Command::OpenPath(other.clone()));
+    rig.settle();
+    assert!(rig.harness.query_by_label("Unsaved changes").is_some());
+    rig.click_label("Cancel");
+    assert_eq!(rig.app().flow().nodes.len(), 1, "Cancel keeps the document");
+
+    rig.harness
+        .state_mut()
+        .command(Command::OpenPath(other.clone()));
+    rig.settle();
+    rig.dialogs.push(DialogResult::Picked(mine.clone()));
+    rig.click_label("Save");
+    assert!(mine.exists(), "Save saved first");
+    assert_eq!(rig.app().flow().name, "other", "then opened the other flow");
+    assert_eq!(Flow::load(&mine).unwrap().nodes.len(), 1);
+}
+
+#[test]
+fn a_file_that_fails_to_load_shows_where_and_keeps_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "Flow(\n    format: 1,\n    name: \"x\",\n    nodes: [oops],\n)",
+    )
+    .unwrap();
+    let mut rig = rig();
+    rig.settle();
+    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    let before = rig.app().flow().clone();
+    rig.dialogs.push(DialogResult::Picked(bad));
+    rig.harness.state_mut().command(Command::Open);
+    rig.settle();
+    // Unsaved changes: discard them to go on.
+    rig.click_label("Discard");
+    assert_eq!(rig.app().flow(), &before);
+    let msg = rig.app().status_message().unwrap();
+    assert!(msg.contains("bad.ron:4:"), "line and column: {msg}");
+    assert!(rig.harness.query_by_label_contains("bad.ron:4:").is_some());
+}
+
+#[test]
+fn no_native_dialog_falls_back_to_a_path_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.ron");
+    let mut rig = rig();
+    rig.settle();
+    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    rig.dialogs.push(DialogResult::Unavailable);
+    rig.key(Modifiers::COMMAND, Key::S);
+    assert!(rig.harness.query_by_label("Save flow as").is_some());
+    let prompt = |n: &egui_kittest::kittest::AccessKitNode<'_>| {
+        n.role() == egui::accesskit::Role::TextInput && n.is_focused()
+    };
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness.step();
+    rig.harness.get_by(prompt).type_text(path.to_str().unwrap());
+    rig.harness.step();
+    rig.click_label("OK");
+    assert!(path.exists());
+    assert_eq!(rig.app().path(), Some(path.as_path()));
+}
+
+#[test]
+fn a_failing_step_is_shown_failed_with_its_message() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
+    let f = rig.drag_from_palette("fail", canvas_point(&rig, 0.4, 0.3));
+    let after = rig.drag_from_palette("add", canvas_point(&rig, 0.7, 0.3));
+    rig.connect(a, "out", f, "in");
+    rig.connect(f, "out", after, "in");
+    rig.key(Modifiers::NONE, Key::F5);
+    assert_eq!(rig.wait_for_run(), RunStatus::Failed);
+    assert_eq!(rig.app().step_status(a), Some(StepStatus::Done));
+    assert_eq!(rig.app().step_status(f), Some(StepStatus::Failed));
+    assert_eq!(rig.app().step_status(after), Some(StepStatus::Skipped));
+    assert!(
+        rig.harness
+            .query_by_label_contains("failed · 1 step(s) failed")
+            .is_some()
+    );
+    // The log says so; the inspector shows the error of the selected step.
+    assert!(
+        rig.harness
+            .query_by_label_contains("failed: this step always fails")
+            .is_some()
+    );
+    rig.click_node(f);
+    assert!(
+        rig.harness
+            .query_by_label("this step always fails")
+            .is_some()
+    );
+    // Resume re-runs the failed step (it fails again) and reuses the finished one.
+    rig.click_label("↻ Resume");
+    assert_eq!(rig.wait_for_run(), RunStatus::Failed);
+    assert_eq!(rig.app().step_status(a), Some(StepStatus::Cached));
+}
+
+#[test]
+fn run_with_parameters_uses_the_edited_values_and_keeps_the_defaults() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    rig.click_node(a);
+    // Bind "value" to a new flow parameter through the ⛓ menu.
+    rig.harness.get_by_label("⛓").click();
+    rig.settle();
+    rig.click_label("New flow parameter $value");
+    assert_eq!(rig.app().flow().parameters.len(), 1);
+    assert_eq!(
+        rig.app().flow().node(a).unwrap().params.get("value"),
+        Some(&ParamValue::Ref("value".into()))
+    );
+    rig.click_label("Run with parameters…");
+    assert!(rig.harness.query_by_label("Run with parameters").is_some());
+    let field = || (egui::accesskit::Role::TextInput, "value");
+    rig.harness
+        .get_by_role_and_label(field().0, field().1)
+        .click();
+    rig.harness.step();
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness
+        .get_by_role_and_label(field().0, field().1)
+        .type_text("7");
+    rig.harness.step();
+    rig.harness
+        .get_all_by_label("▶ Run")
+        .last()
+        .unwrap()
+        .click();
+    // Two "▶ Run" buttons would be ambiguous; the dialog's is the one on top.
+    assert_eq!(rig.wait_for_run(), RunStatus::Done);
+    let record = rig.app().run_view().unwrap().record.clone().unwrap();
+    assert_eq!(record.params.get("value"), Some(&Value::Float(7.0)));
+    assert_eq!(rig.app().flow().parameters[0].default, Value::Float(0.0));
+}
+
+#[test]
+fn examples_open_from_the_menu() {
+    let Some(dir) = pipewright::gui::find_examples_dir() else {
+        return; // no examples in this checkout yet
+    };
+    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir));
+    rig.settle();
+    let examples = rig.app().examples().to_vec();
+    assert!(!examples.is_empty());
+    for e in examples {
+        rig.click_label("File");
+        rig.harness.get_by_label("Open example").hover();
+        rig.settle();
+        rig.click_label(&e.title);
+        assert_eq!(rig.app().path(), Some(e.path.as_path()), "{}", e.title);
+        assert_eq!(rig.app().flow(), &Flow::load(&e.path).unwrap());
+        assert!(!rig.app().is_dirty());
+    }
+}
