@@ -272,8 +272,14 @@ pub struct CanvasContext<'a> {
     pub commands: &'a mut Vec<Command>,
 }
 
-fn style() -> SnarlStyle {
+fn style(visuals: &egui::Visuals) -> SnarlStyle {
+    let grid = if visuals.dark_mode {
+        Color32::from_gray(34)
+    } else {
+        Color32::from_gray(228)
+    };
     SnarlStyle {
+        bg_pattern_stroke: Some(Stroke::new(1.0, grid)),
         node_layout: Some(NodeLayout::coil()),
         pin_placement: Some(PinPlacement::Edge),
         pin_size: Some(10.0),
@@ -332,11 +338,10 @@ pub fn canvas_ui(canvas: &mut Canvas, cx: CanvasContext<'_>, ui: &mut Ui) {
         pin_rows: &mut canvas.pin_rows,
         time,
     };
-    let response =
-        SnarlWidget::new()
-            .id(snarl_id)
-            .style(style())
-            .show(&mut canvas.snarl, &mut viewer, ui);
+    let response = SnarlWidget::new()
+        .id(snarl_id)
+        .style(style(ui.visuals()))
+        .show(&mut canvas.snarl, &mut viewer, ui);
     let commands = viewer.commands;
     if running {
         // The running steps' headers pulse; keep the pace modest for the CPU.

@@ -127,13 +127,22 @@ fn node_ui(node: &Node, cx: InspectorContext<'_>, ui: &mut Ui) {
         ui.add_space(6.0);
         ui.separator();
         ui.label(RichText::new("Parameters").strong());
+        let columns = upstream_columns(node, cx.flow, cx.run, cx.artifacts);
         egui::Grid::new(("params", id))
             .num_columns(2)
             .spacing([8.0, 6.0])
             .striped(false)
             .show(ui, |ui| {
                 for spec in &d.params {
-                    param_row_ui(node, spec, cx.flow, cx.problems, cx.commands, ui);
+                    param_row_ui(
+                        node,
+                        spec,
+                        cx.flow,
+                        cx.problems,
+                        columns.as_deref(),
+                        cx.commands,
+                        ui,
+                    );
                 }
             });
     }
@@ -141,11 +150,87 @@ fn node_ui(node: &Node, cx: InspectorContext<'_>, ui: &mut Ui) {
     results::results_ui(node, cx.registry, cx.run, cx.artifacts, ui);
 }
 
+/// The columns of the table arriving at `node`, when the shown run produced it.
+fn upstream_columns(
+    node: &Node,
+    flow: &Flow,
+    run: Option<&RunView>,
+    artifacts: &mut ArtifactCache,
+) -> Option<Vec<String>> {
+    let record = run?.record.as_ref()?;
+    flow.incoming(node.id).find_map(|e| {
+        let task = record.task(e.from.node)?;
+        let r = task.outputs.get(&e.from.port)?;
+        artifacts.columns(r)
+    })
+}
+
+/// Whether a text parameter names columns (so a column picker helps), and whether it
+/// takes several (comma-separated).
+fn column_param(spec: &ParamSpec) -> Option<bool> {
+    if !matches!(spec.ty, ParamType::Text) {
+        return None;
+    }
+    let n = spec.name.to_lowercase();
+    let many = n.contains("columns") || n.contains("features") || n.ends_with("_cols");
+    let one = n.contains("column") || n == "target" || n.contains("label") || n.ends_with("_col");
+    (many || one).then_some(many)
+}
+
+fn column_picker_ui(
+    node: &Node,
+    spec: &ParamSpec,
+    current: &str,
+    many: bool,
+    columns: &[String],
+    commands: &mut Vec<Command>,
+    ui: &mut Ui,
+) {
+    let chosen: Vec<String> = current
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    egui::ComboBox::from_id_salt(("columns", node.id, spec.name))
+        .selected_text("▾")
+        .width(24.0)
+        .show_ui(ui, |ui| {
+            for c in columns {
+                let on = chosen.contains(c);
+                if ui.selectable_label(on, c).clicked() {
+                    let value = if many {
+                        let mut next = chosen.clone();
+                        if on {
+                            next.retain(|x| x != c);
+                        } else {
+                            next.push(c.clone());
+                        }
+                        next.join(", ")
+                    } else {
+                        c.clone()
+                    };
+                    edit(
+                        commands,
+                        Edit::SetParam {
+                            node: node.id,
+                            name: spec.name.to_owned(),
+                            value: Some(ParamValue::Lit(Value::Text(value))),
+                        },
+                        None,
+                    );
+                }
+            }
+        })
+        .response
+        .on_hover_text("Pick from the columns of the incoming table (from the last run)");
+}
+
 fn param_row_ui(
     node: &Node,
     spec: &ParamSpec,
     flow: &Flow,
     problems: &[Problem],
+    columns: Option<&[String]>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -227,6 +312,10 @@ fn param_row_ui(
                         name: spec.name.to_owned(),
                     }),
                     ValueEdit::None => {}
+                }
+                if let (Some(cols), Some(many)) = (columns, column_param(spec)) {
+                    let current = value.as_str().unwrap_or_default().to_owned();
+                    column_picker_ui(node, spec, &current, many, cols, commands, ui);
                 }
                 if set.is_some()
                     && ui

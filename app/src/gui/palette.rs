@@ -90,7 +90,12 @@ pub fn palette_ui(
                     });
             }
             if first_match.is_none() {
-                ui.label(RichText::new("No step matches the search.").weak());
+                let text = if registry.kinds().next().is_none() {
+                    "No step kinds are registered."
+                } else {
+                    "No step matches the search."
+                };
+                ui.label(RichText::new(text).weak());
             }
         });
     if enter && let Some(kind) = first_match {
