@@ -75,6 +75,10 @@ impl NodeKind for TableSink {
 fn test_registry() -> Registry {
     let mut r = testkit::registry();
     r.register(TableSink::new());
+    r.register(testkit::TestKind::new(
+        "wait",
+        testkit::Behaviour::WaitForCancel,
+    ));
     r
 }
 
@@ -617,4 +621,49 @@ fn examples_open_from_the_menu() {
         assert_eq!(rig.app().flow(), &Flow::load(&e.path).unwrap());
         assert!(!rig.app().is_dirty());
     }
+}
+
+#[test]
+fn stop_cancels_a_running_flow() {
+    let mut rig = rig();
+    rig.settle();
+    let w = rig.drag_from_palette("wait", canvas_point(&rig, 0.3, 0.3));
+    rig.key(Modifiers::NONE, Key::F5);
+    // Wait until the step runs, then press Stop.
+    for _ in 0..400 {
+        rig.harness.step();
+        if rig.app().step_status(w) == Some(StepStatus::Running) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(rig.app().step_status(w), Some(StepStatus::Running));
+    rig.click_label("⏹ Stop");
+    assert_eq!(rig.wait_for_run(), RunStatus::Cancelled);
+    assert_eq!(rig.app().step_status(w), Some(StepStatus::Cancelled));
+}
+
+#[test]
+fn clicking_a_problem_selects_its_node_and_an_idle_editor_stops_repainting() {
+    let mut rig = rig();
+    rig.settle();
+    let s = rig.drag_from_palette("Table sink", canvas_point(&rig, 0.8, 0.8));
+    rig.key(Modifiers::NONE, Key::Escape);
+    assert!(rig.app().selection().is_empty());
+    // Its required input is not connected: one problem, shown in the Problems tab.
+    assert_eq!(rig.app().problems().len(), 1);
+    rig.click_label("⚠ Cannot run: 1 problem: node \"Table sink\" (#1): required input \"table\" is not connected");
+    rig.harness
+        .get_by_label("⚠ node \"Table sink\" (#1): required input \"table\" is not connected")
+        .click();
+    rig.settle();
+    assert_eq!(rig.app().selection(), &[s]);
+    let r = rig.app().node_screen_rect(s).unwrap();
+    let c = rig.app().canvas_rect().center();
+    assert!(
+        (r.center() - c).length() < 40.0,
+        "centred on the node: {r:?} vs {c:?}"
+    );
+    rig.harness.remove_cursor();
+    assert!(rig.harness.try_run().is_ok(), "nothing repaints while idle");
 }
