@@ -667,3 +667,100 @@ fn clicking_a_problem_selects_its_node_and_an_idle_editor_stops_repainting() {
     rig.harness.remove_cursor();
     assert!(rig.harness.try_run().is_ok(), "nothing repaints while idle");
 }
+
+/// The "done when" of the editor issue: open the regression example, change the test
+/// fraction, run it, watch every step finish, read the metrics, see the plot.
+#[test]
+fn regression_example_runs_to_done_with_metrics_and_plot() {
+    let Some(dir) = pipewright::gui::find_examples_dir() else {
+        eprintln!("no examples/ yet: skipped");
+        return;
+    };
+    let example = dir.join("regression.ron");
+    if !example.exists() {
+        eprintln!("no examples/regression.ron yet: skipped");
+        return;
+    }
+    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir));
+    rig.harness.state_mut().open_initial(None);
+    rig.settle();
+    assert_eq!(rig.app().path(), Some(example.as_path()));
+    assert!(
+        rig.app().problems().is_empty(),
+        "{:?}",
+        rig.app().problems()
+    );
+
+    // Change the test fraction: on the split step, or for this run when it is bound
+    // to a flow parameter.
+    let flow = rig.app().flow().clone();
+    let split = flow
+        .nodes
+        .iter()
+        .find(|n| n.kind == "transform.split")
+        .expect("a split step");
+    let field = || (egui::accesskit::Role::TextInput, "test_fraction");
+    let bound = matches!(split.params.get("test_fraction"), Some(ParamValue::Ref(_)));
+    if bound {
+        rig.click_label("Run with parameters…");
+    } else {
+        rig.click_node(split.id);
+    }
+    rig.harness
+        .get_by_role_and_label(field().0, field().1)
+        .click();
+    rig.harness.step();
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness
+        .get_by_role_and_label(field().0, field().1)
+        .type_text("0.3");
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    if bound {
+        rig.harness
+            .get_all_by_label("▶ Run")
+            .last()
+            .unwrap()
+            .click();
+    } else {
+        assert_eq!(
+            rig.app()
+                .flow()
+                .node(split.id)
+                .unwrap()
+                .params
+                .get("test_fraction"),
+            Some(&ParamValue::Lit(Value::Float(0.3)))
+        );
+        rig.key(Modifiers::NONE, Key::F5);
+    }
+    assert_eq!(rig.wait_for_run(), RunStatus::Done);
+    for n in &flow.nodes {
+        let st = rig.app().step_status(n.id);
+        assert!(
+            matches!(st, Some(StepStatus::Done | StepStatus::Cached)),
+            "{} is {st:?}",
+            n.label
+        );
+    }
+    let record = rig.app().run_view().unwrap().record.clone().unwrap();
+    let fraction = record
+        .tasks
+        .iter()
+        .find(|t| t.kind == "transform.split")
+        .and_then(|t| t.params.get("test_fraction").cloned());
+    assert_eq!(fraction, Some(Value::Float(0.3)));
+
+    // The metrics step shows its numbers and the predicted-vs-actual plot.
+    let metrics = flow
+        .nodes
+        .iter()
+        .find(|n| n.kind == "evaluate.regression_metrics")
+        .expect("a metrics step");
+    rig.click_node(metrics.id);
+    assert!(
+        rig.harness.query_by_label("rmse").is_some() || rig.harness.query_by_label("r2").is_some()
+    );
+    assert!(rig.harness.query_by_label("Predicted vs actual").is_some());
+}
