@@ -308,9 +308,11 @@ impl Store {
 
     /// The runs of one flow (or of every flow), newest first, with their tasks.
     pub fn runs(&self, flow: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        use rayon::prelude::*;
+        // Each record is its own small file: read and parse them in parallel.
         let mut runs = self
             .run_dirs(flow)?
-            .iter()
+            .par_iter()
             .map(|d| read_run(d))
             .collect::<Result<Vec<_>, _>>()?;
         runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
