@@ -2,6 +2,7 @@
 # Screenshots the editor under Xvfb: scripts/screenshot.sh OUT.png [SECONDS] [-- ARGS…]
 # Runs target/release/pipewright (or $PIPEWRIGHT_BIN) with ARGS on a 1600×1000
 # virtual screen, waits SECONDS (default 8) and saves the whole screen to OUT.png.
+# PIPEWRIGHT_SHOT_PRE, if set, is evaluated before the shot (e.g. xdotool clicks).
 # Needs: xvfb xauth imagemagick libgl1-mesa-dri libglx-mesa0 libxkbcommon-x11-0.
 set -eu
 out=${1:?usage: scripts/screenshot.sh OUT.png [SECONDS] [-- ARGS...]}
@@ -16,7 +17,7 @@ xvfb-run -a -s "-screen 0 1600x1000x24" sh -c '
   "$PIPEWRIGHT_SHOT_BIN" "$@" &
   pid=$!
   sleep "$PIPEWRIGHT_SHOT_WAIT"
-  ${PIPEWRIGHT_SHOT_PRE:-true}
+  eval "${PIPEWRIGHT_SHOT_PRE:-true}"
   import -window root "$PIPEWRIGHT_SHOT_OUT"
   kill "$pid" 2>/dev/null || true
 ' sh "$@"

@@ -284,6 +284,7 @@ fn style(visuals: &egui::Visuals) -> SnarlStyle {
         pin_placement: Some(PinPlacement::Edge),
         pin_size: Some(10.0),
         collapsible: Some(false),
+        header_drag_space: Some(Vec2::ZERO),
         wire_width: Some(2.5),
         centering: Some(false),
         bg_pattern: Some(BackgroundPattern::grid(Vec2::new(40.0, 40.0), 0.0)),
@@ -573,6 +574,7 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
         let id = snarl[node];
         let label = self.title(&id);
         let status = self.status(id).cloned();
+        ui.set_min_width(120.0);
         let colored = status.is_some();
         let mut text = RichText::new(label).strong();
         if colored {

@@ -112,13 +112,16 @@ fn entry_ui(kind: &KindDescriptor, commands: &mut Vec<Command>, ui: &mut Ui) {
         .first()
         .or(kind.inputs.first())
         .map_or(ui.visuals().text_color(), |p| theme::type_color(p.ty));
-    let button = egui::Button::selectable(
-        false,
-        (RichText::new("●").color(color), RichText::new(kind.title)),
-    )
-    .sense(egui::Sense::click_and_drag())
-    .min_size(egui::vec2(ui.available_width(), 0.0));
+    let button = egui::Button::selectable(false, RichText::new(format!("     {}", kind.title)))
+        .sense(egui::Sense::click_and_drag())
+        .min_size(egui::vec2(ui.available_width(), 0.0));
     let r = ui.add(button);
+    // A dot in the colour of the kind's main port type, like the pins on the canvas.
+    ui.painter().circle_filled(
+        egui::pos2(r.rect.min.x + 10.0, r.rect.center().y),
+        4.5,
+        color,
+    );
     if r.drag_started() {
         egui::DragAndDrop::set_payload(ui.ctx(), KindPayload(kind.id.to_owned()));
     }

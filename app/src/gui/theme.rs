@@ -61,13 +61,13 @@ pub fn status_color(status: StepStatus) -> Color32 {
 /// The symbol shown beside a status name.
 pub fn status_icon(status: StepStatus) -> &'static str {
     match status {
-        StepStatus::Queued => "⏳",
-        StepStatus::Running => "⟳",
+        StepStatus::Queued => "…",
+        StepStatus::Running => "▶",
         StepStatus::Done => "✔",
-        StepStatus::Cached => "♻",
+        StepStatus::Cached => "✔",
         StepStatus::Failed => "✖",
-        StepStatus::Skipped => "⤼",
-        StepStatus::Cancelled => "⏹",
+        StepStatus::Skipped => "–",
+        StepStatus::Cancelled => "■",
     }
 }
 
