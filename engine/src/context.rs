@@ -1,5 +1,6 @@
 //! What a running step can reach: its log, the run's cancellation, and included files.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +41,7 @@ pub struct StepContext<'a> {
     events: Option<&'a Sender<Event>>,
     base_dir: PathBuf,
     store: Option<&'a Store>,
+    replay: Option<&'a BTreeMap<PathBuf, IncludedFile>>,
     pub(crate) logs: Vec<String>,
     pub(crate) included: Vec<IncludedFile>,
 }
@@ -58,6 +60,7 @@ impl<'a> StepContext<'a> {
             events,
             base_dir,
             store,
+            replay: None,
             logs: Vec::new(),
             included: Vec::new(),
         }
@@ -67,6 +70,12 @@ impl<'a> StepContext<'a> {
     /// resolve against `base_dir`, included files are hashed but not stored.
     pub fn standalone(base_dir: impl Into<PathBuf>) -> Self {
         Self::new(NodeId(0), CancelToken::new(), None, base_dir.into(), None)
+    }
+
+    /// Reads the files in `replay` from the store's copies instead of the disk.
+    pub(crate) fn with_replay(mut self, replay: &'a BTreeMap<PathBuf, IncludedFile>) -> Self {
+        self.replay = Some(replay);
+        self
     }
 
     /// The node this task runs.
@@ -120,8 +129,28 @@ impl<'a> StepContext<'a> {
     /// Reads a data file the step depends on. Its content is hashed and a copy kept in
     /// the store with the run, so the run records exactly what it saw, and a cached
     /// result is reused only while the file is unchanged.
+    ///
+    /// In a replay ([`crate::Engine::start_replay`]) a file the replayed run read is
+    /// taken from the store's copy, so the replay sees exactly what the run saw.
     pub fn include_file(&mut self, path: &str) -> Result<Vec<u8>, StepError> {
         let full = self.resolve_path(path);
+        let canonical = full.canonicalize().unwrap_or_else(|_| full.clone());
+        if let (Some(replay), Some(store)) = (self.replay, self.store)
+            && let Some(kept) = replay.get(&canonical).or_else(|| replay.get(&full))
+        {
+            let bytes = store
+                .get_blob(&kept.hash, crate::artifact::Encoding::Raw)
+                .map_err(|e| {
+                    StepError::msg(format!("the stored copy of {path} is unreadable: {e}"))
+                })?;
+            self.log(format!(
+                "replaying {} as the run saw it (blake3 {})",
+                kept.path.display(),
+                &kept.hash[..12]
+            ));
+            self.included.push(kept.clone());
+            return Ok(bytes);
+        }
         let bytes = std::fs::read(&full)
             .map_err(|e| StepError::msg(format!("cannot read {}: {e}", full.display())))?;
         let hash = match self.store {

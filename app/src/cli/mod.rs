@@ -59,6 +59,15 @@ pub enum Command {
         /// The run id (a unique prefix is enough).
         run: String,
     },
+    /// Replay a run: its flow snapshot and parameters, with every data file it read
+    /// taken from the store's copy, so the result matches even if the file changed.
+    Replay {
+        /// The run id (a unique prefix is enough).
+        run: String,
+        /// Recompute every step instead of reusing identical finished tasks.
+        #[arg(long)]
+        no_cache: bool,
+    },
     /// List runs, newest first.
     Runs {
         /// Only the runs of this flow (by name).
@@ -227,6 +236,9 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             tags,
         }) => run::run(&open_store(store_arg)?, &flow, &params, no_cache, tags),
         Some(Command::Resume { run: id }) => run::resume(&open_store(store_arg)?, &id),
+        Some(Command::Replay { run: id, no_cache }) => {
+            run::replay(&open_store(store_arg)?, &id, no_cache)
+        }
         Some(Command::Runs { flow, status, tag }) => inspect::runs(
             &open_store(store_arg)?,
             flow.as_deref(),

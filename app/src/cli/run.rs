@@ -53,6 +53,15 @@ pub fn resume(store: &Store, id: &str) -> anyhow::Result<Outcome> {
     follow(&engine, handle)
 }
 
+/// Replays a run with the data files it read.
+pub fn replay(store: &Store, id: &str, no_cache: bool) -> anyhow::Result<Outcome> {
+    let engine = Engine::new(registry(), store.clone());
+    let handle = engine
+        .start_replay(id, no_cache, CancelToken::new())
+        .with_context(|| format!("cannot replay run {id}"))?;
+    follow(&engine, handle)
+}
+
 fn status_mark(s: StepStatus) -> &'static str {
     match s {
         StepStatus::Done => "✓",

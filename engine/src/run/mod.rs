@@ -55,6 +55,9 @@ pub struct RunOptions {
     pub resume: Option<RunRecord>,
     /// Free-text tags recorded with the run.
     pub tags: Vec<String>,
+    /// Data files to read from the store's copies instead of the disk, by path (set
+    /// by [`Engine::start_replay`]).
+    pub replay_files: BTreeMap<PathBuf, crate::store::IncludedFile>,
     /// Cancels the run when triggered; a fresh token when left default.
     pub cancel: CancelToken,
 }
@@ -186,6 +189,7 @@ impl Engine {
             no_cache: options.no_cache,
             base_dir,
             run_id: String::new(),
+            replay_files: options.replay_files.clone(),
             reuse: options
                 .resume
                 .map(|r| {
@@ -235,6 +239,37 @@ impl Engine {
         handle.wait()
     }
 
+    /// Starts a new run that replays `run_id`: the same flow snapshot and parameters,
+    /// and every data file the run read is taken from the store's copy, so the result
+    /// is the same even after the file changed on disk. With `no_cache` every step is
+    /// recomputed.
+    pub fn start_replay(
+        &self,
+        run_id: &str,
+        no_cache: bool,
+        cancel: CancelToken,
+    ) -> Result<RunHandle, RunError> {
+        let previous = self.store.run(run_id)?;
+        let replay_files = previous
+            .tasks
+            .iter()
+            .flat_map(|t| t.included.iter())
+            .map(|f| (f.path.clone(), f.clone()))
+            .collect();
+        let mut tags = previous.tags.clone();
+        tags.push(format!("replay-of-{}", previous.id));
+        let options = RunOptions {
+            overrides: previous.params.clone(),
+            base_dir: previous.base_dir.clone(),
+            tags,
+            cancel,
+            no_cache,
+            resume: None,
+            replay_files,
+        };
+        self.start(&previous.flow, options)
+    }
+
     /// Starts a new run that resumes `run_id`: the same flow snapshot and parameters,
     /// its finished steps reused, the failed, skipped and cancelled ones run again.
     pub fn start_resume(&self, run_id: &str, cancel: CancelToken) -> Result<RunHandle, RunError> {
@@ -246,6 +281,7 @@ impl Engine {
             cancel,
             no_cache: false,
             resume: Some(previous.clone()),
+            replay_files: BTreeMap::new(),
         };
         self.start(&previous.flow, options)
     }
@@ -269,6 +305,7 @@ struct Coordinator {
     base_dir: PathBuf,
     run_id: String,
     reuse: HashMap<NodeId, TaskRecord>,
+    replay_files: BTreeMap<PathBuf, crate::store::IncludedFile>,
 }
 
 /// Everything a worker needs, shared by every step of the run.
@@ -280,6 +317,7 @@ struct Shared {
     no_cache: bool,
     base_dir: PathBuf,
     run_id: String,
+    replay_files: BTreeMap<PathBuf, crate::store::IncludedFile>,
 }
 
 impl Coordinator {
@@ -322,6 +360,7 @@ impl Coordinator {
             no_cache: self.no_cache,
             base_dir: self.base_dir.clone(),
             run_id: self.run_id.clone(),
+            replay_files: self.replay_files.clone(),
         });
         let (done_tx, done_rx) = unbounded::<Completion>();
         let mut in_flight = 0usize;
@@ -527,6 +566,15 @@ pub fn cache_key(
     h.finalize().to_hex()[..32].to_owned()
 }
 
+/// The cache key of a step's result for particular contents of its included files.
+fn included_key(key: &str, hashes: &[String]) -> String {
+    let mut h = blake3::Hasher::new();
+    for x in hashes {
+        h.update(x.as_bytes());
+    }
+    format!("{key}-{}", &h.finalize().to_hex()[..16])
+}
+
 struct Job {
     node: NodeId,
     label: String,
@@ -568,7 +616,7 @@ impl Job {
     }
 
     /// Reuses a finished task: loads its outputs from the store.
-    fn reuse(&self, shared: &Shared, old: &TaskRecord) -> Option<Completion> {
+    fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
         let mut outputs = BTreeMap::new();
         for (port, r) in &old.outputs {
             let a = shared.store.load_artifact(r, &shared.registry).ok()?;
@@ -578,6 +626,8 @@ impl Job {
         task.node = self.node;
         task.label = self.label.clone();
         task.status = StepStatus::Cached;
+        // Entries filed under an included-files key still belong to the step's key.
+        task.cache_key = key.to_owned();
         task.duration_secs = 0.0;
         Some(Completion {
             node: self.node,
@@ -586,9 +636,41 @@ impl Job {
         })
     }
 
+    /// A finished task with this key whose included files still have the content it
+    /// saw. The latest entry for the key is tried first; when its files differ, the
+    /// entry filed under the key plus the files' current contents (an earlier result
+    /// for the data as it is now, or as a replay sees it).
+    fn lookup_cache(&self, shared: &Shared, key: &str) -> Option<Completion> {
+        let latest = shared.store.cached(key)?;
+        if Self::includes_unchanged(&latest, &shared.replay_files) {
+            return self.reuse(shared, &latest, key);
+        }
+        let current: Vec<String> = latest
+            .included
+            .iter()
+            .map(|f| match shared.replay_files.get(&f.path) {
+                Some(kept) => Some(kept.hash.clone()),
+                None => std::fs::read(&f.path)
+                    .ok()
+                    .map(|b| blake3::hash(&b).to_hex().to_string()),
+            })
+            .collect::<Option<_>>()?;
+        let older = shared.store.cached(&included_key(key, &current))?;
+        if Self::includes_unchanged(&older, &shared.replay_files) {
+            return self.reuse(shared, &older, key);
+        }
+        None
+    }
+
     /// Whether every file the old task read still has the content it saw.
-    fn includes_unchanged(old: &TaskRecord) -> bool {
+    fn includes_unchanged(
+        old: &TaskRecord,
+        replay: &BTreeMap<PathBuf, crate::store::IncludedFile>,
+    ) -> bool {
         old.included.iter().all(|f| {
+            if let Some(kept) = replay.get(&f.path) {
+                return kept.hash == f.hash;
+            }
             std::fs::read(&f.path)
                 .map(|b| blake3::hash(&b).to_hex().as_str() == f.hash)
                 .unwrap_or(false)
@@ -600,14 +682,12 @@ impl Job {
         let key = cache_key(desc.id, desc.version, &self.params, &self.input_refs);
         if let Some(old) = &self.reuse
             && old.cache_key == key
-            && let Some(c) = self.reuse(shared, old)
+            && let Some(c) = self.reuse(shared, old, &key)
         {
             return c;
         }
         if !shared.no_cache
-            && let Some(old) = shared.store.cached(&key)
-            && Self::includes_unchanged(&old)
-            && let Some(c) = self.reuse(shared, &old)
+            && let Some(c) = self.lookup_cache(shared, &key)
         {
             return c;
         }
@@ -626,7 +706,8 @@ impl Job {
             Some(&shared.events),
             shared.base_dir.clone(),
             Some(&shared.store),
-        );
+        )
+        .with_replay(&shared.replay_files);
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             self.kind.run(&mut ctx, &self.inputs, &self.params)
@@ -722,11 +803,23 @@ impl Job {
             .map(|(k, (_, r))| (k.clone(), r.clone()))
             .collect();
         // A cache entry that cannot be written only costs a recomputation later.
-        if let Err(e) = shared.store.put_cached(&TaskRecord {
+        let entry = TaskRecord {
             reused_from: Some(shared.run_id.clone()),
             ..task.clone()
-        }) {
-            tracing::warn!("cannot record step {:?} in the cache: {e}", self.label);
+        };
+        let mut keys = vec![key.clone()];
+        if !entry.included.is_empty() {
+            let hashes: Vec<String> = entry.included.iter().map(|f| f.hash.clone()).collect();
+            keys.push(included_key(&key, &hashes));
+        }
+        for k in keys {
+            let filed = TaskRecord {
+                cache_key: k,
+                ..entry.clone()
+            };
+            if let Err(e) = shared.store.put_cached(&filed) {
+                tracing::warn!("cannot record step {:?} in the cache: {e}", self.label);
+            }
         }
         Completion {
             node: self.node,

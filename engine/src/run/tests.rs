@@ -325,3 +325,72 @@ fn a_step_producing_the_wrong_type_fails_with_a_message() {
     let msg = run.task(NodeId(1)).unwrap().message.clone().unwrap();
     assert!(msg.contains("did not produce its output \"out\""), "{msg}");
 }
+
+/// Reads a number from `data.txt` in the flow's folder, through the context.
+struct ReadNumber(TestKind);
+
+impl NodeKind for ReadNumber {
+    fn descriptor(&self) -> &crate::KindDescriptor {
+        self.0.descriptor()
+    }
+    fn run(
+        &self,
+        ctx: &mut StepContext<'_>,
+        _: &Inputs,
+        _: &Params,
+    ) -> Result<crate::Outputs, StepError> {
+        let bytes = ctx.include_file("data.txt")?;
+        let x: f64 = String::from_utf8_lossy(&bytes)
+            .trim()
+            .parse()
+            .map_err(StepError::msg)?;
+        Ok(crate::Outputs::new().with("out", Number(x)))
+    }
+}
+
+//   read(data.txt) ──▶ add(+1)
+#[test]
+fn included_files_are_kept_and_a_replay_sees_what_the_run_saw() {
+    let mut registry = testkit::registry();
+    registry.register(ReadNumber(TestKind::new("read", Behaviour::Const)));
+    let (engine, _dir) = engine(registry);
+    let data_dir = tempfile::tempdir().unwrap();
+    std::fs::write(data_dir.path().join("data.txt"), "5").unwrap();
+    let f = flow(vec![node(1, "read", 0.0), node(2, "add", 1.0)], &[(1, 2)]);
+    let opts = || RunOptions {
+        base_dir: data_dir.path().to_owned(),
+        ..Default::default()
+    };
+    let first = engine.run(&f, opts(), |_| {}).unwrap();
+    assert_eq!(number(&engine, &first, "add2"), 6.0);
+    let seen = &first.task(NodeId(1)).unwrap().included;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].hash, blake3::hash(b"5").to_hex().as_str());
+
+    // The file changes: a normal run sees the new content (no stale cache hit).
+    std::fs::write(data_dir.path().join("data.txt"), "7").unwrap();
+    let second = engine.run(&f, opts(), |_| {}).unwrap();
+    assert_eq!(status_of(&second, 1), StepStatus::Done);
+    assert_eq!(number(&engine, &second, "add2"), 8.0);
+
+    // A replay of the first run sees the file as it was, cached or recomputed.
+    for no_cache in [false, true] {
+        let replay = engine
+            .start_replay(&first.id, no_cache, CancelToken::new())
+            .unwrap()
+            .wait()
+            .unwrap();
+        assert_eq!(
+            number(&engine, &replay, "add2"),
+            6.0,
+            "no_cache = {no_cache}"
+        );
+        let expected = if no_cache {
+            StepStatus::Done
+        } else {
+            StepStatus::Cached
+        };
+        assert_eq!(status_of(&replay, 1), expected);
+        assert!(replay.tags.contains(&format!("replay-of-{}", first.id)));
+    }
+}
