@@ -1,10 +1,156 @@
 //! # pipewright-nodes
 //!
-//! The node catalogue (placeholder while it is written).
+//! Pipewright's node catalogue: the concrete steps a flow is drawn from and the
+//! artifact types they exchange, built on polars (tables) and linfa (models). The
+//! engine only knows the [`pipewright_engine::NodeKind`] and
+//! [`pipewright_engine::Artifact`] traits; [`registry`] hands it every kind and
+//! every artifact decoder of this crate.
+//!
+//! ## Artifact types ([`artifacts`])
+//! | port type | Rust type | stored as |
+//! |---|---|---|
+//! | `table` | [`Table`](artifacts::Table) (a polars `DataFrame`) | Parquet, LZ4 |
+//! | `model` | [`Model`](artifacts::Model) (features, coefficients, intercept) | JSON |
+//! | `predictions` | [`Predictions`](artifacts::Predictions) (predicted, actual, model) | Parquet, model JSON in its metadata |
+//! | `metrics` | [`Metrics`](artifacts::Metrics) (scores, model, plot points ≤ 10,000) | JSON |
+//! | `signal` | [`Signal`](artifacts::Signal) (start → data wiring) | JSON `null` |
+//!
+//! ## Node kinds, by palette category
+//! - Flow ([`flow`]): `flow.start`, `flow.end`.
+//! - Data ([`data`]): `data.load_csv`, `data.synthetic_regression`, `data.check`.
+//! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
+//!   `transform.standard_scaler`.
+//! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
+//! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
+//!   `evaluate.select_best`.
+//!
+//! ## Design choices a newcomer must know
+//! - **scikit-learn semantics.** Splits, scaling, the three models and the metrics
+//!   follow scikit-learn's definitions, and `nodes/tests/reference.rs` checks them
+//!   against numbers scikit-learn computed on the bundled dataset
+//!   (`scripts/sklearn_reference.py`), not against our own output.
+//! - **Deterministic encodings.** Equal artifacts encode to equal bytes (the store
+//!   and the cache key hash them): tables are rechunked before writing Parquet,
+//!   JSON comes from ordered maps, randomness is always seeded.
+//! - **Pass-through without copies.** `data.check` and `evaluate.select_best` pass
+//!   the input artifact's `Arc` on, so the engine stores it once.
+//! - **Errors name things.** Every failure is a [`NodeError`] whose message names the
+//!   file, line, column, row, value or parameter at fault.
+//! - **The ndarray bridge.** linfa uses ndarray 0.16 and polars 0.17, so numeric
+//!   columns cross as contiguous `f64` buffers ([`columns::f64_values`]) into a
+//!   column-major design matrix ([`train::Design`]).
+
+pub mod artifacts;
+pub mod columns;
+pub mod data;
+pub mod error;
+pub mod evaluate;
+pub mod flow;
+pub mod stats;
+#[cfg(test)]
+mod testutil;
+pub mod train;
+pub mod transform;
+
+pub use artifacts::{
+    METRICS, MODEL, Metrics, Model, PREDICTIONS, Plot, Predictions, SIGNAL, Signal, TABLE, Table,
+};
+pub use error::{NodeError, Result};
 
 use pipewright_engine::Registry;
 
 /// Every node kind and artifact decoder of the catalogue.
 pub fn registry() -> Registry {
-    Registry::new()
+    let mut r = Registry::new();
+    r.register(flow::Start::new());
+    r.register(flow::End::new());
+    r.register(data::LoadCsv::new());
+    r.register(data::SyntheticRegression::new());
+    r.register(data::Check::new());
+    r.register(transform::SelectColumns::new());
+    r.register(transform::Split::new());
+    r.register(transform::StandardScaler::new());
+    r.register(train::LinearRegression::new());
+    r.register(train::Ridge::new());
+    r.register(train::ElasticNet::new());
+    r.register(evaluate::Predict::new());
+    r.register(evaluate::RegressionMetrics::new());
+    r.register(evaluate::SelectBest::new());
+    r.register_decoder(artifacts::TABLE, artifacts::table::decode_table);
+    r.register_decoder(artifacts::MODEL, artifacts::model::decode_model);
+    r.register_decoder(
+        artifacts::PREDICTIONS,
+        artifacts::predictions::decode_predictions,
+    );
+    r.register_decoder(artifacts::METRICS, artifacts::metrics::decode_metrics);
+    r.register_decoder(artifacts::SIGNAL, artifacts::signal::decode_signal);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use pipewright_engine::{ANY, ParamType, Value};
+
+    use super::*;
+
+    const KINDS: [&str; 14] = [
+        "data.check",
+        "data.load_csv",
+        "data.synthetic_regression",
+        "evaluate.predict",
+        "evaluate.regression_metrics",
+        "evaluate.select_best",
+        "flow.end",
+        "flow.start",
+        "train.elastic_net",
+        "train.linear_regression",
+        "train.ridge",
+        "transform.select_columns",
+        "transform.split",
+        "transform.standard_scaler",
+    ];
+
+    #[test]
+    fn every_kind_is_registered_with_version_1_and_its_category() {
+        let r = registry();
+        let ids: Vec<&str> = r.kinds().map(|k| k.id).collect();
+        assert_eq!(ids, KINDS);
+        for k in r.kinds() {
+            assert_eq!(k.version, 1, "{}", k.id);
+            let prefix = k.id.split('.').next().unwrap();
+            assert_eq!(k.category.title().to_lowercase(), prefix, "{}", k.id);
+            assert!(!k.doc.is_empty() && !k.title.is_empty(), "{}", k.id);
+        }
+    }
+
+    #[test]
+    fn every_port_type_has_a_decoder_and_every_default_fits_its_type() {
+        let r = registry();
+        for k in r.kinds() {
+            for port in k.inputs.iter().chain(&k.outputs) {
+                assert!(
+                    port.ty == ANY || r.decoder(port.ty).is_some(),
+                    "{}.{}: no decoder for {:?}",
+                    k.id,
+                    port.name,
+                    port.ty
+                );
+            }
+            for p in &k.params {
+                // A required text parameter defaults to empty, which validation flags.
+                let required_empty = p.required && p.default == Value::Text(String::new());
+                assert!(
+                    required_empty || p.ty.check(&p.default).is_ok(),
+                    "{}.{}: default {} does not fit {:?}",
+                    k.id,
+                    p.name,
+                    p.default,
+                    p.ty
+                );
+                if let ParamType::Choice(options) = &p.ty {
+                    assert!(options.iter().any(|o| Value::Text(o.clone()) == p.default));
+                }
+            }
+        }
+    }
 }

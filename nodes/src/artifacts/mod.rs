@@ -1,0 +1,14 @@
+//! The artifact types of the catalogue. Each type name equals the port type it
+//! travels on, and each has a decoder registered by [`crate::registry`].
+
+pub mod metrics;
+pub mod model;
+pub mod predictions;
+pub mod signal;
+pub mod table;
+
+pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};
+pub use model::{MODEL, Model};
+pub use predictions::{PREDICTIONS, Predictions};
+pub use signal::{SIGNAL, Signal};
+pub use table::{TABLE, Table};

@@ -1,0 +1,243 @@
+//! The `table` artifact: a polars `DataFrame`, stored as Parquet.
+
+use std::any::Any;
+use std::io::Cursor;
+use std::sync::Arc;
+
+use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use polars::prelude::*;
+
+use crate::error::{decode_error, encode_error};
+
+/// The port type (and artifact type name) of [`Table`].
+pub const TABLE: &str = "table";
+
+/// Parquet compression of stored tables. Random floats barely compress, so a fast
+/// codec beats zstd on throughput for the same size; see `nodes/tests/bench.rs`
+/// (`table_encoding`) for the measurement behind this choice.
+pub const COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
+
+/// A table of named, typed columns.
+///
+/// The frame is kept in one chunk per column, so its Parquet encoding depends only on
+/// its contents (row groups follow the row count, not the history of the frame) and
+/// encoding does not have to copy it.
+#[derive(Clone, Debug)]
+pub struct Table {
+    df: DataFrame,
+}
+
+impl Table {
+    /// A table over a frame (rechunked to one contiguous chunk per column).
+    pub fn new(mut df: DataFrame) -> Self {
+        if df.should_rechunk() {
+            df.rechunk_mut_par();
+        }
+        Self { df }
+    }
+
+    /// The frame.
+    pub fn df(&self) -> &DataFrame {
+        &self.df
+    }
+
+    /// The frame, owned.
+    pub fn into_df(self) -> DataFrame {
+        self.df
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Number of columns.
+    pub fn columns(&self) -> usize {
+        self.df.width()
+    }
+
+    /// Encodes the table as Parquet with a given compression (the artifact encoding
+    /// uses [`COMPRESSION`]; other values exist for measuring).
+    pub fn to_parquet_with(&self, compression: ParquetCompression) -> PolarsResult<Vec<u8>> {
+        let mut buf = Vec::with_capacity(self.df.estimated_size() + 4096);
+        // Cloning a frame clones column handles, not data.
+        let mut df = self.df.clone();
+        ParquetWriter::new(&mut buf)
+            .with_compression(compression)
+            .finish(&mut df)?;
+        Ok(buf)
+    }
+
+    /// Decodes a Parquet file.
+    pub fn from_parquet(bytes: &[u8]) -> PolarsResult<Self> {
+        let df = ParquetReader::new(Cursor::new(bytes)).finish()?;
+        Ok(Self::new(df))
+    }
+
+    /// The first `max_rows` rows as aligned plain text, with column types.
+    pub fn render(&self, max_rows: usize) -> String {
+        render_frame(&self.df, max_rows)
+    }
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.df.schema() == other.df.schema() && self.df == other.df
+    }
+}
+
+impl Artifact for Table {
+    fn type_name(&self) -> &'static str {
+        TABLE
+    }
+
+    fn encode(&self) -> Result<(Encoding, Vec<u8>), ArtifactError> {
+        let bytes = self
+            .to_parquet_with(COMPRESSION)
+            .map_err(|e| encode_error(TABLE, e))?;
+        Ok((Encoding::Parquet, bytes))
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} {} × {} {}",
+            self.rows(),
+            if self.rows() == 1 { "row" } else { "rows" },
+            self.columns(),
+            if self.columns() == 1 {
+                "column"
+            } else {
+                "columns"
+            }
+        )
+    }
+
+    fn render_text(&self, max_rows: usize) -> String {
+        format!("{}\n{}", self.summary(), self.render(max_rows))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Decodes a stored table.
+pub fn decode_table(encoding: Encoding, bytes: &[u8]) -> Result<ArtifactArc, ArtifactError> {
+    if encoding != Encoding::Parquet {
+        return Err(decode_error(
+            TABLE,
+            format!("expected Parquet, got {encoding:?}"),
+        ));
+    }
+    let table = Table::from_parquet(bytes).map_err(|e| decode_error(TABLE, e))?;
+    Ok(Arc::new(table))
+}
+
+/// Aligned plain text of a frame's first rows: a header of names, a line of types.
+fn render_frame(df: &DataFrame, max_rows: usize) -> String {
+    let shown = df.height().min(max_rows);
+    let mut cells: Vec<Vec<String>> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut col = vec![c.name().to_string(), c.dtype().to_string()];
+            col.extend((0..shown).map(|i| match c.get(i) {
+                Ok(AnyValue::Null) => "null".to_owned(),
+                Ok(AnyValue::String(s)) => s.to_owned(),
+                Ok(v) => v.to_string(),
+                Err(_) => "?".to_owned(),
+            }));
+            col
+        })
+        .collect();
+    let widths: Vec<usize> = cells
+        .iter()
+        .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in 0..shown + 2 {
+        let line: Vec<String> = cells
+            .iter_mut()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:>w$}", std::mem::take(&mut c[row]), w = *w))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    if df.height() > shown {
+        out.push_str(&format!("… {} more rows\n", df.height() - shown));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table::new(
+            df!(
+                "x" => [1.5, 2.0, f64::NAN],
+                "n" => [Some(1i64), None, Some(3)],
+                "s" => ["a", "b", "c"],
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn parquet_round_trip_keeps_values_types_and_nulls() {
+        let t = sample();
+        let (enc, bytes) = t.encode().unwrap();
+        assert_eq!(enc, Encoding::Parquet);
+        let back = decode_table(enc, &bytes).unwrap();
+        let back = pipewright_engine::downcast::<Table>(back.as_ref()).unwrap();
+        assert_eq!(back, &t);
+        assert_eq!(back.df().column("n").unwrap().null_count(), 1);
+    }
+
+    #[test]
+    fn encoding_is_deterministic_and_independent_of_chunking() {
+        let t = sample();
+        let a = t.encode().unwrap().1;
+        assert_eq!(a, t.encode().unwrap().1);
+        // The same rows arriving in two chunks encode to the same bytes.
+        let mut two = t.df().slice(0, 2);
+        two.vstack_mut(&t.df().slice(2, 1)).unwrap();
+        assert!(two.first_col_n_chunks() > 1);
+        assert_eq!(Table::new(two).encode().unwrap().1, a);
+    }
+
+    #[test]
+    fn different_tables_encode_differently() {
+        let other = Table::new(df!("x" => [1.5, 2.0, 3.0]).unwrap());
+        assert_ne!(other.encode().unwrap().1, sample().encode().unwrap().1);
+        assert_ne!(other, sample());
+    }
+
+    #[test]
+    fn summary_and_text_view() {
+        let t = sample();
+        assert_eq!(t.summary(), "3 rows × 3 columns");
+        let text = t.render(2);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(lines[0].contains('x') && lines[0].contains('s'), "{text}");
+        assert!(
+            lines[1].contains("f64") && lines[1].contains("str"),
+            "{text}"
+        );
+        assert!(lines[3].contains("null"), "{text}");
+        assert_eq!(lines[4], "… 1 more rows");
+    }
+
+    #[test]
+    fn decoding_garbage_fails_by_type() {
+        let err = decode_table(Encoding::Parquet, b"not parquet").unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot decode table artifact"),
+            "{err}"
+        );
+        assert!(decode_table(Encoding::Json, b"{}").is_err());
+    }
+}

@@ -1,0 +1,378 @@
+//! `data.load_csv`: reads a delimited text file into a table.
+
+use std::io::Cursor;
+
+use pipewright_engine::{
+    Artifact, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params,
+    PortSpec, StepContext, StepError, Value,
+};
+use polars::prelude::*;
+
+use crate::artifacts::{SIGNAL, TABLE, Table};
+use crate::columns::parse_list;
+use crate::error::{NodeError, Result};
+
+/// `data.load_csv`.
+pub struct LoadCsv {
+    desc: KindDescriptor,
+}
+
+impl LoadCsv {
+    /// The kind.
+    pub fn new() -> Self {
+        Self {
+            desc: KindDescriptor {
+                id: "data.load_csv",
+                version: 1,
+                category: Category::Data,
+                title: "Load CSV",
+                doc: "Reads a comma-, tab- or semicolon-separated file into a table. \
+                      Column types are inferred: numbers become numeric columns, anything \
+                      else text (Check data reports text in a column meant to be numeric). \
+                      The file is hashed and a copy kept with the run, so the run can be \
+                      replayed after the file changes. For a file without a header line, \
+                      name the columns with column_names.",
+                inputs: vec![
+                    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
+                        .optional(),
+                ],
+                outputs: vec![PortSpec::new("table", TABLE, "the file's rows")],
+                params: vec![
+                    ParamSpec::new(
+                        "path",
+                        ParamType::Path,
+                        Value::Text(String::new()),
+                        "the file; a relative path is taken from the flow file's folder",
+                    )
+                    .required(),
+                    ParamSpec::new(
+                        "separator",
+                        ParamType::Choice(vec!["comma".into(), "tab".into(), "semicolon".into()]),
+                        Value::Text("comma".into()),
+                        "the character between fields",
+                    ),
+                    ParamSpec::new(
+                        "has_header",
+                        ParamType::Bool,
+                        Value::Bool(true),
+                        "the first line names the columns",
+                    ),
+                    ParamSpec::new(
+                        "column_names",
+                        ParamType::Text,
+                        Value::Text(String::new()),
+                        "comma-separated column names (replace the header's; needed without one)",
+                    ),
+                ],
+            },
+        }
+    }
+}
+
+impl NodeKind for LoadCsv {
+    fn descriptor(&self) -> &KindDescriptor {
+        &self.desc
+    }
+
+    fn run(
+        &self,
+        ctx: &mut StepContext<'_>,
+        _inputs: &Inputs,
+        params: &Params,
+    ) -> Result<Outputs, StepError> {
+        let path = params.text("path")?;
+        let separator = match params.text("separator")? {
+            "tab" => b'\t',
+            "semicolon" => b';',
+            _ => b',',
+        };
+        let has_header = params.bool("has_header")?;
+        let names = parse_list(params.text("column_names")?);
+        let bytes = ctx.include_file(path)?;
+        ctx.check_cancelled()?;
+        let df = parse(path, bytes, separator, has_header, &names)?;
+        let types: Vec<String> = df
+            .columns()
+            .iter()
+            .map(|c| format!("{} {}", c.name(), c.dtype()))
+            .collect();
+        let table = Table::new(df);
+        ctx.log(format!(
+            "read {path}: {} ({})",
+            table.summary(),
+            types.join(", ")
+        ));
+        Ok(Outputs::new().with("table", table))
+    }
+}
+
+/// Parses delimited bytes; `names`, when not empty, names the columns.
+pub fn parse(
+    path: &str,
+    bytes: Vec<u8>,
+    separator: u8,
+    has_header: bool,
+    names: &[String],
+) -> Result<DataFrame> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(NodeError::EmptyFile {
+            path: path.to_owned(),
+        });
+    }
+    let read = |infer_all: bool| {
+        let mut options = CsvReadOptions::default()
+            .with_has_header(has_header)
+            .with_parse_options(CsvParseOptions::default().with_separator(separator));
+        if infer_all {
+            options = options.with_infer_schema_length(None);
+        }
+        options
+            .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
+            .finish()
+    };
+    let mut df = match read(false) {
+        Ok(df) => {
+            // polars pads short lines with nulls and widens the table for long lines
+            // it sees early; only a scan tells those apart from genuinely empty fields.
+            if df.columns().iter().any(|c| c.null_count() > 0) {
+                check_ragged(path, &bytes, separator)?;
+            }
+            df
+        }
+        Err(first) => {
+            check_ragged(path, &bytes, separator)?;
+            // The usual other cause: text in a column whose first rows looked numeric.
+            // Inferring types from every row reads it as a text column instead.
+            read(true).map_err(|_| NodeError::Csv {
+                path: path.to_owned(),
+                message: first.to_string(),
+            })?
+        }
+    };
+    if !names.is_empty() {
+        if names.len() != df.width() {
+            return Err(NodeError::ColumnNamesCount {
+                path: path.to_owned(),
+                given: names.len(),
+                names: names.join(", "),
+                found: df.width(),
+            });
+        }
+        df.set_column_names(names).map_err(|e| NodeError::Param {
+            param: "column_names",
+            message: e.to_string(),
+        })?;
+    }
+    Ok(df)
+}
+
+/// Fails on the first line whose field count differs from the first non-blank line's.
+/// Quoted fields may contain separators and line breaks.
+fn check_ragged(path: &str, bytes: &[u8], separator: u8) -> Result<()> {
+    let mut expected: Option<(usize, usize)> = None; // (line, fields)
+    let mut line = 1;
+    let mut start_line = 1;
+    let mut fields = 1;
+    let mut blank = true;
+    let mut quoted = false;
+    let mut check = |line: usize, fields: usize, blank: bool| -> Result<()> {
+        if blank {
+            return Ok(());
+        }
+        match expected {
+            None => expected = Some((line, fields)),
+            Some((first_line, n)) if n != fields => {
+                return Err(NodeError::RaggedRow {
+                    path: path.to_owned(),
+                    line,
+                    found: fields,
+                    first_line,
+                    expected: n,
+                });
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    };
+    for &b in bytes {
+        if b == b'"' {
+            quoted = !quoted;
+            blank = false;
+        } else if b == b'\n' {
+            line += 1;
+            if !quoted {
+                check(start_line, fields, blank)?;
+                start_line = line;
+                fields = 1;
+                blank = true;
+            }
+        } else if quoted {
+            continue;
+        } else if b == separator {
+            fields += 1;
+            blank = false;
+        } else if b != b'\r' && b != b' ' && b != b'\t' {
+            blank = false;
+        }
+    }
+    check(start_line, fields, blank)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::*;
+
+    fn load(text: &str, set: &[(&str, Value)]) -> std::result::Result<DataFrame, String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("data.csv"), text).unwrap();
+        let kind = LoadCsv::new();
+        let mut all = vec![("path", Value::Text("data.csv".into()))];
+        all.extend(set.iter().cloned());
+        let (out, _) = run_in(dir.path(), &kind, &Inputs::default(), &params(&kind, &all));
+        match out {
+            Ok(o) => Ok(frame(&o, "table").clone()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn reads_a_headed_csv_and_logs_its_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.csv"), "x,y\n1,2.5\n3,4\n").unwrap();
+        let kind = LoadCsv::new();
+        let p = params(&kind, &[("path", Value::Text("d.csv".into()))]);
+        let mut ctx = StepContext::standalone(dir.path());
+        let out = kind.run(&mut ctx, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(df.shape(), (2, 2));
+        assert_eq!(df.column("y").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(
+            ctx.logs(),
+            ["read d.csv: 2 rows × 2 columns (x i64, y f64)"]
+        );
+        assert_eq!(ctx.included().len(), 1, "the file is recorded with the run");
+    }
+
+    #[test]
+    fn the_bundled_dataset_loads_with_names() {
+        let kind = LoadCsv::new();
+        let p = params(
+            &kind,
+            &[
+                (
+                    "path",
+                    Value::Text("../assets/data/regression_dataset.txt".into()),
+                ),
+                ("separator", Value::Text("tab".into())),
+                ("has_header", Value::Bool(false)),
+                ("column_names", Value::Text("x, y".into())),
+            ],
+        );
+        let out = run(&kind, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(df.shape(), (1000, 2));
+        assert_eq!(df.get_column_names(), ["x", "y"]);
+    }
+
+    #[test]
+    fn semicolons_and_no_header() {
+        let df = load(
+            "1;2\n3;4\n",
+            &[
+                ("separator", Value::Text("semicolon".into())),
+                ("has_header", Value::Bool(false)),
+                ("column_names", Value::Text("a,b".into())),
+            ],
+        )
+        .unwrap();
+        assert_eq!(df.get_column_names(), ["a", "b"]);
+        assert_eq!(df.column("b").unwrap().i64().unwrap().get(1), Some(4));
+    }
+
+    #[test]
+    fn an_empty_file_is_named() {
+        let err = load("", &[]).unwrap_err();
+        assert_eq!(err, "file data.csv is empty");
+        assert_eq!(load(" \n\n", &[]).unwrap_err(), "file data.csv is empty");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let kind = LoadCsv::new();
+        let p = params(&kind, &[("path", Value::Text("nope.csv".into()))]);
+        let err = failure(run_in(dir.path(), &kind, &Inputs::default(), &p).0);
+        assert!(
+            err.starts_with("cannot read ") && err.contains("nope.csv"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_short_line_is_named() {
+        let err = load("x,y\n1,2\n3\n4,5\n", &[]).unwrap_err();
+        assert_eq!(err, "file data.csv: line 3 has 1 fields, but line 1 has 2");
+        let err = load("1,2\n3,4\n5\n6,7\n", &[("has_header", Value::Bool(false))]).unwrap_err();
+        assert_eq!(err, "file data.csv: line 3 has 1 fields, but line 1 has 2");
+    }
+
+    #[test]
+    fn a_long_line_is_named_with_or_without_header() {
+        let err = load("x,y\n1,2\n3,4,5\n", &[]).unwrap_err();
+        assert_eq!(err, "file data.csv: line 3 has 3 fields, but line 1 has 2");
+        let err = load("1,2\n3,4,5\n6,7\n", &[("has_header", Value::Bool(false))]).unwrap_err();
+        assert_eq!(err, "file data.csv: line 2 has 3 fields, but line 1 has 2");
+        // Far beyond polars' type-inference window too.
+        let mut text = "x,y\n".to_owned();
+        for i in 0..500 {
+            text.push_str(&format!("{i},{i}\n"));
+        }
+        text.push_str("1,2,3\n");
+        let err = load(&text, &[]).unwrap_err();
+        assert_eq!(
+            err,
+            "file data.csv: line 502 has 3 fields, but line 1 has 2"
+        );
+    }
+
+    #[test]
+    fn empty_fields_are_missing_values_not_ragged_lines() {
+        let df = load("x,y\n1,\n2,3\n", &[]).unwrap();
+        assert_eq!(df.column("y").unwrap().null_count(), 1);
+        // Quoted separators and line breaks are part of a field.
+        let df = load("x,s\n1,\"a,b\nc\"\n2,\n", &[]).unwrap();
+        assert_eq!(df.shape(), (2, 2));
+    }
+
+    #[test]
+    fn text_in_a_numeric_column_loads_as_text_even_late_in_the_file() {
+        let df = load("x,y\n1,2\n3,abc\n", &[]).unwrap();
+        assert!(df.column("y").unwrap().dtype().is_string());
+        let mut text = "x,y\n".to_owned();
+        for i in 0..300 {
+            text.push_str(&format!("{i},{i}.5\n"));
+        }
+        text.push_str("1,abc\n");
+        let df = load(&text, &[]).unwrap();
+        assert_eq!(df.height(), 301);
+        assert!(df.column("y").unwrap().dtype().is_string());
+    }
+
+    #[test]
+    fn wrong_column_name_count_is_explained() {
+        let err = load(
+            "1\t2\n",
+            &[
+                ("separator", Value::Text("tab".into())),
+                ("has_header", Value::Bool(false)),
+                ("column_names", Value::Text("x,y,z".into())),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "parameter \"column_names\" names 3 columns (x, y, z), but file data.csv has 2"
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! `evaluate.select_best`: joins parallel branches and keeps the best-scoring model.
+
+use pipewright_engine::{
+    Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
+    StepContext, StepError, Value,
+};
+
+use crate::artifacts::{METRICS, MODEL, Metrics};
+use crate::error::{NodeError, Result};
+
+/// The metrics select_best can rank by.
+const METRIC_NAMES: [&str; 4] = ["mse", "rmse", "mae", "r2"];
+
+/// `evaluate.select_best`.
+pub struct SelectBest {
+    desc: KindDescriptor,
+}
+
+impl SelectBest {
+    /// The kind.
+    pub fn new() -> Self {
+        Self {
+            desc: KindDescriptor {
+                id: "evaluate.select_best",
+                version: 1,
+                category: Category::Evaluate,
+                title: "Select best",
+                doc: "Joins parallel branches: ranks the metrics arriving from each by one \
+                      score and passes on the best, with its model. Errors (mse, rmse, mae) \
+                      are best when smallest, r2 when largest; goal overrides that. Ties go \
+                      to the first candidate (the branch with the lowest node id).",
+                inputs: vec![
+                    PortSpec::new("candidates", METRICS, "metrics of each branch's model")
+                        .multiple(),
+                ],
+                outputs: vec![
+                    PortSpec::new("best", METRICS, "the winner's metrics"),
+                    PortSpec::new("model", MODEL, "the winner's model"),
+                ],
+                params: vec![
+                    ParamSpec::new(
+                        "metric",
+                        ParamType::Choice(METRIC_NAMES.iter().map(|s| (*s).to_owned()).collect()),
+                        Value::Text("rmse".into()),
+                        "the score to rank by",
+                    ),
+                    ParamSpec::new(
+                        "goal",
+                        ParamType::Choice(vec!["auto".into(), "min".into(), "max".into()]),
+                        Value::Text("auto".into()),
+                        "whether smaller or larger is better (auto: larger for r2 only)",
+                    ),
+                ],
+            },
+        }
+    }
+}
+
+/// Whether larger values of `metric` are better under `goal` (`auto`, `min`, `max`).
+pub fn maximise(metric: &str, goal: &str) -> bool {
+    match goal {
+        "max" => true,
+        "min" => false,
+        _ => metric == "r2",
+    }
+}
+
+/// The candidates' positions from best to worst (stable: ties keep input order) and
+/// their scores; fails on a candidate without the metric or the model.
+pub fn rank(candidates: &[&Metrics], metric: &str, maximise: bool) -> Result<Vec<(usize, f64)>> {
+    if candidates.is_empty() {
+        return Err(NodeError::NoInputs { port: "candidates" });
+    }
+    let mut scored = Vec::with_capacity(candidates.len());
+    for (i, m) in candidates.iter().enumerate() {
+        let problem = |problem: String| NodeError::Candidate {
+            index: i + 1,
+            source_label: m.source.clone(),
+            problem,
+        };
+        let value = m
+            .get(metric)
+            .ok_or_else(|| problem(format!("has no metric {metric:?}")))?;
+        if value.is_nan() {
+            return Err(problem(format!("has {metric} = NaN")));
+        }
+        if m.model.is_none() {
+            return Err(problem("carries no model".into()));
+        }
+        scored.push((i, value));
+    }
+    scored.sort_by(|a, b| {
+        let order = a.1.total_cmp(&b.1);
+        if maximise { order.reverse() } else { order }
+    });
+    Ok(scored)
+}
+
+impl NodeKind for SelectBest {
+    fn descriptor(&self) -> &KindDescriptor {
+        &self.desc
+    }
+
+    fn run(
+        &self,
+        ctx: &mut StepContext<'_>,
+        inputs: &Inputs,
+        params: &Params,
+    ) -> Result<Outputs, StepError> {
+        let metric = params.text("metric")?;
+        let maximise = maximise(metric, params.text("goal")?);
+        let candidates = inputs.all::<Metrics>("candidates")?;
+        let arcs: Vec<_> = inputs
+            .iter()
+            .filter(|(port, _)| *port == "candidates")
+            .map(|(_, a)| a.clone())
+            .collect();
+        let ranking = rank(&candidates, metric, maximise)?;
+        ctx.log(format!(
+            "ranking by {metric} ({} is better):",
+            if maximise { "larger" } else { "smaller" }
+        ));
+        for (place, (i, value)) in ranking.iter().enumerate() {
+            ctx.log(format!(
+                "{}. {}: {metric} = {value}{}",
+                place + 1,
+                candidates[*i].source,
+                if place == 0 { "  ← best" } else { "" }
+            ));
+        }
+        let (winner, _) = ranking[0];
+        let model = candidates[winner]
+            .model
+            .clone()
+            .ok_or(NodeError::NoInputs { port: "candidates" })?;
+        let best = arcs
+            .get(winner)
+            .cloned()
+            .ok_or(NodeError::NoInputs { port: "candidates" })?;
+        // The winner's metrics go on as the very same artifact (stored once).
+        Ok(Outputs::new().with_arc("best", best).with("model", model))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::artifacts::Model;
+    use crate::artifacts::model::tests::sample as model;
+    use crate::testutil::*;
+
+    fn candidate(source: &str, rmse: f64, r2: f64) -> Metrics {
+        let mut m = model();
+        m.algorithm = source.into();
+        m.hyper = BTreeMap::new();
+        Metrics {
+            values: [("rmse".to_owned(), rmse), ("r2".to_owned(), r2)].into(),
+            model: Some(m),
+            source: source.into(),
+            plot: Default::default(),
+        }
+    }
+
+    //   a (rmse 2, r2 0.8) ─┐
+    //   b (rmse 1, r2 0.7) ─┼─▶ select_best
+    //   c (rmse 3, r2 0.9) ─┘
+    fn three() -> Inputs {
+        let mut inputs = Inputs::default();
+        for c in [
+            candidate("a", 2.0, 0.8),
+            candidate("b", 1.0, 0.7),
+            candidate("c", 3.0, 0.9),
+        ] {
+            inputs.push("candidates", Arc::new(c));
+        }
+        inputs
+    }
+
+    fn winner(metric: &str, goal: &str) -> (String, Vec<String>) {
+        let kind = SelectBest::new();
+        let p = params(
+            &kind,
+            &[
+                ("metric", Value::Text(metric.into())),
+                ("goal", Value::Text(goal.into())),
+            ],
+        );
+        let (out, log) = run_in(std::path::Path::new("."), &kind, &three(), &p);
+        let out = out.unwrap();
+        let best = output::<Metrics>(&out, "best").source.clone();
+        assert_eq!(
+            output::<Model>(&out, "model").algorithm,
+            best,
+            "the winner's model"
+        );
+        (best, log)
+    }
+
+    #[test]
+    fn smallest_error_wins_by_default() {
+        let (best, log) = winner("rmse", "auto");
+        assert_eq!(best, "b");
+        assert_eq!(
+            log,
+            vec![
+                "ranking by rmse (smaller is better):",
+                "1. b: rmse = 1  ← best",
+                "2. a: rmse = 2",
+                "3. c: rmse = 3"
+            ]
+        );
+    }
+
+    #[test]
+    fn largest_r2_wins_and_goal_overrides() {
+        assert_eq!(winner("r2", "auto").0, "c");
+        assert_eq!(winner("r2", "min").0, "b");
+        assert_eq!(winner("rmse", "max").0, "c");
+    }
+
+    #[test]
+    fn the_best_metrics_pass_through_as_the_same_artifact() {
+        let kind = SelectBest::new();
+        let inputs = three();
+        let out = run(&kind, &inputs, &params(&kind, &[])).unwrap();
+        let (_, best) = out.iter().find(|(p, _)| *p == "best").unwrap();
+        let (_, second) = inputs.iter().nth(1).unwrap();
+        assert!(Arc::ptr_eq(best, second));
+    }
+
+    #[test]
+    fn ties_go_to_the_first_candidate() {
+        let (a, b) = (candidate("a", 1.0, 0.5), candidate("b", 1.0, 0.5));
+        assert_eq!(rank(&[&a, &b], "rmse", false).unwrap()[0].0, 0);
+        assert_eq!(rank(&[&a, &b], "r2", true).unwrap()[0].0, 0);
+    }
+
+    #[test]
+    fn a_candidate_without_the_metric_or_model_is_named() {
+        let kind = SelectBest::new();
+        let p = params(&kind, &[("metric", Value::Text("mae".into()))]);
+        assert_eq!(
+            failure(run(&kind, &three(), &p)),
+            "candidate 1 (a) has no metric \"mae\""
+        );
+        let mut no_model = candidate("b", 1.0, 0.5);
+        no_model.model = None;
+        let a = candidate("a", 1.0, 0.5);
+        assert_eq!(
+            rank(&[&a, &no_model], "rmse", false)
+                .unwrap_err()
+                .to_string(),
+            "candidate 2 (b) carries no model"
+        );
+        assert_eq!(
+            failure(run(&kind, &Inputs::default(), &params(&kind, &[]))),
+            "input \"candidates\" received no artifacts"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Train steps: linear models fitted on a table's numeric columns.
+//!
+//! All three share the same inputs and the parameters `target`, `features` and
+//! `fit_intercept`, and all follow scikit-learn's definitions, so their numbers can be
+//! checked against it (`nodes/tests/reference.rs`):
+//! - [`LinearRegression`]: ordinary least squares through linfa-linear.
+//! - [`Ridge`]: `‖y − Xw‖² + alpha·‖w‖²`, closed form (see its module for why not
+//!   linfa-elasticnet).
+//! - [`ElasticNet`]: `1/(2n)·‖y − Xw‖² + alpha·l1_ratio·‖w‖₁ + alpha·(1 − l1_ratio)/2·‖w‖²`
+//!   through linfa-elasticnet's coordinate descent.
+//!
+//! With an intercept, scikit-learn fits the weights on centred data and sets
+//! `intercept = mean(y) − mean(X)·w`; the ridge and elastic-net steps do the same
+//! centring here (linfa-elasticnet centres only `y`, which changes the penalised
+//! solution when the features are not centred).
+
+pub mod elastic_net;
+pub mod linear;
+pub mod ridge;
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+use pipewright_engine::{
+    Category, KindDescriptor, Outputs, ParamSpec, ParamType, PortSpec, StepContext, Value,
+};
+use polars::prelude::DataFrame;
+
+pub use elastic_net::ElasticNet;
+pub use linear::LinearRegression;
+pub use ridge::Ridge;
+
+use crate::artifacts::{MODEL, Model, TABLE};
+use crate::columns::{column, f64_values, numeric_names, parse_list};
+use crate::error::{NodeError, Result};
+
+/// The descriptor of a train kind: the shared port and parameters, then `extra`.
+fn descriptor(
+    id: &'static str,
+    title: &'static str,
+    doc: &'static str,
+    extra: Vec<ParamSpec>,
+) -> KindDescriptor {
+    let mut params = vec![
+        ParamSpec::new(
+            "target",
+            ParamType::Text,
+            Value::Text(String::new()),
+            "the column to predict",
+        )
+        .required(),
+        ParamSpec::new(
+            "features",
+            ParamType::Text,
+            Value::Text(String::new()),
+            "comma-separated feature columns; empty means every other numeric column",
+        ),
+        ParamSpec::new(
+            "fit_intercept",
+            ParamType::Bool,
+            Value::Bool(true),
+            "fit a constant term (otherwise the line goes through the origin)",
+        ),
+    ];
+    params.extend(extra);
+    KindDescriptor {
+        id,
+        version: 1,
+        category: Category::Train,
+        title,
+        doc,
+        inputs: vec![PortSpec::new("train", TABLE, "the rows to fit on")],
+        outputs: vec![PortSpec::new("model", MODEL, "the fitted model")],
+        params,
+    }
+}
+
+/// A design matrix and target taken from a table.
+#[derive(Clone, Debug)]
+pub struct Design {
+    /// The feature columns, in matrix column order.
+    pub features: Vec<String>,
+    /// The target column.
+    pub target: String,
+    /// `n × p` features, column-major (each feature contiguous, as coordinate
+    /// descent reads them).
+    pub x: Array2<f64>,
+    /// The `n` targets.
+    pub y: Array1<f64>,
+}
+
+impl Design {
+    /// Takes `target` and the `features` (comma-separated; empty = every other
+    /// numeric column) from `df`.
+    pub fn from_frame(df: &DataFrame, target: &str, features: &str) -> Result<Self> {
+        let target = target.trim();
+        column(df, target)?;
+        let listed = parse_list(features);
+        let features = if listed.is_empty() {
+            let others: Vec<String> = numeric_names(df)
+                .into_iter()
+                .filter(|n| n != target)
+                .collect();
+            if others.is_empty() {
+                return Err(NodeError::NoFeatures {
+                    reason: format!(
+                        "the table has no numeric column besides the target {target:?}"
+                    ),
+                });
+            }
+            others
+        } else {
+            if listed.iter().any(|f| f == target) {
+                return Err(NodeError::Param {
+                    param: "features",
+                    message: format!("lists the target {target:?} as a feature"),
+                });
+            }
+            listed
+        };
+        let y = Array1::from(f64_values(df, target)?);
+        let n = df.height();
+        if n == 0 {
+            return Err(NodeError::NoFeatures {
+                reason: "the table has no rows".into(),
+            });
+        }
+        let mut data = Vec::with_capacity(n * features.len());
+        for f in &features {
+            data.extend(f64_values(df, f)?);
+        }
+        let x =
+            Array2::from_shape_vec((n, features.len()).f(), data).map_err(|e| NodeError::Fit {
+                algorithm: "design matrix".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            features,
+            target: target.to_owned(),
+            x,
+            y,
+        })
+    }
+
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.y.len()
+    }
+
+    /// The centred problem scikit-learn solves when fitting an intercept:
+    /// `(X − mean(X), y − mean(y), mean(X), mean(y))`.
+    pub fn centred(&self) -> (Array2<f64>, Array1<f64>, Array1<f64>, f64) {
+        let n = self.rows() as f64;
+        let x_mean: Array1<f64> = self.x.columns().into_iter().map(|c| c.sum() / n).collect();
+        let y_mean = self.y.sum() / n;
+        let mut xc = self.x.clone();
+        for (mut col, m) in xc.columns_mut().into_iter().zip(&x_mean) {
+            col -= *m;
+        }
+        let yc = &self.y - y_mean;
+        (xc, yc, x_mean, y_mean)
+    }
+
+    /// The model with weights `w` and intercept `b`.
+    fn model(
+        &self,
+        algorithm: &str,
+        w: &Array1<f64>,
+        b: f64,
+        hyper: BTreeMap<String, f64>,
+    ) -> Model {
+        Model {
+            algorithm: algorithm.to_owned(),
+            features: self.features.clone(),
+            target: self.target.clone(),
+            coefficients: w.to_vec(),
+            intercept: b,
+            hyper,
+        }
+    }
+}
+
+/// Checks a fitted model, logs it and wraps it as the step's output.
+fn finish(ctx: &mut StepContext<'_>, model: Model, rows: usize) -> Result<Outputs> {
+    model.check_finite().map_err(|message| NodeError::Fit {
+        algorithm: model.algorithm.clone(),
+        message: format!("the fit did not converge to finite numbers: {message}"),
+    })?;
+    ctx.log(format!("{} fitted on {rows} rows", model.describe()));
+    ctx.log(format!("intercept: {}", model.intercept));
+    for (name, w) in model.features.iter().zip(&model.coefficients) {
+        ctx.log(format!("coefficient of {name}: {w}"));
+    }
+    Ok(Outputs::new().with("model", model))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+
+    /// `y = 3 + 2·a − b` exactly, with a text column to be ignored.
+    pub(crate) fn exact() -> DataFrame {
+        let a = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 1.5, 2.5];
+        let b = [1.0, 0.0, 4.0, 2.0, 7.0, 3.0, 5.0, 0.5];
+        let y: Vec<f64> = a.iter().zip(&b).map(|(a, b)| 3.0 + 2.0 * a - b).collect();
+        df!("a" => a, "b" => b, "note" => ["n"; 8], "y" => y).unwrap()
+    }
+
+    #[test]
+    fn features_default_to_every_other_numeric_column() {
+        let d = Design::from_frame(&exact(), "y", "").unwrap();
+        assert_eq!(d.features, vec!["a", "b"]);
+        assert_eq!(d.x.dim(), (8, 2));
+        assert_eq!(d.x[[2, 1]], 4.0);
+        assert_eq!(d.y[0], 2.0);
+    }
+
+    #[test]
+    fn bad_feature_lists_are_named() {
+        let err = |t: &str, f: &str| Design::from_frame(&exact(), t, f).unwrap_err().to_string();
+        assert_eq!(
+            err("z", ""),
+            "unknown column \"z\" (the table has: a, b, note, y)"
+        );
+        assert_eq!(
+            err("y", "a, q"),
+            "unknown column \"q\" (the table has: a, b, note, y)"
+        );
+        assert_eq!(
+            err("y", "a,y"),
+            "parameter \"features\": lists the target \"y\" as a feature"
+        );
+        assert_eq!(
+            err("y", "note"),
+            "column \"note\" is not numeric: row 1 is \"n\""
+        );
+        let only_y = df!("y" => [1.0, 2.0]).unwrap();
+        assert_eq!(
+            Design::from_frame(&only_y, "y", "")
+                .unwrap_err()
+                .to_string(),
+            "no feature columns: the table has no numeric column besides the target \"y\""
+        );
+    }
+
+    #[test]
+    fn centring_subtracts_the_means() {
+        let d = Design::from_frame(&exact(), "y", "a").unwrap();
+        let (xc, yc, xm, ym) = d.centred();
+        assert!((xc.sum()).abs() < 1e-12 && yc.sum().abs() < 1e-12);
+        assert_eq!(xm[0], 19.0 / 8.0);
+        assert!((ym - d.y.mean().unwrap()).abs() < 1e-15);
+    }
+}
