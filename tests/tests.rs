@@ -18,3 +18,6 @@ mod layering;
 
 // The desktop editor driven through egui_kittest as a user would.
 mod gui;
+
+// The Runs tab and the Compare view: list, filter, sort, tag, delete, past run read-only, compare, export.
+mod gui_runs;

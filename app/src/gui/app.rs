@@ -23,6 +23,7 @@ use super::layout;
 use super::palette::{Palette, palette_ui};
 use super::results::ArtifactCache;
 use super::run_state::RunView;
+use super::runs::{self, CenterView, Intercept, RunsHost, RunsOutcome, RunsPanel};
 use super::theme::{self, ThemeChoice};
 use super::widgets::{ValueEdit, value_editor_ui};
 
@@ -69,6 +70,8 @@ enum Pending {
     New,
     Open,
     OpenPath(PathBuf),
+    /// A past run's flow snapshot, as a new unsaved document.
+    OpenFlow(Box<Flow>),
     Quit,
 }
 
@@ -112,6 +115,8 @@ pub struct EditorApp {
     problems_revision: Option<u64>,
     run: Option<RunView>,
     artifacts: ArtifactCache,
+    /// The Runs tab, the past run shown read-only and the comparison (see `runs`).
+    runs: RunsPanel,
     commands: Vec<Command>,
     dialogs: Box<dyn FileDialogs>,
     modal: Option<Modal>,
@@ -159,6 +164,7 @@ impl EditorApp {
             .unwrap_or_default();
         Ok(Self {
             engine: Engine::new(registry.clone(), store.clone()),
+            runs: RunsPanel::new(Engine::new(registry.clone(), store.clone())),
             artifacts: ArtifactCache::new(store, registry.clone()),
             registry,
             doc: Document::new(Flow::new("untitled"), None),
@@ -280,6 +286,11 @@ impl EditorApp {
     /// The canvas' screen rectangle in the last frame.
     pub fn canvas_rect(&self) -> egui::Rect {
         self.canvas.canvas_rect()
+    }
+
+    /// What the centre shows: the flow, a past run (read-only) or a comparison.
+    pub fn center_view(&self) -> CenterView {
+        self.runs.center()
     }
 
     /// Queues a command, as a menu item or a shortcut would; it runs in the next frame.
@@ -417,6 +428,8 @@ impl EditorApp {
         {
             ctx.request_repaint();
         }
+        let outcome = self.runs.poll(&ctx);
+        self.runs_outcome(outcome);
         self.refresh_problems();
         self.shortcuts(&ctx);
         self.close_request(&ctx);
@@ -436,6 +449,7 @@ impl EditorApp {
                     self.doc.flow(),
                     &self.problems,
                     self.run.as_ref(),
+                    &mut self.runs,
                     &mut commands,
                     ui,
                 );
@@ -452,6 +466,16 @@ impl EditorApp {
             .default_size(380.0)
             .min_size(240.0)
             .show(ui, |ui| {
+                // A past run shown on the canvas has its own, read-only inspector.
+                if runs::run_inspector_ui(
+                    &mut self.runs,
+                    &self.registry,
+                    &mut self.artifacts,
+                    &mut commands,
+                    ui,
+                ) {
+                    return;
+                }
                 inspector_ui(
                     InspectorContext {
                         flow: self.doc.flow(),
@@ -468,6 +492,16 @@ impl EditorApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
+                // A past run or a comparison takes the centre when the user opens one.
+                if runs::center_ui(
+                    &mut self.runs,
+                    &self.registry,
+                    &mut self.artifacts,
+                    &mut commands,
+                    ui,
+                ) {
+                    return;
+                }
                 canvas_ui(
                     &mut self.canvas,
                     CanvasContext {
@@ -591,6 +625,16 @@ impl EditorApp {
 
     /// Applies one command now.
     pub fn execute(&mut self, command: Command, ctx: &egui::Context) {
+        // While a past run is shown, edits are refused and view commands go to it.
+        let command = match self.runs.intercept(command) {
+            Intercept::Pass(c) => c,
+            Intercept::Handled(message) => {
+                if let Some(m) = message {
+                    self.info(m);
+                }
+                return;
+            }
+        };
         match command {
             Command::Edit { edit, coalesce } => self.apply(edit, coalesce),
             Command::Undo => {
@@ -717,6 +761,27 @@ impl EditorApp {
             }
             Command::SetTheme(t) => self.settings.theme = t,
             Command::ShowTab(t) => self.settings.bottom_tab = t,
+            Command::Runs(c) => {
+                let host = RunsHost {
+                    flow: self.doc.flow(),
+                    dialogs: self.dialogs.as_mut(),
+                    ctx,
+                };
+                let outcome = self.runs.execute(c, host);
+                self.runs_outcome(outcome);
+            }
+        }
+    }
+
+    /// Shows what a runs command reported and opens a run's flow when asked to.
+    fn runs_outcome(&mut self, outcome: RunsOutcome) {
+        match outcome.message {
+            Some((text, true)) => self.error(text),
+            Some((text, false)) => self.info(text),
+            None => {}
+        }
+        if let Some(flow) = outcome.open_flow {
+            self.guard(Pending::OpenFlow(flow));
         }
     }
 
@@ -845,6 +910,15 @@ impl EditorApp {
             }
             Pending::OpenPath(p) => {
                 let _ = self.open_path(&p);
+            }
+            Pending::OpenFlow(flow) => {
+                let name = flow.display_title().to_owned();
+                self.set_document(Document::new(*flow, None));
+                self.settings.last_flow = None;
+                self.runs.close_run_view();
+                self.info(format!(
+                    "Opened the flow {name:?} of the run as a new flow (Save to keep it)"
+                ));
             }
             Pending::Quit => {
                 self.allow_close = true;
@@ -1226,7 +1300,9 @@ impl EditorApp {
             Modal::Unsaved(pending) => {
                 let action = match &pending {
                     Pending::New => "starting a new flow",
-                    Pending::Open | Pending::OpenPath(_) => "opening another flow",
+                    Pending::Open | Pending::OpenPath(_) | Pending::OpenFlow(_) => {
+                        "opening another flow"
+                    }
                     Pending::Quit => "closing",
                 };
                 egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {

@@ -1,11 +1,12 @@
-//! The bottom panel: tabs for the run's Log and the flow's Problems. (A Runs tab is
-//! planned; [`BottomTab`] is where it will go.)
+//! The bottom panel: tabs for the run's Log, the flow's Problems and past Runs (drawn
+//! by [`super::runs`]).
 
 use egui::{RichText, Ui};
 use pipewright_engine::{Flow, NodeId, Problem};
 
 use super::command::{BottomTab, Command};
 use super::run_state::RunView;
+use super::runs::{RunsPanel, runs_ui};
 use super::theme;
 
 /// Draws the tab strip and the current tab.
@@ -15,6 +16,7 @@ pub fn bottom_ui(
     flow: &Flow,
     problems: &[Problem],
     run: Option<&RunView>,
+    runs: &mut RunsPanel,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -41,6 +43,13 @@ pub fn bottom_ui(
         {
             commands.push(Command::ShowTab(BottomTab::Problems));
         }
+        if ui
+            .selectable_label(tab == BottomTab::Runs, runs.tab_label())
+            .on_hover_text("Past runs: show one as it ran, tag, delete, compare")
+            .clicked()
+        {
+            commands.push(Command::ShowTab(BottomTab::Runs));
+        }
         if tab == BottomTab::Log {
             ui.separator();
             ui.label("Show");
@@ -61,6 +70,7 @@ pub fn bottom_ui(
     match tab {
         BottomTab::Log => log_ui(*log_filter, run, ui),
         BottomTab::Problems => problems_ui(problems, commands, ui),
+        BottomTab::Runs => runs_ui(runs, flow, run, commands, ui),
     }
 }
 

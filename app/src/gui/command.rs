@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use pipewright_engine::{Edit, NodeId, Value};
 
+use super::runs::RunsCommand;
 use super::theme::ThemeChoice;
 
 /// A tab of the bottom panel.
@@ -17,6 +18,8 @@ pub enum BottomTab {
     Log,
     /// Validation problems of the flow.
     Problems,
+    /// Past runs of the flow (or of every flow): list, tags, delete, compare.
+    Runs,
 }
 
 /// Something the user asked for.
@@ -98,4 +101,6 @@ pub enum Command {
     SetTheme(ThemeChoice),
     /// Shows a tab of the bottom panel.
     ShowTab(BottomTab),
+    /// Acts on past runs (Runs tab, past-run view, comparison); see [`RunsCommand`].
+    Runs(RunsCommand),
 }

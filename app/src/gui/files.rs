@@ -26,6 +26,18 @@ pub trait FileDialogs {
     fn save_flow(&mut self, start_dir: Option<&Path>, file_name: &str) -> DialogResult;
     /// Any file (for a path parameter).
     fn pick_file(&mut self, start_dir: Option<&Path>) -> DialogResult;
+    /// Where to save an exported file (e.g. a comparison as CSV), suggesting
+    /// `file_name`; `filter` is a description and its extensions. Dialogs that cannot
+    /// ask answer `Unavailable`, and the app asks for a path itself.
+    fn save_file(
+        &mut self,
+        start_dir: Option<&Path>,
+        file_name: &str,
+        filter: (&str, &[&str]),
+    ) -> DialogResult {
+        let _ = (start_dir, file_name, filter);
+        DialogResult::Unavailable
+    }
 }
 
 /// Native dialogs through `rfd`.
@@ -75,6 +87,22 @@ impl FileDialogs for NativeDialogs {
             d = d.set_directory(dir);
         }
         timed(|| d.pick_file())
+    }
+
+    fn save_file(
+        &mut self,
+        start_dir: Option<&Path>,
+        file_name: &str,
+        filter: (&str, &[&str]),
+    ) -> DialogResult {
+        let mut d = rfd::FileDialog::new()
+            .set_title("Export")
+            .add_filter(filter.0, filter.1)
+            .set_file_name(file_name);
+        if let Some(dir) = start_dir {
+            d = d.set_directory(dir);
+        }
+        timed(|| d.save_file())
     }
 }
 

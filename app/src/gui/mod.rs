@@ -17,7 +17,8 @@
 //!
 //! Files: `app` (state and commands), `command`, `document`, `canvas` (snarl viewer),
 //! `palette`, `inspector`, `widgets` (typed editors), `results` (artifacts, plots),
-//! `run_state` (runs in progress), `bottom` (Log, Problems), `files` (dialogs,
+//! `run_state` (runs in progress), `bottom` (Log, Problems, Runs), `runs` (the Runs
+//! tab and the read-only view of a past run), `compare` (runs side by side), `files` (dialogs,
 //! examples, recent), `layout` (auto-layout), `theme`.
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ mod app;
 mod bottom;
 mod canvas;
 mod command;
+mod compare;
 mod document;
 mod files;
 mod inspector;
@@ -34,6 +36,7 @@ mod layout;
 mod palette;
 mod results;
 mod run_state;
+mod runs;
 mod theme;
 mod widgets;
 
@@ -41,6 +44,7 @@ pub use app::{EditorApp, EditorOptions, SETTINGS_KEY, SHORTCUTS, Settings};
 pub use command::{BottomTab, Command};
 pub use files::{DialogResult, Example, FileDialogs, NativeDialogs, find_examples_dir};
 pub use run_state::{LogLine, RunView, StepView};
+pub use runs::{CenterView, RunsCommand};
 pub use theme::ThemeChoice;
 
 impl eframe::App for EditorApp {

@@ -110,6 +110,56 @@ impl RunView {
         }
     }
 
+    /// A finished run as its record tells it (a past run shown read-only): each
+    /// step's final status, duration and message, its log lines, and its artifacts.
+    pub fn from_record(record: RunRecord) -> Self {
+        let steps = record
+            .tasks
+            .iter()
+            .map(|t| {
+                (
+                    t.node,
+                    StepView {
+                        status: t.status,
+                        duration_secs: Some(t.duration_secs),
+                        message: t.message.clone(),
+                    },
+                )
+            })
+            .collect();
+        let logs = record
+            .tasks
+            .iter()
+            .flat_map(|t| {
+                t.logs.iter().map(|l| LogLine {
+                    node: Some(t.node),
+                    source: t.label.clone(),
+                    text: l.clone(),
+                    at_secs: 0.0,
+                    is_error: false,
+                })
+            })
+            .collect();
+        Self {
+            run_id: record.id.clone(),
+            status: record.status,
+            steps,
+            logs,
+            duration_secs: record.duration_secs(),
+            labels: record
+                .flow
+                .nodes
+                .iter()
+                .map(|n| (n.id, n.label.clone()))
+                .collect(),
+            record: Some(record),
+            started: Instant::now(),
+            events: None,
+            cancel: CancelToken::new(),
+            cancel_requested: false,
+        }
+    }
+
     /// Whether the run is still going.
     pub fn is_running(&self) -> bool {
         self.status == RunStatus::Running

@@ -1,0 +1,783 @@
+//! Runs side by side (MLflow's compare view): parameters with a differences-only
+//! toggle and the cells that differ from the baseline highlighted, metrics with the
+//! best run marked and deltas against the baseline, the evaluation plots of every run
+//! overlaid in the run's colour, a bar chart of one metric, step durations and the
+//! structural differences of the flows. The numbers come from
+//! [`pipewright_engine::Comparison`]; this file only draws them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points};
+use pipewright_engine::{Comparison, Goal, RunRecord, Value, write_atomic};
+
+use super::command::Command;
+use super::results::{ArtifactCache, Preview, format_number};
+use super::runs::{RunsCommand, RunsOutcome, run_status_color, run_status_icon};
+use super::theme;
+
+/// Distinct colours for the runs (Tableau 10), in the order of the comparison.
+const RUN_COLORS: [Color32; 10] = [
+    Color32::from_rgb(0x4e, 0x79, 0xa7),
+    Color32::from_rgb(0xf2, 0x8e, 0x2b),
+    Color32::from_rgb(0x59, 0xa1, 0x4f),
+    Color32::from_rgb(0xe1, 0x57, 0x59),
+    Color32::from_rgb(0xb0, 0x7a, 0xa1),
+    Color32::from_rgb(0x76, 0xb7, 0xb2),
+    Color32::from_rgb(0xed, 0xc9, 0x48),
+    Color32::from_rgb(0x9c, 0x75, 0x5f),
+    Color32::from_rgb(0xff, 0x9d, 0xa7),
+    Color32::from_rgb(0xba, 0xb0, 0xac),
+];
+
+/// The colour of the `i`-th run of a comparison.
+pub fn run_color(i: usize) -> Color32 {
+    RUN_COLORS[i % RUN_COLORS.len()]
+}
+
+/// One run's evaluation series: (actual, predicted) pairs and residuals.
+type Series = Option<(Vec<[f64; 2]>, Vec<f64>)>;
+
+/// The comparison's state between frames.
+pub struct CompareView {
+    records: Vec<Arc<RunRecord>>,
+    ids: Vec<String>,
+    comparison: Comparison,
+    differences_only: bool,
+    bar_metric: Option<String>,
+    /// Outputs that carry metrics, as (step label, port): candidates for the plots.
+    sources: Vec<(String, String)>,
+    plot_source: Option<(String, String)>,
+    /// Per run, the series of `plot_source` (loaded once per source).
+    series: Option<((String, String), Vec<Series>)>,
+    /// The in-app path prompt when no file dialog exists.
+    export_prompt: Option<String>,
+}
+
+impl std::fmt::Debug for CompareView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompareView")
+            .field("runs", &self.ids)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CompareView {
+    /// Compares `records`; the first is the baseline.
+    pub fn new(records: Vec<Arc<RunRecord>>) -> Self {
+        let owned: Vec<RunRecord> = records.iter().map(|r| (**r).clone()).collect();
+        let comparison = Comparison::new(&owned, 0);
+        let mut sources = Vec::new();
+        for r in &records {
+            for t in &r.tasks {
+                for (port, a) in &t.outputs {
+                    let s = (t.label.clone(), port.clone());
+                    if a.metrics.is_some() && !sources.contains(&s) {
+                        sources.push(s);
+                    }
+                }
+            }
+        }
+        let bar_metric = comparison
+            .metrics
+            .iter()
+            .find(|m| m.name.ends_with(".rmse"))
+            .or_else(|| comparison.metrics.iter().find(|m| m.goal != Goal::Neutral))
+            .map(|m| m.name.clone());
+        Self {
+            ids: records.iter().map(|r| r.id.clone()).collect(),
+            plot_source: sources.first().cloned(),
+            records,
+            comparison,
+            differences_only: false,
+            bar_metric,
+            sources,
+            series: None,
+            export_prompt: None,
+        }
+    }
+
+    /// The compared runs' ids, in order.
+    pub fn run_ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn set_baseline(&mut self, baseline: usize) {
+        let owned: Vec<RunRecord> = self.records.iter().map(|r| (**r).clone()).collect();
+        self.comparison = Comparison::new(&owned, baseline);
+    }
+
+    /// A file name to suggest for the CSV export.
+    pub fn default_file_name(&self) -> String {
+        let short = |id: &str| id.rsplit('-').next().unwrap_or(id).to_owned();
+        let ids: Vec<String> = self.ids.iter().take(4).map(|i| short(i)).collect();
+        format!("comparison-{}.csv", ids.join("-"))
+    }
+
+    /// Shows the in-app prompt for the export path (no file dialog here).
+    pub fn ask_path(&mut self, suggestion: String) {
+        self.export_prompt = Some(suggestion);
+    }
+
+    /// Writes the table (with the differences-only toggle applied) as CSV, atomically.
+    pub fn export_to(&mut self, path: &Path) -> RunsOutcome {
+        let mut path = path.to_owned();
+        if path.extension().is_none() {
+            path.set_extension("csv");
+        }
+        let csv = self.comparison.to_csv(self.differences_only);
+        match write_atomic(&path, csv.as_bytes()) {
+            Ok(()) => {
+                self.export_prompt = None;
+                RunsOutcome {
+                    message: Some((
+                        format!("Exported the comparison to {}", path.display()),
+                        false,
+                    )),
+                    open_flow: None,
+                }
+            }
+            Err(e) => RunsOutcome {
+                message: Some((format!("Cannot export to {}: {e}", path.display()), true)),
+                open_flow: None,
+            },
+        }
+    }
+
+    fn load_series(&mut self, artifacts: &mut ArtifactCache) {
+        let Some(source) = self.plot_source.clone() else {
+            self.series = None;
+            return;
+        };
+        if self.series.as_ref().is_some_and(|(s, _)| *s == source) {
+            return;
+        }
+        let series = self
+            .records
+            .iter()
+            .map(|r| {
+                let task = r.tasks.iter().find(|t| t.label == source.0)?;
+                let a = task.outputs.get(&source.1)?;
+                let loaded = artifacts.get(a).ok()?;
+                match &loaded.preview {
+                    Preview::Json {
+                        pairs, residuals, ..
+                    } if !pairs.is_empty() || !residuals.is_empty() => {
+                        Some((pairs.clone(), residuals.clone()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        self.series = Some((source, series));
+    }
+}
+
+fn value_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Text(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "–".to_owned(),
+    }
+}
+
+fn highlight(visuals: &egui::Visuals) -> Color32 {
+    if visuals.dark_mode {
+        Color32::from_rgb(0x6b, 0x4f, 0x0a)
+    } else {
+        Color32::from_rgb(0xff, 0xe8, 0xa3)
+    }
+}
+
+fn best_fill(visuals: &egui::Visuals) -> Color32 {
+    if visuals.dark_mode {
+        Color32::from_rgb(0x14, 0x53, 0x2d)
+    } else {
+        Color32::from_rgb(0xc8, 0xf0, 0xd2)
+    }
+}
+
+fn short_id(id: &str) -> String {
+    // `YYYYMMDD-HHMMSS-xxxxxx`: the time and the random part tell runs of a day apart.
+    let parts: Vec<&str> = id.split('-').collect();
+    if parts.len() == 3 {
+        format!("{}-{}", parts[1], parts[2])
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Draws the comparison.
+pub fn compare_ui(
+    view: &mut CompareView,
+    artifacts: &mut ArtifactCache,
+    commands: &mut Vec<Command>,
+    ui: &mut Ui,
+) {
+    let n = view.ids.len();
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(format!("Comparing {n} runs"));
+        ui.separator();
+        ui.label("Baseline");
+        let mut baseline = view.comparison.baseline;
+        egui::ComboBox::from_id_salt("compare-baseline")
+            .selected_text(view.ids.get(baseline).cloned().unwrap_or_default())
+            .show_ui(ui, |ui| {
+                for (i, id) in view.ids.iter().enumerate() {
+                    ui.selectable_value(&mut baseline, i, id);
+                }
+            });
+        if baseline != view.comparison.baseline {
+            view.set_baseline(baseline);
+        }
+        ui.checkbox(&mut view.differences_only, "Differences only")
+            .on_hover_text("Hide the parameters and metrics that are the same in every run");
+        if ui
+            .button("⤓ Export CSV…")
+            .on_hover_text("Save the table (parameters, metrics with deltas, durations) as CSV")
+            .clicked()
+        {
+            commands.push(Command::Runs(RunsCommand::ExportCsv));
+        }
+    });
+    if let Some(mut text) = view.export_prompt.clone() {
+        ui.horizontal(|ui| {
+            ui.label("Export to");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut text)
+                    .desired_width(420.0)
+                    .hint_text("/path/to/comparison.csv"),
+            );
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Save").clicked() || enter) && !text.trim().is_empty() {
+                commands.push(Command::Runs(RunsCommand::ExportCsvTo(text.trim().into())));
+            }
+            if ui.button("Cancel").clicked() {
+                view.export_prompt = None;
+            } else {
+                view.export_prompt = Some(text);
+            }
+        });
+        ui.label(
+            RichText::new("No file dialog is available here; type the path.")
+                .weak()
+                .small(),
+        );
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("compare-scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            runs_legend_ui(view, ui);
+            ui.add_space(6.0);
+            egui::CollapsingHeader::new(RichText::new("Parameters").strong())
+                .id_salt("cmp-params")
+                .default_open(true)
+                .show(ui, |ui| params_ui(view, ui));
+            egui::CollapsingHeader::new(RichText::new("Metrics").strong())
+                .id_salt("cmp-metrics")
+                .default_open(true)
+                .show(ui, |ui| metrics_ui(view, ui));
+            egui::CollapsingHeader::new(RichText::new("Evaluation plots").strong())
+                .id_salt("cmp-plots")
+                .default_open(true)
+                .show(ui, |ui| plots_ui(view, artifacts, ui));
+            egui::CollapsingHeader::new(RichText::new("Metric across runs").strong())
+                .id_salt("cmp-bars")
+                .default_open(true)
+                .show(ui, |ui| metric_bars_ui(view, ui));
+            egui::CollapsingHeader::new(RichText::new("Step durations").strong())
+                .id_salt("cmp-durations")
+                .default_open(true)
+                .show(ui, |ui| durations_ui(view, ui));
+            egui::CollapsingHeader::new(
+                RichText::new(format!(
+                    "Flow differences ({})",
+                    view.comparison.structure.len()
+                ))
+                .strong(),
+            )
+            .id_salt("cmp-structure")
+            .default_open(true)
+            .show(ui, |ui| {
+                if view.comparison.structure.is_empty() {
+                    ui.label(
+                        RichText::new(
+                            "The runs ran the same flow (same steps, wires and step parameters).",
+                        )
+                        .weak(),
+                    );
+                }
+                for line in &view.comparison.structure {
+                    ui.label(RichText::new(format!("• {line}")).monospace());
+                }
+            });
+        });
+}
+
+fn run_header_ui(view: &CompareView, i: usize, ui: &mut Ui) {
+    let base = i == view.comparison.baseline;
+    let mut text = RichText::new(format!("■ {}", short_id(&view.ids[i])))
+        .color(run_color(i))
+        .monospace()
+        .strong();
+    if base {
+        text = text.underline();
+    }
+    ui.label(text).on_hover_text(if base {
+        format!("{} (baseline)", view.ids[i])
+    } else {
+        view.ids[i].clone()
+    });
+}
+
+fn runs_legend_ui(view: &CompareView, ui: &mut Ui) {
+    let visuals = ui.visuals().clone();
+    egui::Grid::new("cmp-runs")
+        .striped(true)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for h in ["", "Run", "Flow", "Status", "Started", "Duration", "Tags"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for (i, r) in view.comparison.runs.iter().enumerate() {
+                ui.label(RichText::new("■").color(run_color(i)).size(16.0));
+                let mut id = RichText::new(&r.id).monospace();
+                if i == view.comparison.baseline {
+                    id = id.strong();
+                }
+                ui.horizontal(|ui| {
+                    ui.label(id);
+                    if i == view.comparison.baseline {
+                        ui.label(RichText::new("baseline").small().weak());
+                    }
+                });
+                ui.label(&r.flow);
+                ui.label(
+                    RichText::new(format!("{} {}", run_status_icon(r.status), r.status))
+                        .color(run_status_color(r.status, &visuals)),
+                );
+                ui.label(&r.started);
+                ui.label(
+                    r.duration_secs
+                        .map_or_else(|| "–".to_owned(), theme::format_duration),
+                );
+                ui.label(r.tags.join(", "));
+                ui.end_row();
+            }
+        });
+}
+
+fn params_ui(view: &CompareView, ui: &mut Ui) {
+    let visuals = ui.visuals().clone();
+    let rows: Vec<_> = view
+        .comparison
+        .params
+        .iter()
+        .filter(|p| !view.differences_only || p.differs)
+        .collect();
+    if rows.is_empty() {
+        ui.label(RichText::new("Every parameter has the same value in every run.").weak());
+        return;
+    }
+    ui.label(
+        RichText::new("≠ marks parameters that differ between runs; highlighted cells differ from the baseline.")
+            .small()
+            .weak(),
+    );
+    let b = view.comparison.baseline;
+    egui::Grid::new("cmp-params-grid")
+        .striped(true)
+        .spacing([18.0, 3.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Parameter").strong());
+            for i in 0..view.ids.len() {
+                run_header_ui(view, i, ui);
+            }
+            ui.end_row();
+            for p in rows {
+                if p.differs {
+                    ui.label(RichText::new(format!("≠ {}", p.name)).strong());
+                } else {
+                    ui.label(&p.name);
+                }
+                let base = p.values.get(b).cloned().flatten();
+                for v in &p.values {
+                    let mut text = RichText::new(value_text(v.as_ref())).monospace();
+                    if p.differs && *v != base {
+                        text = text.background_color(highlight(&visuals)).strong();
+                    }
+                    ui.label(text);
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn metrics_ui(view: &CompareView, ui: &mut Ui) {
+    let visuals = ui.visuals().clone();
+    let rows: Vec<_> = view
+        .comparison
+        .metrics
+        .iter()
+        .filter(|m| !view.differences_only || m.differs)
+        .collect();
+    if rows.is_empty() {
+        ui.label(RichText::new("No metrics to compare (or all are equal).").weak());
+        return;
+    }
+    ui.label(
+        RichText::new("★ best value (green); beside each value its difference to the baseline.")
+            .small()
+            .weak(),
+    );
+    let b = view.comparison.baseline;
+    egui::Grid::new("cmp-metrics-grid")
+        .striped(true)
+        .spacing([18.0, 3.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Metric").strong());
+            for i in 0..view.ids.len() {
+                run_header_ui(view, i, ui);
+            }
+            ui.end_row();
+            for m in rows {
+                let goal = match m.goal {
+                    Goal::Minimize => " ↓",
+                    Goal::Maximize => " ↑",
+                    Goal::Neutral => "",
+                };
+                ui.label(RichText::new(format!("{}{goal}", m.name)))
+                    .on_hover_text(match m.goal {
+                        Goal::Minimize => "lower is better",
+                        Goal::Maximize => "higher is better",
+                        Goal::Neutral => "neither higher nor lower is better",
+                    });
+                let base = m.values.get(b).copied().flatten();
+                for (i, v) in m.values.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        let Some(v) = v else {
+                            ui.label(RichText::new("–").weak());
+                            return;
+                        };
+                        if m.best == Some(i) && m.differs {
+                            ui.label(
+                                RichText::new(format!("★ {}", format_number(*v)))
+                                    .monospace()
+                                    .strong()
+                                    .background_color(best_fill(&visuals)),
+                            )
+                            .on_hover_text("the best value of this metric");
+                        } else {
+                            ui.label(RichText::new(format_number(*v)).monospace());
+                        }
+                        if i != b
+                            && let (Some(d), Some(base)) =
+                                (m.deltas.get(i).copied().flatten(), base)
+                        {
+                            let color = if d == 0.0 || m.goal == Goal::Neutral {
+                                visuals.weak_text_color()
+                            } else if m.goal.better(*v, base) {
+                                theme::ok_color(&visuals)
+                            } else {
+                                theme::error_color(&visuals)
+                            };
+                            let sign = if d > 0.0 { "+" } else { "" };
+                            ui.label(
+                                RichText::new(format!("({sign}{})", format_number(d)))
+                                    .small()
+                                    .color(color),
+                            );
+                        }
+                    });
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) {
+    if view.sources.is_empty() {
+        ui.label(RichText::new("None of these runs has an evaluation output to plot.").weak());
+        return;
+    }
+    if view.sources.len() > 1 {
+        ui.horizontal(|ui| {
+            ui.label("Output");
+            let label = |s: &(String, String)| format!("{} ▸ {}", s.0, s.1);
+            egui::ComboBox::from_id_salt("cmp-plot-source")
+                .selected_text(view.plot_source.as_ref().map(label).unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for s in &view.sources {
+                        ui.selectable_value(&mut view.plot_source, Some(s.clone()), label(s));
+                    }
+                });
+        });
+    }
+    view.load_series(artifacts);
+    let Some((_, series)) = &view.series else {
+        return;
+    };
+    if series.iter().all(Option::is_none) {
+        ui.label(
+            RichText::new("These outputs carry no plot series (actual/predicted pairs).").weak(),
+        );
+        return;
+    }
+    let (lo, hi) = series
+        .iter()
+        .flatten()
+        .flat_map(|(p, _)| p.iter())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p[0]).min(p[1]), hi.max(p[0]).max(p[1]))
+        });
+    let width = ui.available_width();
+    let half = ((width - 16.0) / 2.0).max(240.0);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            ui.set_width(half);
+            ui.label(RichText::new("Predicted vs actual").strong());
+            Plot::new("cmp-scatter")
+                .height(280.0)
+                .width(half)
+                .data_aspect(1.0)
+                .x_axis_label("actual")
+                .y_axis_label("predicted")
+                .legend(Legend::default())
+                .show(ui, |plot| {
+                    if lo.is_finite() && hi.is_finite() {
+                        plot.line(
+                            Line::new("y = x", PlotPoints::from(vec![[lo, lo], [hi, hi]]))
+                                .color(Color32::GRAY)
+                                .width(1.0),
+                        );
+                    }
+                    for (i, s) in series.iter().enumerate() {
+                        if let Some((pairs, _)) = s
+                            && !pairs.is_empty()
+                        {
+                            plot.points(
+                                Points::new(
+                                    short_id(&view.ids[i]),
+                                    PlotPoints::from(pairs.clone()),
+                                )
+                                .radius(2.5)
+                                .color(run_color(i)),
+                            );
+                        }
+                    }
+                });
+        });
+        ui.vertical(|ui| {
+            ui.set_width(half);
+            ui.label(RichText::new("Residuals (actual − predicted)").strong());
+            residuals_plot_ui(view, series, half, ui);
+        });
+    });
+}
+
+/// Residual histograms of every run over the same bins, drawn as outlines so they
+/// can be overlaid.
+fn residuals_plot_ui(view: &CompareView, series: &[Series], width: f32, ui: &mut Ui) {
+    let all: Vec<f64> = series
+        .iter()
+        .flatten()
+        .flat_map(|(_, r)| r.iter().copied())
+        .filter(|x| x.is_finite())
+        .collect();
+    let (lo, hi) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+            (lo.min(*r), hi.max(*r))
+        });
+    let longest = series
+        .iter()
+        .flatten()
+        .map(|(_, r)| r.len())
+        .max()
+        .unwrap_or(0);
+    let bins = ((longest as f64).sqrt().ceil() as usize).clamp(5, 40);
+    let bin_w = ((hi - lo) / bins as f64).max(f64::EPSILON);
+    Plot::new("cmp-residuals")
+        .height(280.0)
+        .width(width)
+        .x_axis_label("residual")
+        .y_axis_label("share of points")
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            if all.is_empty() {
+                return;
+            }
+            for (i, s) in series.iter().enumerate() {
+                let Some((_, residuals)) = s else { continue };
+                if residuals.is_empty() {
+                    continue;
+                }
+                let mut counts = vec![0usize; bins];
+                for r in residuals.iter().filter(|x| x.is_finite()) {
+                    counts[(((r - lo) / bin_w) as usize).min(bins - 1)] += 1;
+                }
+                // Shares, not counts: runs with different test sizes stay comparable.
+                let total = residuals.len() as f64;
+                let mut points = vec![[lo, 0.0]];
+                for (b, c) in counts.iter().enumerate() {
+                    let y = *c as f64 / total;
+                    let x0 = lo + b as f64 * bin_w;
+                    points.push([x0, y]);
+                    points.push([x0 + bin_w, y]);
+                }
+                points.push([hi, 0.0]);
+                plot.line(
+                    Line::new(short_id(&view.ids[i]), PlotPoints::from(points))
+                        .color(run_color(i))
+                        .width(2.0),
+                );
+            }
+        });
+}
+
+fn metric_bars_ui(view: &mut CompareView, ui: &mut Ui) {
+    let names: Vec<String> = view
+        .comparison
+        .metrics
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let Some(current) = view.bar_metric.clone().or_else(|| names.first().cloned()) else {
+        ui.label(RichText::new("No metrics.").weak());
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label("Metric");
+        egui::ComboBox::from_id_salt("cmp-bar-metric")
+            .selected_text(&current)
+            .show_ui(ui, |ui| {
+                for n in &names {
+                    ui.selectable_value(&mut view.bar_metric, Some(n.clone()), n);
+                }
+            });
+    });
+    let Some(row) = view.comparison.metrics.iter().find(|m| m.name == current) else {
+        return;
+    };
+    let bars: Vec<Bar> = row
+        .values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            Some(
+                Bar::new(i as f64, (*v)?)
+                    .width(0.6)
+                    .name(short_id(&view.ids[i]))
+                    .fill(run_color(i)),
+            )
+        })
+        .collect();
+    let ids: Vec<String> = view.ids.iter().map(|i| short_id(i)).collect();
+    Plot::new("cmp-bar-chart")
+        .height(200.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .y_axis_label(current.clone())
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                ids.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new(current.clone(), bars).element_formatter(Box::new(|bar, _| {
+                    format!("{}: {}", bar.name, format_number(bar.value))
+                })),
+            );
+        });
+}
+
+fn durations_ui(view: &CompareView, ui: &mut Ui) {
+    if view.comparison.durations.is_empty() {
+        ui.label(RichText::new("No steps.").weak());
+        return;
+    }
+    egui::Grid::new("cmp-durations-grid")
+        .striped(true)
+        .spacing([18.0, 3.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Step").strong());
+            for i in 0..view.ids.len() {
+                run_header_ui(view, i, ui);
+            }
+            ui.end_row();
+            for d in &view.comparison.durations {
+                ui.label(&d.step);
+                let slowest = d.secs.iter().flatten().fold(0.0f64, |a, b| a.max(*b));
+                for s in &d.secs {
+                    match s {
+                        Some(s) => {
+                            let mut text = RichText::new(theme::format_duration(*s)).monospace();
+                            if *s == slowest && slowest > 0.0 && d.secs.len() > 1 {
+                                text = text.strong();
+                            }
+                            ui.label(text);
+                        }
+                        None => {
+                            ui.label(RichText::new("–").weak());
+                        }
+                    }
+                }
+                ui.end_row();
+            }
+        });
+    // The same numbers as grouped bars: one group per step, one bar per run.
+    let n = view.ids.len().max(1) as f64;
+    let group_w = 0.8;
+    let bar_w = group_w / n;
+    let steps: Vec<String> = view
+        .comparison
+        .durations
+        .iter()
+        .map(|d| d.step.clone())
+        .collect();
+    let charts: Vec<BarChart> = (0..view.ids.len())
+        .map(|i| {
+            let bars = view
+                .comparison
+                .durations
+                .iter()
+                .enumerate()
+                .filter_map(|(s, d)| {
+                    let secs = d.secs.get(i).copied().flatten()?;
+                    let x = s as f64 - group_w / 2.0 + bar_w * (i as f64 + 0.5);
+                    Some(Bar::new(x, secs * 1000.0).width(bar_w * 0.9).name(&d.step))
+                })
+                .collect();
+            BarChart::new(short_id(&view.ids[i]), bars).color(run_color(i))
+        })
+        .collect();
+    Plot::new("cmp-durations-chart")
+        .height(180.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .y_axis_label("ms")
+        .legend(Legend::default())
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                steps.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            for c in charts {
+                plot.bar_chart(c);
+            }
+        });
+}
