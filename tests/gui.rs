@@ -614,7 +614,7 @@ fn examples_open_from_the_menu() {
     assert!(!examples.is_empty());
     for e in examples {
         rig.click_label("File");
-        rig.harness.get_by_label("Open example").hover();
+        rig.harness.get_by_label_contains("Open example").hover();
         rig.settle();
         rig.click_label(&e.title);
         assert_eq!(rig.app().path(), Some(e.path.as_path()), "{}", e.title);
