@@ -6,7 +6,7 @@ use clap::Parser;
 use pipewright::cli::{Cli, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(pipewright::cli::global_options_last(std::env::args_os()));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PIPEWRIGHT_LOG")

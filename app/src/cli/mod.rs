@@ -10,6 +10,7 @@ mod run;
 mod table;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,8 +27,6 @@ use pipewright_engine::{Flow, Registry, Store, Value};
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// A flow file to open in the editor.
-    pub flow: Option<PathBuf>,
     /// The store folder holding runs and artifacts [default: $PIPEWRIGHT_STORE, else the
     /// per-user data folder].
     #[arg(long, global = true, value_name = "DIR")]
@@ -151,6 +150,45 @@ pub enum Command {
         /// The flow file (.ron).
         flow: PathBuf,
     },
+    /// `pipewright FLOW.ron`: open a flow file in the editor.
+    #[command(external_subcommand)]
+    Open(Vec<OsString>),
+}
+
+/// Moves leading global options (`--store DIR`, `--store=DIR`) behind the rest, so
+/// `pipewright --store DIR run FLOW` parses like `pipewright run FLOW --store DIR`.
+/// (clap 4.6 hands a subcommand that follows a global option to the catch-all
+/// `pipewright FLOW.ron` form; behind the subcommand the option parses as it should.)
+pub fn global_options_last(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args = args.into_iter();
+    let mut out: Vec<OsString> = args.next().into_iter().collect();
+    let mut globals = Vec::new();
+    let mut rest: Vec<OsString> = args.collect();
+    while let Some(first) = rest.first() {
+        if first == "--store" && rest.len() >= 2 {
+            globals.extend(rest.drain(..2));
+        } else if first.to_str().is_some_and(|s| s.starts_with("--store=")) {
+            globals.push(rest.remove(0));
+        } else {
+            break;
+        }
+    }
+    let names: Vec<String> = <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let before_a_command = rest
+        .first()
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| names.iter().any(|n| n == a));
+    if before_a_command {
+        out.extend(rest);
+        out.extend(globals);
+    } else {
+        out.extend(globals);
+        out.extend(rest);
+    }
+    out
 }
 
 /// How a command ended when it did not error.
@@ -226,7 +264,22 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => {
             let dir = Store::default_location(store_arg)?;
-            crate::gui::run_editor(cli.flow, dir)?;
+            crate::gui::run_editor(None, dir)?;
+            Ok(Outcome::Success)
+        }
+        Some(Command::Open(args)) => {
+            let [path] = args.as_slice() else {
+                bail!("give one flow file to open (pipewright FLOW.ron), or a command: see --help");
+            };
+            let path = PathBuf::from(path);
+            if !path.exists() {
+                bail!(
+                    "{}: no such command or flow file (commands: run, resume, replay, runs, show, compare, export, tag, delete, validate)",
+                    path.display()
+                );
+            }
+            let dir = Store::default_location(store_arg)?;
+            crate::gui::run_editor(Some(path), dir)?;
             Ok(Outcome::Success)
         }
         Some(Command::Run {
@@ -324,5 +377,32 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
                 bail!("{}: {} problem(s)", flow.display(), problems.len())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::parse_from(global_options_last(args.iter().map(OsString::from)))
+    }
+
+    #[test]
+    fn the_store_option_goes_before_or_after_the_command() {
+        for args in [
+            &["pw", "--store", "s", "run", "f.ron"][..],
+            &["pw", "--store=s", "run", "f.ron"],
+            &["pw", "run", "f.ron", "--store", "s"],
+        ] {
+            let cli = parse(args);
+            assert_eq!(cli.store.as_deref(), Some(Path::new("s")), "{args:?}");
+            assert!(matches!(cli.command, Some(Command::Run { .. })), "{args:?}");
+        }
+        let cli = parse(&["pw", "--store", "s", "flow.ron"]);
+        assert!(matches!(cli.command, Some(Command::Open(ref a)) if a == &["flow.ron"]));
+        assert!(parse(&["pw"]).command.is_none());
     }
 }
