@@ -1,6 +1,7 @@
 //! The command line as a user types it.
 
 use pipewright_engine::{NodeId, RunStatus, StepStatus, Store, Value};
+use polars::prelude::SerReader;
 
 use crate::util::{expect_code, run};
 
@@ -263,4 +264,209 @@ fn a_failed_run_resumes_from_the_failed_step() {
         assert_eq!(t.status, expected, "step {:?}", t.label);
     }
     assert!(resumed.task(NodeId(1)).is_some());
+}
+
+/// Two runs with different test fractions, compared, exported, tagged and deleted.
+#[test]
+fn compare_export_tag_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    expect_code(&run(&store_dir, &["run", "examples/regression.ron"]), 0);
+    expect_code(
+        &run(
+            &store_dir,
+            &["run", "examples/regression.ron", "-p", "test_fraction=0.3"],
+        ),
+        0,
+    );
+    let store = Store::open(&store_dir).unwrap();
+    let runs = store.runs(Some("regression")).unwrap();
+    let (new, old) = (&runs[0], &runs[1]);
+
+    let csv = dir.path().join("cmp.csv");
+    let (out, _) = expect_code(
+        &run(
+            &store_dir,
+            &["compare", &old.id, &new.id, "--csv", csv.to_str().unwrap()],
+        ),
+        0,
+    );
+    assert!(out.contains(&format!("{} (baseline)", old.id)), "{out}");
+    let fraction = out.lines().find(|l| l.contains("* test_fraction")).unwrap();
+    assert!(
+        fraction.contains("0.2") && fraction.contains("0.3"),
+        "{fraction}"
+    );
+    let r2 = out.lines().find(|l| l.contains(".r2")).unwrap();
+    assert!(r2.contains('★'), "best marked: {r2}");
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        csv_text.starts_with(&format!("section,name,{},{}", old.id, new.id)),
+        "{csv_text}"
+    );
+    assert!(
+        csv_text.contains("param,test_fraction,0.2,0.3"),
+        "{csv_text}"
+    );
+    let (diff, _) = expect_code(
+        &run(&store_dir, &["compare", &old.id, &new.id, "--diff"]),
+        0,
+    );
+    assert!(
+        !diff.contains("Split.seed"),
+        "--diff hides equal rows: {diff}"
+    );
+    let (best, _) = expect_code(
+        &run(&store_dir, &["compare", "--best", "2", "--metric", "r2"]),
+        0,
+    );
+    assert!(best.contains(&old.id) && best.contains(&new.id), "{best}");
+    let (_, err) = expect_code(&run(&store_dir, &["compare", &old.id]), 2);
+    assert!(err.contains("two or more runs"), "{err}");
+
+    // Export: the test table as Parquet (read back with polars), metrics as JSON.
+    let split = new
+        .tasks
+        .iter()
+        .find(|t| t.kind == "transform.split")
+        .unwrap();
+    let parquet = dir.path().join("test.parquet");
+    expect_code(
+        &run(
+            &store_dir,
+            &[
+                "export",
+                &new.id,
+                "--step",
+                &split.label,
+                "--artifact",
+                "test",
+                "--out",
+                parquet.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&parquet).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 300, "30% of the 1000 bundled rows");
+    assert_eq!(df.get_column_names(), ["x", "y"]);
+    let metrics = new
+        .tasks
+        .iter()
+        .find(|t| t.kind == "evaluate.regression_metrics")
+        .unwrap();
+    let json = dir.path().join("metrics.json");
+    expect_code(
+        &run(
+            &store_dir,
+            &[
+                "export",
+                &new.id,
+                "--step",
+                &metrics.label,
+                "--out",
+                json.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(value.to_string().contains("r2"), "{value}");
+    let (_, err) = expect_code(
+        &run(
+            &store_dir,
+            &[
+                "export",
+                &new.id,
+                "--step",
+                &split.label,
+                "--out",
+                "x.parquet",
+            ],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("choose one with --artifact (test, train)"),
+        "{err}"
+    );
+    let (_, err) = expect_code(
+        &run(
+            &store_dir,
+            &[
+                "export",
+                &new.id,
+                "--step",
+                &metrics.label,
+                "--out",
+                "m.xlsx",
+            ],
+        ),
+        2,
+    );
+    assert!(err.contains("cannot export as \"xlsx\""), "{err}");
+
+    // Tags.
+    let (out, _) = expect_code(&run(&store_dir, &["tag", &old.id, "baseline", "v1"]), 0);
+    assert!(out.contains("baseline, v1"), "{out}");
+    expect_code(&run(&store_dir, &["tag", &old.id, "v1", "--remove"]), 0);
+    assert_eq!(store.run(&old.id).unwrap().tags, ["baseline"]);
+
+    // Delete: asks without a terminal, then deletes; the other run keeps its artifacts.
+    let (_, err) = expect_code(&run(&store_dir, &["delete", &old.id]), 2);
+    assert!(err.contains("--yes"), "{err}");
+    let (out, _) = expect_code(&run(&store_dir, &["delete", &old.id, "--yes"]), 0);
+    assert!(out.contains("deleted 1 run"), "{out}");
+    assert!(store.run(&old.id).is_err());
+    let registry = pipewright::cli::registry();
+    let kept = store.run(&new.id).unwrap();
+    for t in &kept.tasks {
+        for port in t.outputs.keys() {
+            store
+                .run_artifact(&kept, &t.label, port, &registry)
+                .unwrap();
+        }
+    }
+}
+
+/// A replay reads the data file as the run saw it, even after it changed.
+#[test]
+fn replay_uses_the_data_the_run_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow_text =
+        std::fs::read_to_string(crate::util::examples_dir().join("regression.ron")).unwrap();
+    let data = dir.path().join("data.tsv");
+    std::fs::copy(
+        crate::util::root().join("assets/data/regression_dataset.txt"),
+        &data,
+    )
+    .unwrap();
+    let flow_path = dir.path().join("flow.ron");
+    std::fs::write(
+        &flow_path,
+        flow_text.replace("../assets/data/regression_dataset.txt", "data.tsv"),
+    )
+    .unwrap();
+    let store_dir = dir.path().join("store");
+    expect_code(&run(&store_dir, &["run", flow_path.to_str().unwrap()]), 0);
+    let store = Store::open(&store_dir).unwrap();
+    let first = store.latest_run("regression").unwrap().unwrap();
+
+    // Keep only 100 rows: a normal run now sees a different table.
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, text.lines().take(100).collect::<Vec<_>>().join("\n")).unwrap();
+    expect_code(&run(&store_dir, &["run", flow_path.to_str().unwrap()]), 0);
+    let second = store.latest_run("regression").unwrap().unwrap();
+    assert_ne!(first.metrics(), second.metrics());
+
+    expect_code(&run(&store_dir, &["replay", &first.id, "--no-cache"]), 0);
+    let replay = store.latest_run("regression").unwrap().unwrap();
+    assert_eq!(
+        replay.metrics(),
+        first.metrics(),
+        "the replay saw the original 1000 rows"
+    );
+    assert!(replay.tags.contains(&format!("replay-of-{}", first.id)));
 }
