@@ -17,7 +17,8 @@
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.
 //! - [`Store`]: runs and blobs on disk, written atomically; the client API
-//!   ([`Store::runs`], [`Store::run`], [`Store::run_artifact`]).
+//!   ([`Store::runs`], [`Store::run`], [`Store::run_artifact`], [`Store::set_tags`],
+//!   [`Store::delete_runs`]) and [`Comparison`] for runs side by side.
 //!
 //! ## Design choices a newcomer must know
 //! - The flow file is the truth; the editor's canvas is a view rebuilt from it.
@@ -51,6 +52,20 @@
 //! let out = engine.store().run_artifact(&past, "plus", "out", &registry).unwrap();
 //! let n = pipewright_engine::downcast::<testkit::Number>(out.as_ref()).unwrap();
 //! assert_eq!(n.0, 1.0);
+//!
+//! // Run it again with another value, then list, tag, compare and delete runs.
+//! flow.nodes[0].params.insert("value".into(), pipewright_engine::Value::Float(5.0).into());
+//! let second = engine.run(&flow, RunOptions::default(), |_event| {}).unwrap();
+//! let store = engine.store();
+//! let runs = store.runs(Some("demo")).unwrap(); // newest first
+//! assert_eq!(runs.len(), 2);
+//! store.set_tags(&second.id, &["bigger".into()]).unwrap();
+//! let cmp = pipewright_engine::Comparison::new(&runs, 1); // baseline: the first run
+//! let changed: Vec<&str> = cmp.params.iter().filter(|p| p.differs).map(|p| p.name.as_str()).collect();
+//! assert_eq!(changed, ["one.value"]);
+//! assert!(cmp.to_csv(true).contains("param,one.value,5,1"));
+//! store.delete_runs(&[&run.id]).unwrap(); // blobs the second run shares are kept
+//! assert_eq!(store.runs(None).unwrap().len(), 1);
 //! ```
 
 pub mod artifact;
