@@ -758,7 +758,10 @@ fn regression_example_runs_to_done_with_metrics_and_plot() {
         .iter()
         .find(|n| n.kind == "evaluate.regression_metrics")
         .expect("a metrics step");
+    // A long flow opens at a readable zoom; Home fits all of it in the view.
+    rig.key(Modifiers::NONE, Key::Home);
     rig.click_node(metrics.id);
+    assert_eq!(rig.app().selection(), &[metrics.id]);
     assert!(
         rig.harness.query_by_label("rmse").is_some() || rig.harness.query_by_label("r2").is_some()
     );

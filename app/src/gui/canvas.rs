@@ -136,6 +136,12 @@ impl Canvas {
 
     /// Zooms and pans so every node is visible.
     pub fn fit(&mut self, flow: &Flow) {
+        self.fit_with(flow, 0.3);
+    }
+
+    /// Fits like [`Canvas::fit`] but never below `min_scale`; a flow wider than the
+    /// view then starts at its left edge (where flows begin) instead of its centre.
+    fn fit_with(&mut self, flow: &Flow, min_scale: f32) {
         let mut bb = Rect::NOTHING;
         for n in &flow.nodes {
             let r = self
@@ -152,8 +158,11 @@ impl Canvas {
         let bb = bb.expand(40.0);
         let scale = (self.rect.width() / bb.width())
             .min(self.rect.height() / bb.height())
-            .clamp(0.3, 1.0);
-        let translation = self.rect.center().to_vec2() - bb.center().to_vec2() * scale;
+            .clamp(min_scale, 1.0);
+        let mut translation = self.rect.center().to_vec2() - bb.center().to_vec2() * scale;
+        if bb.width() * scale > self.rect.width() {
+            translation.x = self.rect.min.x - bb.min.x * scale;
+        }
         self.pending_transform = Some(TSTransform::new(translation, scale));
     }
 
@@ -308,8 +317,9 @@ pub fn canvas_ui(canvas: &mut Canvas, cx: CanvasContext<'_>, ui: &mut Ui) {
         if cx.flow.nodes.is_empty() {
             canvas.pending_fit = false;
         } else if !canvas.node_rects.is_empty() {
+            // Readable text beats seeing every node at once when a flow opens.
             canvas.pending_fit = false;
-            canvas.fit(cx.flow);
+            canvas.fit_with(cx.flow, 0.75);
         }
     }
     let snarl_id = canvas.snarl_id();

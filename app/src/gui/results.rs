@@ -467,12 +467,12 @@ fn plots_ui(
         .data_aspect(1.0)
         .x_axis_label("actual")
         .y_axis_label("predicted")
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show(ui, |plot| {
             plot.line(
                 Line::new("y = x", PlotPoints::from(vec![[lo, lo], [hi, hi]]))
-                    .color(egui::Color32::GRAY)
-                    .width(1.0),
+                    .color(theme::type_color("model"))
+                    .width(1.5),
             );
             plot.points(
                 Points::new("predictions", PlotPoints::from(points))
