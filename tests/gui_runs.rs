@@ -360,7 +360,7 @@ fn compare_two_runs_shows_metrics_and_the_parameter_difference() {
     // Export: the dialog answers a path; the file is written.
     let out = rig.dir.path().join("cmp.csv");
     rig.dialogs.push(DialogResult::Picked(out.clone()));
-    rig.harness.get_by_label("⤓ Export CSV…").click();
+    rig.harness.get_by_label("💾 Export CSV…").click();
     rig.settle();
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(csv.starts_with("section,name,"), "{csv}");
@@ -374,7 +374,7 @@ fn compare_two_runs_shows_metrics_and_the_parameter_difference() {
     // Without a dialog, the app asks for the path itself.
     let typed = rig.dir.path().join("typed.csv");
     rig.dialogs.push(DialogResult::Unavailable);
-    rig.harness.get_by_label("⤓ Export CSV…").click();
+    rig.harness.get_by_label("💾 Export CSV…").click();
     rig.settle();
     rig.harness.get_by_label("Export to").rect(); // the prompt is shown
     let field = rig
@@ -448,7 +448,7 @@ fn the_list_filters_by_status_text_and_tag_and_sorts_by_any_column() {
     rig.settle();
     rig.harness.get_by_label("1 of 4 runs");
     assert!(rig.is_listed(1) && !rig.is_listed(0));
-    rig.harness.get_by_label("✕").click();
+    rig.harness.get_by_label("🗙").click();
     rig.settle();
     rig.harness.get_by_label("4 runs");
 
@@ -544,12 +544,12 @@ fn a_shown_run_is_read_only_and_opens_as_a_new_flow() {
     rig.harness.get_by_label("+ Tag").click();
     rig.settle();
     assert_eq!(rig.store.run(&rig.id(0)).unwrap().tags, vec!["keep"]);
-    rig.harness.get_by_label("keep  ✕").click();
+    rig.harness.get_by_label("keep  🗙").click();
     rig.settle();
     assert!(rig.store.run(&rig.id(0)).unwrap().tags.is_empty());
 
     // Open as new flow: the snapshot becomes the document, editable, without a file.
-    rig.harness.get_by_label("✎ Open as new flow").click();
+    rig.harness.get_by_label("Open as new flow").click();
     rig.settle();
     assert_eq!(rig.app().center_view(), CenterView::Flow);
     assert_eq!(rig.app().flow(), &rig.runs[0].flow);

@@ -234,7 +234,7 @@ pub fn compare_ui(
         ui.checkbox(&mut view.differences_only, "Differences only")
             .on_hover_text("Hide the parameters and metrics that are the same in every run");
         if ui
-            .button("⤓ Export CSV…")
+            .button("💾 Export CSV…")
             .on_hover_text("Save the table (parameters, metrics with deltas, durations) as CSV")
             .clicked()
         {
@@ -266,7 +266,7 @@ pub fn compare_ui(
         );
     }
     ui.separator();
-    egui::ScrollArea::vertical()
+    egui::ScrollArea::both()
         .id_salt("compare-scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -408,7 +408,9 @@ fn params_ui(view: &CompareView, ui: &mut Ui) {
                 for v in &p.values {
                     let mut text = RichText::new(value_text(v.as_ref())).monospace();
                     if p.differs && *v != base {
-                        text = text.background_color(highlight(&visuals)).strong();
+                        text = text
+                            .background_color(highlight(&visuals))
+                            .color(visuals.strong_text_color());
                     }
                     ui.label(text);
                 }
@@ -446,8 +448,8 @@ fn metrics_ui(view: &CompareView, ui: &mut Ui) {
             ui.end_row();
             for m in rows {
                 let goal = match m.goal {
-                    Goal::Minimize => " ↓",
-                    Goal::Maximize => " ↑",
+                    Goal::Minimize => " ⏷",
+                    Goal::Maximize => " ⏶",
                     Goal::Neutral => "",
                 };
                 ui.label(RichText::new(format!("{}{goal}", m.name)))
@@ -467,7 +469,7 @@ fn metrics_ui(view: &CompareView, ui: &mut Ui) {
                             ui.label(
                                 RichText::new(format!("★ {}", format_number(*v)))
                                     .monospace()
-                                    .strong()
+                                    .color(visuals.strong_text_color())
                                     .background_color(best_fill(&visuals)),
                             )
                             .on_hover_text("the best value of this metric");
@@ -507,7 +509,7 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
     if view.sources.len() > 1 {
         ui.horizontal(|ui| {
             ui.label("Output");
-            let label = |s: &(String, String)| format!("{} ▸ {}", s.0, s.1);
+            let label = |s: &(String, String)| format!("{} › {}", s.0, s.1);
             egui::ComboBox::from_id_salt("cmp-plot-source")
                 .selected_text(view.plot_source.as_ref().map(label).unwrap_or_default())
                 .show_ui(ui, |ui| {
@@ -543,7 +545,6 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
             Plot::new("cmp-scatter")
                 .height(280.0)
                 .width(half)
-                .data_aspect(1.0)
                 .x_axis_label("actual")
                 .y_axis_label("predicted")
                 .legend(Legend::default())

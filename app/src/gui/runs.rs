@@ -1011,7 +1011,7 @@ pub fn runs_ui(
 ) {
     let ctx = ui.ctx().clone();
     // The list needs room for a few rows: the panel grows to it (and can be dragged).
-    ui.set_min_height(260.0);
+    ui.set_min_height(220.0);
     panel.ensure_listed(&flow.name, &ctx);
     // A run the editor finished since the list was read: read it again.
     if let Some(r) = run
@@ -1100,7 +1100,7 @@ fn filters_ui(panel: &mut RunsPanel, flow: &Flow, commands: &mut Vec<Command>, u
         );
         if !panel.filter.text.is_empty()
             && ui
-                .small_button("✕")
+                .small_button("🗙")
                 .on_hover_text("Clear the filter")
                 .clicked()
         {
@@ -1555,7 +1555,7 @@ pub fn center_ui(
             ui.horizontal(|ui| {
                 let c = panel.center;
                 if ui
-                    .selectable_label(c == CenterView::Flow, "✎ Flow")
+                    .selectable_label(c == CenterView::Flow, "Flow")
                     .on_hover_text("The flow you are editing")
                     .clicked()
                 {
@@ -1575,7 +1575,7 @@ pub fn center_ui(
                         commands.push(Command::Runs(RunsCommand::ShowCenter(CenterView::Run)));
                     }
                     if ui
-                        .small_button("✕")
+                        .small_button("🗙")
                         .on_hover_text("Close the run")
                         .clicked()
                     {
@@ -1593,7 +1593,7 @@ pub fn center_ui(
                         commands.push(Command::Runs(RunsCommand::ShowCenter(CenterView::Compare)));
                     }
                     if ui
-                        .small_button("✕")
+                        .small_button("🗙")
                         .on_hover_text("Close the comparison")
                         .clicked()
                     {
@@ -1681,7 +1681,7 @@ fn run_banner_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui
             ui.horizontal_wrapped(|ui| {
                 let running = shown.view.is_running();
                 if ui
-                    .add_enabled(!running, egui::Button::new("✎ Open as new flow"))
+                    .add_enabled(!running, egui::Button::new("Open as new flow"))
                     .on_hover_text("Open this run's flow as a new, editable flow")
                     .clicked()
                 {
@@ -1716,7 +1716,7 @@ fn run_banner_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui
                     .map(|r| r.tags.clone())
                     .unwrap_or_default();
                 for t in tags {
-                    let chip = egui::Button::new(RichText::new(format!("{t}  ✕")).italics())
+                    let chip = egui::Button::new(RichText::new(format!("{t}  🗙")).italics())
                         .corner_radius(8.0);
                     if ui.add(chip).on_hover_text(format!("Remove the tag \u{201c}{t}\u{201d}")).clicked() {
                         commands.push(Command::Runs(RunsCommand::RemoveTag {
