@@ -1,48 +1,19 @@
 //! The editor, driven as a person would through egui_kittest: find widgets by label
 //! and role, click, type, drag; then check the flow (the model) and what is shown.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Key, Modifiers, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use pipewright::gui::{Command, DialogResult, EditorApp, EditorOptions, FileDialogs};
+use pipewright::gui::{Command, DialogResult, EditorApp, EditorOptions};
 use pipewright_engine::{
     Category, Flow, Inputs, KindDescriptor, NodeId, NodeKind, Outputs, ParamValue, Params,
     PortSpec, Registry, RunStatus, StepContext, StepError, StepStatus, Value, testkit,
 };
 
-/// File dialogs that answer from a script (the test's "user" picks these paths).
-#[derive(Clone, Default)]
-struct Scripted(Rc<RefCell<VecDeque<DialogResult>>>);
-
-impl Scripted {
-    fn push(&self, r: DialogResult) {
-        self.0.borrow_mut().push_back(r);
-    }
-    fn next(&self) -> DialogResult {
-        self.0
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or(DialogResult::Cancelled)
-    }
-}
-
-impl FileDialogs for Scripted {
-    fn open_flow(&mut self, _: Option<&Path>) -> DialogResult {
-        self.next()
-    }
-    fn save_flow(&mut self, _: Option<&Path>, _: &str) -> DialogResult {
-        self.next()
-    }
-    fn pick_file(&mut self, _: Option<&Path>) -> DialogResult {
-        self.next()
-    }
-}
+use crate::util::Scripted;
 
 /// A step that takes a "table" — nothing in the test kit gives one, so wiring a
 /// number into it must be refused.

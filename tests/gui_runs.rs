@@ -2,19 +2,15 @@
 //! through the engine into a temporary store, then listed, filtered, sorted, tagged,
 //! shown read-only, opened as a new flow, compared and deleted as a user would.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use egui::Vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use pipewright::gui::{
-    BottomTab, CenterView, Command, DialogResult, EditorApp, EditorOptions, FileDialogs,
-};
+use pipewright::gui::{BottomTab, CenterView, Command, DialogResult, EditorApp, EditorOptions};
 use pipewright_engine::{
     Artifact, ArtifactArc, ArtifactError, Category, Edge, Edit, Encoding, Engine, Flow, FlowParam,
     Inputs, KindDescriptor, Node, NodeId, NodeKind, Outputs, ParamSpec, ParamType, ParamValue,
@@ -22,36 +18,7 @@ use pipewright_engine::{
     Value, testkit,
 };
 
-/// File dialogs that answer from a script.
-#[derive(Clone, Default)]
-struct Scripted(Rc<RefCell<VecDeque<DialogResult>>>);
-
-impl Scripted {
-    fn push(&self, r: DialogResult) {
-        self.0.borrow_mut().push_back(r);
-    }
-    fn next(&self) -> DialogResult {
-        self.0
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or(DialogResult::Cancelled)
-    }
-}
-
-impl FileDialogs for Scripted {
-    fn open_flow(&mut self, _: Option<&Path>) -> DialogResult {
-        self.next()
-    }
-    fn save_flow(&mut self, _: Option<&Path>, _: &str) -> DialogResult {
-        self.next()
-    }
-    fn pick_file(&mut self, _: Option<&Path>) -> DialogResult {
-        self.next()
-    }
-    fn save_file(&mut self, _: Option<&Path>, _: &str, _: (&str, &[&str])) -> DialogResult {
-        self.next()
-    }
-}
+use crate::util::Scripted;
 
 /// An evaluation result: scalar metrics and the actual/predicted pairs to plot.
 #[derive(Debug)]

@@ -1,6 +1,11 @@
 //! Helpers shared by the end-to-end tests.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use pipewright::gui::{DialogResult, FileDialogs};
 use std::process::{Command, Output};
 
 /// The repository's root folder.
@@ -66,4 +71,37 @@ pub fn expect_code(out: &Output, code: i32) -> (String, String) {
         "no backtrace expected, stderr:\n{e}"
     );
     (o, e)
+}
+
+/// File dialogs that answer from a script: the test's "user" picks these paths.
+#[derive(Clone, Default)]
+pub struct Scripted(Rc<RefCell<VecDeque<DialogResult>>>);
+
+impl Scripted {
+    /// Queues the answer to the next dialog.
+    pub fn push(&self, r: DialogResult) {
+        self.0.borrow_mut().push_back(r);
+    }
+    /// The next queued answer (Cancelled when none is left).
+    pub fn next(&self) -> DialogResult {
+        self.0
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(DialogResult::Cancelled)
+    }
+}
+
+impl FileDialogs for Scripted {
+    fn open_flow(&mut self, _: Option<&Path>) -> DialogResult {
+        self.next()
+    }
+    fn save_flow(&mut self, _: Option<&Path>, _: &str) -> DialogResult {
+        self.next()
+    }
+    fn pick_file(&mut self, _: Option<&Path>) -> DialogResult {
+        self.next()
+    }
+    fn save_file(&mut self, _: Option<&Path>, _: &str, _: (&str, &[&str])) -> DialogResult {
+        self.next()
+    }
 }
