@@ -12,9 +12,22 @@ use crate::error::{decode_error, encode_error};
 /// The port type (and artifact type name) of [`Table`].
 pub const TABLE: &str = "table";
 
-/// Parquet compression of stored tables. Random floats barely compress, so a fast
-/// codec beats zstd on throughput for the same size; see `nodes/tests/bench.rs`
-/// (`table_encoding`) for the measurement behind this choice.
+/// Parquet compression of stored tables: LZ4, chosen by measurement
+/// (`nodes/tests/bench.rs`, `table_encoding`; release build, 2-core machine; encode +
+/// blake3 + store of 105 MB in 10 f64 columns, best of 3):
+///
+/// | codec | random floats | repetitive columns |
+/// |---|---|---|
+/// | uncompressed | 723 MB/s, 100 % | 658 MB/s, 100 % |
+/// | LZ4 | 636 MB/s, 100.4 % | 1635 MB/s, 2.2 % |
+/// | Snappy | 648 MB/s, 100 % | 869 MB/s, 23 % |
+/// | zstd(1) | 464 MB/s, 95 % | 1403 MB/s, 0.8 % |
+/// | zstd(3) (polars' default) | 394 MB/s, 95 % | 1410 MB/s, 0.8 % |
+///
+/// Random floats barely compress, so there the codec only costs time: LZ4 keeps
+/// twice the 300 MB/s budget where zstd keeps little margin on a busy machine.
+/// Repetitive columns (ids, codes, rounded values) shrink ~45× with LZ4 and are then
+/// faster still, as less is hashed and written. Every Parquet reader supports it.
 pub const COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 
 /// A table of named, typed columns.
