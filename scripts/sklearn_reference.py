@@ -101,6 +101,27 @@ def main() -> None:
             {"alpha": 0.1, "l1_ratio": 0.5, "max_iter": 1000, "tol": 1e-4},
         ),
     }
+    # Two correlated features (x and x²) on the same split: coordinate descent
+    # needs tens of passes here, so this checks the iterative solver, not just one
+    # exact step.
+    def squared(a):
+        return np.column_stack([a[:, 0], a[:, 0] * a[:, 0]])
+
+    sq_train, sq_test = squared(x_train), squared(x_test)
+    reference["two_features"] = {
+        "features": ["x", "x_sq"],
+        "x_sq": "x * x",
+        "linear_regression": fitted(LinearRegression(), sq_train, y_train, sq_test, y_test, {}),
+        "ridge": fitted(Ridge(alpha=1.0), sq_train, y_train, sq_test, y_test, {"alpha": 1.0}),
+        "elastic_net": fitted(
+            ElasticNet(alpha=0.1, l1_ratio=0.5),
+            sq_train,
+            y_train,
+            sq_test,
+            y_test,
+            {"alpha": 0.1, "l1_ratio": 0.5, "max_iter": 1000, "tol": 1e-4},
+        ),
+    }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(reference, indent=2) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)} (scikit-learn {sklearn.__version__}, Python {sys.version.split()[0]})")
