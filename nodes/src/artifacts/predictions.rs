@@ -136,6 +136,16 @@ impl Artifact for Predictions {
         s
     }
 
+    fn export_formats(&self) -> Vec<&'static str> {
+        vec!["csv"]
+    }
+
+    fn export(&self, format: &str) -> Result<Vec<u8>, ArtifactError> {
+        super::table::export_frame(PREDICTIONS, &self.to_frame(), format, || {
+            Ok(self.encode()?.1)
+        })
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -197,6 +207,13 @@ mod tests {
         let bytes = p.encode().unwrap().1;
         // Two f64 columns: 16 MB of numbers; JSON text would be ~40 MB.
         assert!(bytes.len() < 17_000_000, "{} bytes", bytes.len());
+    }
+
+    #[test]
+    fn exports_csv_columns() {
+        let p = Predictions::new(model(), vec![1.25, 2.0], Some(vec![1.0, 2.5])).unwrap();
+        let csv = String::from_utf8(p.export("csv").unwrap()).unwrap();
+        assert_eq!(csv, "actual,predicted\n1.0,1.25\n2.5,2.0\n");
     }
 
     #[test]

@@ -129,6 +129,14 @@ impl Artifact for Table {
         format!("{}\n{}", self.summary(), self.render(max_rows))
     }
 
+    fn export_formats(&self) -> Vec<&'static str> {
+        vec!["csv"]
+    }
+
+    fn export(&self, format: &str) -> Result<Vec<u8>, ArtifactError> {
+        export_frame(TABLE, &self.df, format, || Ok(self.encode()?.1))
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -144,6 +152,31 @@ pub fn decode_table(encoding: Encoding, bytes: &[u8]) -> Result<ArtifactArc, Art
     }
     let table = Table::from_parquet(bytes).map_err(|e| decode_error(TABLE, e))?;
     Ok(Arc::new(table))
+}
+
+/// A frame as `parquet` (through `native`) or `csv` (with a header, floats written
+/// to round-trip), for the `export` of tables and predictions.
+pub(crate) fn export_frame(
+    type_name: &str,
+    df: &DataFrame,
+    format: &str,
+    native: impl FnOnce() -> Result<Vec<u8>, ArtifactError>,
+) -> Result<Vec<u8>, ArtifactError> {
+    if format.eq_ignore_ascii_case("parquet") {
+        native()
+    } else if format.eq_ignore_ascii_case("csv") {
+        let mut buf = Vec::new();
+        let mut df = df.clone();
+        CsvWriter::new(&mut buf)
+            .finish(&mut df)
+            .map_err(|e| encode_error(type_name, e))?;
+        Ok(buf)
+    } else {
+        Err(encode_error(
+            type_name,
+            format!("cannot export as {format:?}; it exports as parquet, csv"),
+        ))
+    }
 }
 
 /// Aligned plain text of a frame's first rows: a header of names, a line of types.
@@ -242,6 +275,24 @@ mod tests {
         );
         assert!(lines[3].contains("null"), "{text}");
         assert_eq!(lines[4], "… 1 more rows");
+    }
+
+    #[test]
+    fn exports_parquet_and_csv_that_read_back() {
+        let t = Table::new(df!("x" => [0.1 + 0.2, -1.5], "s" => ["a", "b,c"]).unwrap());
+        assert_eq!(t.export("parquet").unwrap(), t.encode().unwrap().1);
+        let csv = t.export("CSV").unwrap();
+        let back = crate::data::load_csv::parse("t.csv", csv, b',', true, &[]).unwrap();
+        assert_eq!(
+            Table::new(back),
+            t,
+            "floats round-trip, quoted separators too"
+        );
+        let err = t.export("xlsx").unwrap_err().to_string();
+        assert!(
+            err.ends_with("cannot export as \"xlsx\"; it exports as parquet, csv"),
+            "{err}"
+        );
     }
 
     #[test]
