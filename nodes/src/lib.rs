@@ -9,11 +9,11 @@
 //! ## Artifact types ([`artifacts`])
 //! | port type | Rust type | stored as |
 //! |---|---|---|
-//! | `table` | [`Table`](artifacts::Table) (a polars `DataFrame`) | Parquet, LZ4 |
-//! | `model` | [`Model`](artifacts::Model) (features, coefficients, intercept) | JSON |
-//! | `predictions` | [`Predictions`](artifacts::Predictions) (predicted, actual, model) | Parquet, model JSON in its metadata |
-//! | `metrics` | [`Metrics`](artifacts::Metrics) (scores, model, plot points ≤ 10,000) | JSON |
-//! | `signal` | [`Signal`](artifacts::Signal) (start → data wiring) | JSON `null` |
+//! | `table` | [`Table`] (a polars `DataFrame`) | Parquet, LZ4 |
+//! | `model` | [`Model`] (features, coefficients, intercept) | JSON |
+//! | `predictions` | [`Predictions`] (predicted, actual, model) | Parquet, model JSON in its metadata |
+//! | `metrics` | [`Metrics`] (scores, model, plot points ≤ 10,000) | JSON |
+//! | `signal` | [`Signal`] (start → data wiring) | JSON `null` |
 //!
 //! ## Node kinds, by palette category
 //! - Flow ([`flow`]): `flow.start`, `flow.end`.
