@@ -55,7 +55,7 @@ impl ElasticNet {
                         "max_iterations",
                         ParamType::Int {
                             min: Some(1),
-                            max: Some(u32::MAX as i64),
+                            max: Some(1_000_000),
                         },
                         Value::Int(1000),
                         "most passes of coordinate descent",
@@ -63,7 +63,9 @@ impl ElasticNet {
                     ParamSpec::new(
                         "tolerance",
                         ParamType::Float {
-                            min: Some(f64::MIN_POSITIVE),
+                            // "> 0": ranges are inclusive, and a smaller tolerance
+                            // than this only burns iterations.
+                            min: Some(1e-15),
                             max: None,
                         },
                         Value::Float(1e-4),
