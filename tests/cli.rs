@@ -352,6 +352,26 @@ fn compare_export_tag_and_delete() {
         .unwrap();
     assert_eq!(df.height(), 300, "30% of the 1000 bundled rows");
     assert_eq!(df.get_column_names(), ["x", "y"]);
+    let csv_out = dir.path().join("test.csv");
+    expect_code(
+        &run(
+            &store_dir,
+            &[
+                "export",
+                &new.id,
+                "--step",
+                &split.label,
+                "--artifact",
+                "test",
+                "--out",
+                csv_out.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let csv_text = std::fs::read_to_string(&csv_out).unwrap();
+    assert_eq!(csv_text.lines().next(), Some("x,y"));
+    assert_eq!(csv_text.lines().count(), 301, "a header and 300 rows");
     let metrics = new
         .tasks
         .iter()
