@@ -516,11 +516,20 @@ fn a_failing_step_is_shown_failed_with_its_message() {
             .query_by_label_contains("failed · 1 step(s) failed")
             .is_some()
     );
-    // The log says so; the inspector shows the error of the selected step.
+    // The status bar names the failed step and its error.
     assert!(
         rig.harness
-            .query_by_label_contains("failed: this step always fails")
-            .is_some()
+            .query_by_label_contains(": step \"fail")
+            .is_some(),
+        "the status bar reports the failure"
+    );
+    // The log says so; the inspector shows the error of the selected step.
+    assert_eq!(
+        rig.harness
+            .query_all_by_label_contains("failed: this step always fails")
+            .count(),
+        2,
+        "the log line and the status bar"
     );
     rig.click_node(f);
     assert!(

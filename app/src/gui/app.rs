@@ -423,10 +423,15 @@ impl EditorApp {
             self.settings.theme.apply(&ctx);
             self.theme_applied = Some(self.settings.theme);
         }
-        if let Some(run) = &mut self.run
-            && run.poll(self.engine.store())
-        {
-            ctx.request_repaint();
+        if let Some(run) = &mut self.run {
+            let was_running = run.status == RunStatus::Running;
+            if run.poll(self.engine.store()) {
+                ctx.request_repaint();
+                if was_running && run.status != RunStatus::Running {
+                    let (text, is_error) = run_end_message(run);
+                    self.status = Some(StatusMessage { text, is_error });
+                }
+            }
         }
         let outcome = self.runs.poll(&ctx);
         self.runs_outcome(outcome);
@@ -1516,3 +1521,31 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Add a step at the centre",
     ),
 ];
+
+/// The status-bar line for a run that just ended: its outcome, and for a failure the
+/// first failed step and why.
+fn run_end_message(run: &RunView) -> (String, bool) {
+    let took = run
+        .duration_secs
+        .map(|s| format!(" in {}", theme::format_duration(s)))
+        .unwrap_or_default();
+    match run.status {
+        RunStatus::Failed => {
+            let failed = run
+                .steps
+                .iter()
+                .find(|(_, s)| s.status == StepStatus::Failed);
+            let why = failed
+                .map(|(id, s)| {
+                    format!(
+                        ": step {:?} failed: {}",
+                        run.labels_of(*id),
+                        s.message.as_deref().unwrap_or("no message")
+                    )
+                })
+                .unwrap_or_default();
+            (format!("Run {} failed{took}{why}", run.run_id), true)
+        }
+        status => (format!("Run {} {status}{took}", run.run_id), false),
+    }
+}

@@ -205,6 +205,11 @@ impl RunView {
         changed
     }
 
+    /// The label of a step of this run.
+    pub fn labels_of(&self, node: NodeId) -> String {
+        self.label(node)
+    }
+
     fn label(&self, node: NodeId) -> String {
         self.labels
             .get(&node)
