@@ -298,7 +298,11 @@ impl Store {
             };
             for entry in entries.flatten() {
                 let p = entry.path();
-                if p.join("run.json").exists() {
+                // A folder being deleted is renamed `ID.deleted-…` first: never a run.
+                let deleting = p
+                    .extension()
+                    .is_some_and(|e| e.to_string_lossy().starts_with("deleted-"));
+                if !deleting && p.join("run.json").exists() {
                     out.push(p);
                 }
             }
