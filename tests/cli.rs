@@ -166,16 +166,18 @@ fn runs_and_show_read_the_store() {
         "{out}"
     );
 
+    // The shortest prefix of the newest run's id that the other run does not share.
+    let short = (1..=runs[0].id.len())
+        .map(|n| &runs[0].id[..n])
+        .find(|p| !runs[1].id.starts_with(p))
+        .unwrap();
     let metrics_step = runs[0]
         .tasks
         .iter()
         .find(|t| t.kind == "evaluate.regression_metrics")
         .unwrap();
     let (out, _) = expect_code(
-        &run(
-            dir.path(),
-            &["show", &runs[0].id[..17], "--step", &metrics_step.label],
-        ),
+        &run(dir.path(), &["show", short, "--step", &metrics_step.label]),
         0,
     );
     assert!(

@@ -747,3 +747,59 @@ fn regression_example_runs_to_done_with_metrics_and_plot() {
     );
     assert!(rig.harness.query_by_label("Predicted vs actual").is_some());
 }
+
+/// Ctrl+S on a bundled example asks where to save a copy (the example stays as
+/// shipped), and the copy, saved in another folder, still reads the bundled data.
+#[test]
+fn saving_an_example_saves_a_copy_whose_data_paths_still_resolve() {
+    let Some(dir) = pipewright::gui::find_examples_dir() else {
+        panic!("examples/ not found");
+    };
+    let example = dir.join("regression.ron");
+    let shipped = std::fs::read_to_string(&example).unwrap();
+    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir.clone()));
+    rig.harness.state_mut().open_path(&example).unwrap();
+    rig.settle();
+    let work = tempfile::tempdir().unwrap();
+    let copy = work.path().join("nested").join("mine.ron");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    rig.dialogs.push(DialogResult::Picked(copy.clone()));
+    rig.key(Modifiers::COMMAND, Key::S);
+    rig.settle();
+    assert_eq!(
+        std::fs::read_to_string(&example).unwrap(),
+        shipped,
+        "the example is untouched"
+    );
+    assert_eq!(rig.app().path(), Some(copy.as_path()));
+    let saved = Flow::load(&copy).unwrap();
+    let load = saved
+        .nodes
+        .iter()
+        .find(|n| n.kind == "data.load_csv")
+        .unwrap();
+    let Some(ParamValue::Lit(Value::Text(path))) = load.params.get("path") else {
+        panic!("{:?}", load.params);
+    };
+    assert!(
+        copy.parent().unwrap().join(path).exists(),
+        "{path} does not resolve from {}",
+        copy.display()
+    );
+    // The rewrite is one undoable edit.
+    rig.key(Modifiers::COMMAND, Key::Z);
+    rig.settle();
+    let undone = rig
+        .app()
+        .flow()
+        .nodes
+        .iter()
+        .find(|n| n.kind == "data.load_csv")
+        .unwrap();
+    assert_eq!(
+        undone.params.get("path"),
+        Some(&ParamValue::Lit(Value::Text(
+            "../assets/data/regression_dataset.txt".into()
+        )))
+    );
+}

@@ -377,3 +377,213 @@ impl Flow {
         (Edit::Batch(edits), new_ids)
     }
 }
+
+/// `path` relative to `base` when both are absolute: the common prefix dropped and a
+/// `..` for each remaining folder of `base` (`/a/b/c.txt` from `/a/d` is `../b/c.txt`).
+fn relative_to(path: &std::path::Path, base: &std::path::Path) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    if !path.is_absolute() || !base.is_absolute() {
+        return None;
+    }
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    Some(out)
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Flow {
+    /// The edit that keeps relative file paths pointing at the same files when the flow
+    /// file moves from folder `from` to folder `to` (Save as elsewhere): every relative
+    /// path parameter and path-typed flow parameter default is rewritten relative to
+    /// `to`. `None` when nothing needs to change. Both folders must be absolute.
+    pub fn relocate_edit(
+        &self,
+        registry: &Registry,
+        from: &std::path::Path,
+        to: &std::path::Path,
+    ) -> Option<Edit> {
+        if normalize(from) == normalize(to) {
+            return None;
+        }
+        let moved = |text: &str| -> Option<String> {
+            let p = std::path::Path::new(text);
+            if text.is_empty() || p.is_absolute() {
+                return None;
+            }
+            let target = normalize(&from.join(p));
+            let new = relative_to(&target, &normalize(to)).unwrap_or(target);
+            let new = new.to_string_lossy().into_owned();
+            (new != text).then_some(new)
+        };
+        let mut edits = Vec::new();
+        for n in &self.nodes {
+            let Some(desc) = registry.descriptor(&n.kind) else {
+                continue;
+            };
+            for spec in desc
+                .params
+                .iter()
+                .filter(|s| s.ty == crate::value::ParamType::Path)
+            {
+                if let Some(ParamValue::Lit(crate::value::Value::Text(t))) = n.params.get(spec.name)
+                    && let Some(new) = moved(t)
+                {
+                    edits.push(Edit::SetParam {
+                        node: n.id,
+                        name: spec.name.to_owned(),
+                        value: Some(ParamValue::Lit(crate::value::Value::Text(new))),
+                    });
+                }
+            }
+        }
+        for p in &self.parameters {
+            if p.ty == crate::value::ParamType::Path
+                && let crate::value::Value::Text(t) = &p.default
+                && let Some(new) = moved(t)
+            {
+                let mut q = p.clone();
+                q.default = crate::value::Value::Text(new);
+                edits.push(Edit::SetFlowParam {
+                    name: p.name.clone(),
+                    param: Some(q),
+                });
+            }
+        }
+        (!edits.is_empty()).then_some(Edit::Batch(edits))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::kind::{Category, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, StepError};
+    use crate::value::{ParamType, Value};
+
+    struct Reader(KindDescriptor);
+    impl NodeKind for Reader {
+        fn descriptor(&self) -> &KindDescriptor {
+            &self.0
+        }
+        fn run(
+            &self,
+            _: &mut crate::StepContext<'_>,
+            _: &crate::Inputs,
+            _: &Params,
+        ) -> Result<Outputs, StepError> {
+            Ok(Outputs::new())
+        }
+    }
+
+    fn registry() -> Registry {
+        let mut r = Registry::new();
+        r.register(Reader(KindDescriptor {
+            id: "read",
+            version: 1,
+            category: Category::Data,
+            title: "read",
+            doc: "",
+            inputs: vec![],
+            outputs: vec![],
+            params: vec![
+                ParamSpec::new("path", ParamType::Path, Value::Text(String::new()), ""),
+                ParamSpec::new("note", ParamType::Text, Value::Text(String::new()), ""),
+            ],
+        }));
+        r
+    }
+
+    fn flow(path: &str) -> Flow {
+        let mut f = Flow::new("r");
+        f.nodes.push(Node {
+            id: NodeId(1),
+            kind: "read".into(),
+            label: "read".into(),
+            params: [
+                ("path".to_owned(), ParamValue::Lit(Value::Text(path.into()))),
+                (
+                    "note".to_owned(),
+                    ParamValue::Lit(Value::Text("../x".into())),
+                ),
+            ]
+            .into(),
+            pos: (0.0, 0.0),
+        });
+        f
+    }
+
+    fn path_after(from: &str, to: &str, path: &str) -> String {
+        let r = registry();
+        let mut f = flow(path);
+        if let Some(e) = f.relocate_edit(&r, Path::new(from), Path::new(to)) {
+            f.apply(e, &r).unwrap();
+        }
+        assert_eq!(
+            f.nodes[0].params["note"],
+            ParamValue::Lit(Value::Text("../x".into())),
+            "text parameters are left alone"
+        );
+        match &f.nodes[0].params["path"] {
+            ParamValue::Lit(Value::Text(t)) => t.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn relative_paths_follow_the_flow_file_to_its_new_folder() {
+        // repo/examples/flow.ron reading ../assets/d.txt, saved as repo/work/mine/flow.ron
+        assert_eq!(
+            path_after("/repo/examples", "/repo/work/mine", "../assets/d.txt"),
+            "../../assets/d.txt"
+        );
+        // Saved into the data folder itself.
+        assert_eq!(
+            path_after("/repo/examples", "/repo/assets", "../assets/d.txt"),
+            "d.txt"
+        );
+        // Same folder: nothing changes; absolute paths are never touched.
+        assert_eq!(
+            path_after("/repo/examples", "/repo/examples", "../assets/d.txt"),
+            "../assets/d.txt"
+        );
+        assert_eq!(
+            path_after("/repo/examples", "/elsewhere", "/data/d.txt"),
+            "/data/d.txt"
+        );
+        assert!(
+            flow("../a")
+                .relocate_edit(&registry(), Path::new("/a"), Path::new("/a"))
+                .is_none()
+        );
+    }
+}

@@ -125,6 +125,8 @@ pub struct EditorApp {
     status: Option<StatusMessage>,
     settings: Settings,
     examples: Vec<Example>,
+    /// The bundled examples' folder: Save there turns into Save as.
+    examples_dir: Option<PathBuf>,
     clipboard: Option<(Vec<Node>, Vec<Edge>)>,
     paste_count: u32,
     log_filter: Option<NodeId>,
@@ -182,6 +184,10 @@ impl EditorApp {
             status: None,
             settings: options.settings,
             examples,
+            examples_dir: options
+                .examples_dir
+                .as_deref()
+                .and_then(|d| d.canonicalize().ok()),
             clipboard: None,
             paste_count: 0,
             log_filter: None,
@@ -718,6 +724,12 @@ impl EditorApp {
             Command::OpenPath(p) => self.guard(Pending::OpenPath(p)),
             Command::Quit => self.guard(Pending::Quit),
             Command::Save => match self.doc.path().map(Path::to_owned) {
+                Some(p) if self.is_bundled_example(&p) => {
+                    self.info(
+                        "The bundled examples stay as shipped: choose where to save your copy",
+                    );
+                    self.save_as(ctx);
+                }
                 Some(p) => self.save_to(&p, ctx),
                 None => self.save_as(ctx),
             },
@@ -939,7 +951,37 @@ impl EditorApp {
         }
     }
 
+    /// Whether `path` is one of the bundled example flows.
+    fn is_bundled_example(&self, path: &Path) -> bool {
+        let (Some(dir), Ok(path)) = (&self.examples_dir, path.canonicalize()) else {
+            return false;
+        };
+        path.parent() == Some(dir.as_path())
+    }
+
     fn save_to(&mut self, path: &Path, _ctx: &egui::Context) {
+        // Saved into another folder, relative data paths would point elsewhere: rewrite
+        // them (one undoable edit) so they keep reading the same files.
+        let absolute = |p: &Path| {
+            std::path::absolute(p)
+                .ok()
+                .map(|p| p.canonicalize().unwrap_or(p))
+        };
+        let from = absolute(&self.base_dir());
+        let to = path.parent().and_then(|p| {
+            absolute(if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            })
+        });
+        if let (Some(from), Some(to)) = (from, to)
+            && let Some(edit) = self.doc.flow().relocate_edit(&self.registry, &from, &to)
+            && let Err(e) = self.doc.apply(edit, &self.registry)
+        {
+            self.error(format!("Cannot save: {e}"));
+            return;
+        }
         match self.doc.save_as(path) {
             Ok(()) => {
                 files::push_recent(&mut self.settings.recent, path);
