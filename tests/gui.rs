@@ -746,6 +746,25 @@ fn regression_example_runs_to_done_with_metrics_and_plot() {
         rig.harness.query_by_label("rmse").is_some() || rig.harness.query_by_label("r2").is_some()
     );
     assert!(rig.harness.query_by_label("Predicted vs actual").is_some());
+
+    // The model step shows its coefficients, matching the model the run stored.
+    let model_step = flow
+        .nodes
+        .iter()
+        .find(|n| n.kind == "train.linear_regression")
+        .expect("a model step");
+    rig.click_node(model_step.id);
+    assert!(rig.harness.query_by_label("(intercept)").is_some());
+    let model = record
+        .tasks
+        .iter()
+        .find(|t| t.node == model_step.id)
+        .unwrap()
+        .outputs["model"]
+        .summary
+        .clone();
+    assert!(model.contains("y = "), "{model}");
+    assert!(rig.harness.query_by_label("x").is_some(), "the feature row");
 }
 
 /// Ctrl+S on a bundled example asks where to save a copy (the example stays as

@@ -374,6 +374,9 @@ pub fn artifact_ui(loaded: &Loaded, salt: (pipewright_engine::NodeId, &str), ui:
             if !metrics.is_empty() {
                 metrics_ui(metrics, salt, ui);
             }
+            if let Some(model) = find_model(value) {
+                coefficients_ui(&model, salt, ui);
+            }
             if !pairs.is_empty() {
                 plots_ui(pairs, residuals, salt, ui);
             }
@@ -384,6 +387,68 @@ pub fn artifact_ui(loaded: &Loaded, salt: (pipewright_engine::NodeId, &str), ui:
         }
         Preview::Summary(_) => {}
     }
+}
+
+/// A fitted linear model read from an artifact's JSON: one coefficient per feature,
+/// the intercept and the target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelView {
+    /// What predicts what, e.g. `"linear_regression → y"`.
+    pub title: String,
+    /// (feature, coefficient), in the model's order.
+    pub terms: Vec<(String, f64)>,
+    /// The intercept.
+    pub intercept: f64,
+}
+
+/// Finds a model (`features` + `coefficients` + `intercept`) at the top of `value`
+/// or under its `model` key (metrics carry the model they scored).
+pub fn find_model(value: &serde_json::Value) -> Option<ModelView> {
+    let m = if value.get("coefficients").is_some() {
+        value
+    } else {
+        value.get("model")?
+    };
+    let features = m.get("features")?.as_array()?;
+    let coefficients = m.get("coefficients")?.as_array()?;
+    if features.len() != coefficients.len() {
+        return None;
+    }
+    let terms = features
+        .iter()
+        .zip(coefficients)
+        .map(|(f, c)| Some((f.as_str()?.to_owned(), c.as_f64()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let algorithm = m
+        .get("algorithm")
+        .and_then(|a| a.as_str())
+        .unwrap_or("model");
+    let target = m.get("target").and_then(|t| t.as_str()).unwrap_or("?");
+    Some(ModelView {
+        title: format!("{algorithm} → {target}"),
+        terms,
+        intercept: m.get("intercept")?.as_f64()?,
+    })
+}
+
+fn coefficients_ui(model: &ModelView, salt: (pipewright_engine::NodeId, &str), ui: &mut Ui) {
+    ui.label(RichText::new(format!("Coefficients ({})", model.title)).strong());
+    egui::Grid::new(("coefficients", salt.0, salt.1))
+        .striped(true)
+        .spacing([16.0, 2.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("term").weak());
+            ui.label(RichText::new("coefficient").weak());
+            ui.end_row();
+            ui.label("(intercept)");
+            ui.label(RichText::new(format_number(model.intercept)).monospace());
+            ui.end_row();
+            for (feature, c) in &model.terms {
+                ui.label(feature);
+                ui.label(RichText::new(format_number(*c)).monospace());
+                ui.end_row();
+            }
+        });
 }
 
 fn table_ui(t: &TablePreview, salt: (pipewright_engine::NodeId, &str), ui: &mut Ui) {
@@ -579,6 +644,26 @@ fn json_short(v: &serde_json::Value) -> String {
 mod tests {
     use super::*;
     use pipewright_engine::ArtifactError;
+
+    #[test]
+    fn a_model_is_found_at_the_top_or_inside_metrics() {
+        let model = serde_json::json!({
+            "algorithm": "ridge", "features": ["x1", "x2"], "target": "y",
+            "coefficients": [2.5, -0.5], "intercept": 1.0, "hyper": {"alpha": 1.0}
+        });
+        let expected = ModelView {
+            title: "ridge → y".into(),
+            terms: vec![("x1".into(), 2.5), ("x2".into(), -0.5)],
+            intercept: 1.0,
+        };
+        assert_eq!(find_model(&model), Some(expected.clone()));
+        let metrics = serde_json::json!({"values": {"rmse": 1.0}, "model": model});
+        assert_eq!(find_model(&metrics), Some(expected));
+        let lopsided =
+            serde_json::json!({"features": ["a"], "coefficients": [1.0, 2.0], "intercept": 0.0});
+        assert_eq!(find_model(&lopsided), None);
+        assert_eq!(find_model(&serde_json::json!({"values": {}})), None);
+    }
 
     #[derive(Debug)]
     struct JsonArtifact(&'static str);
