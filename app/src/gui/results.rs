@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use pipewright_engine::{
-    Artifact, ArtifactArc, ArtifactRef, Encoding, Node, Registry, StepStatus, Store,
-};
+use pipewright_engine::{ArtifactRef, Encoding, Node, Registry, StepStatus, Store};
 
 use super::run_state::RunView;
 use super::theme;
@@ -16,8 +14,8 @@ use super::theme;
 /// An artifact loaded from the store, with what the inspector shows of it (computed
 /// once: artifacts are immutable).
 pub struct Loaded {
-    /// The artifact.
-    pub artifact: ArtifactArc,
+    /// The artifact's one-line summary.
+    pub summary: String,
     /// Its preview.
     pub preview: Preview,
 }
@@ -59,7 +57,6 @@ const HEAD_ROWS: usize = 200;
 /// Artifacts loaded from the store, by content hash (they never change).
 pub struct ArtifactCache {
     store: Store,
-    registry: Arc<Registry>,
     loaded: HashMap<String, Result<Arc<Loaded>, String>>,
 }
 
@@ -73,10 +70,9 @@ impl std::fmt::Debug for ArtifactCache {
 
 impl ArtifactCache {
     /// A cache over a store.
-    pub fn new(store: Store, registry: Arc<Registry>) -> Self {
+    pub fn new(store: Store) -> Self {
         Self {
             store,
-            registry,
             loaded: HashMap::new(),
         }
     }
@@ -86,12 +82,18 @@ impl ArtifactCache {
         self.loaded
             .entry(r.hash.clone())
             .or_insert_with(|| {
-                let artifact = self
+                // Straight from the stored bytes: a table's preview reads its first
+                // rows only, so a click on a million-row step costs milliseconds
+                // (decoding the whole artifact and encoding it again cost ~0.2 s).
+                let bytes = self
                     .store
-                    .load_artifact(r, &self.registry)
+                    .get_blob(&r.hash, r.encoding)
                     .map_err(|e| e.to_string())?;
-                let preview = preview(artifact.as_ref());
-                Ok(Arc::new(Loaded { artifact, preview }))
+                let preview = preview_bytes(r.encoding, bytes, &r.summary);
+                Ok(Arc::new(Loaded {
+                    summary: r.summary.clone(),
+                    preview,
+                }))
             })
             .clone()
     }
@@ -105,19 +107,13 @@ impl ArtifactCache {
     }
 }
 
-/// Builds the preview of an artifact from its stable encoding, so the editor needs
-/// no knowledge of the catalogue's Rust types: tables are Parquet, the rest JSON.
-pub fn preview(artifact: &dyn Artifact) -> Preview {
-    let Ok((encoding, bytes)) = artifact.encode() else {
-        return Preview::Summary(artifact.summary());
-    };
+/// Builds the preview of an artifact from its encoded bytes, so the editor needs no
+/// knowledge of the catalogue's Rust types: tables are Parquet, the rest JSON.
+pub fn preview_bytes(encoding: Encoding, bytes: Vec<u8>, summary: &str) -> Preview {
     match encoding {
         Encoding::Parquet => match table_preview(bytes) {
             Ok(t) => Preview::Table(t),
-            Err(e) => Preview::Summary(format!(
-                "{} (cannot read the table: {e})",
-                artifact.summary()
-            )),
+            Err(e) => Preview::Summary(format!("{summary} (cannot read the table: {e})")),
         },
         Encoding::Json => match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(value) => {
@@ -134,15 +130,18 @@ pub fn preview(artifact: &dyn Artifact) -> Preview {
                     residuals,
                 }
             }
-            Err(_) => Preview::Summary(artifact.summary()),
+            Err(_) => Preview::Summary(summary.to_owned()),
         },
-        Encoding::Raw => Preview::Summary(artifact.summary()),
+        Encoding::Raw => Preview::Summary(summary.to_owned()),
     }
 }
 
 fn table_preview(bytes: Vec<u8>) -> Result<TablePreview, String> {
     use polars::prelude::{AnyValue, ParquetReader, SerReader};
-    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+    let rows = reader.num_rows().map_err(|e| e.to_string())?;
+    let df = reader
+        .with_slice(Some((0, HEAD_ROWS)))
         .finish()
         .map_err(|e| e.to_string())?;
     let columns: Vec<(String, String)> = df
@@ -168,7 +167,7 @@ fn table_preview(bytes: Vec<u8>) -> Result<TablePreview, String> {
         head.push(row);
     }
     Ok(TablePreview {
-        rows: df.height(),
+        rows,
         columns,
         head,
     })
@@ -362,7 +361,7 @@ pub fn results_ui(
 /// Draws one artifact: a table as a grid, JSON as key/value tables, with plots when
 /// it carries actual/predicted pairs.
 pub fn artifact_ui(loaded: &Loaded, salt: (pipewright_engine::NodeId, &str), ui: &mut Ui) {
-    ui.label(RichText::new(loaded.artifact.summary()).weak());
+    ui.label(RichText::new(&loaded.summary).weak());
     match &loaded.preview {
         Preview::Table(t) => table_ui(t, salt, ui),
         Preview::Json {
@@ -643,7 +642,7 @@ fn json_short(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pipewright_engine::ArtifactError;
+    use pipewright_engine::Artifact;
 
     #[test]
     fn a_model_is_found_at_the_top_or_inside_metrics() {
@@ -665,27 +664,9 @@ mod tests {
         assert_eq!(find_model(&serde_json::json!({"values": {}})), None);
     }
 
-    #[derive(Debug)]
-    struct JsonArtifact(&'static str);
-
-    impl Artifact for JsonArtifact {
-        fn type_name(&self) -> &'static str {
-            "metrics"
-        }
-        fn encode(&self) -> Result<(Encoding, Vec<u8>), ArtifactError> {
-            Ok((Encoding::Json, self.0.as_bytes().to_vec()))
-        }
-        fn summary(&self) -> String {
-            "metrics".into()
-        }
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
-        }
-    }
-
     #[test]
     fn metrics_and_plot_series_are_found_in_json() {
-        let a = JsonArtifact(
+        let a = String::from(
             r#"{"values": {"mse": 0.5, "r2": 0.9}, "plot": {"actual": [1, 2, 3], "predicted": [1.5, 2, 2.5]}}"#,
         );
         let Preview::Json {
@@ -693,7 +674,7 @@ mod tests {
             pairs,
             residuals,
             ..
-        } = preview(&a)
+        } = preview_bytes(Encoding::Json, a.as_bytes().to_vec(), "summary")
         else {
             panic!("a JSON preview");
         };
@@ -704,15 +685,31 @@ mod tests {
 
     #[test]
     fn pairs_as_an_array_of_arrays() {
-        let a = JsonArtifact(r#"{"pairs": [[1, 2], [3, 4]], "residuals": [-1, -1]}"#);
+        let a = String::from(r#"{"pairs": [[1, 2], [3, 4]], "residuals": [-1, -1]}"#);
         let Preview::Json {
             pairs, residuals, ..
-        } = preview(&a)
+        } = preview_bytes(Encoding::Json, a.as_bytes().to_vec(), "summary")
         else {
             panic!("a JSON preview");
         };
         assert_eq!(pairs, vec![[1.0, 2.0], [3.0, 4.0]]);
         assert_eq!(residuals, vec![-1.0, -1.0]);
+    }
+
+    #[test]
+    fn a_table_preview_reads_the_first_rows_and_counts_all() {
+        use polars::prelude::{Column, DataFrame};
+        let x: Vec<f64> = (0..1000).map(f64::from).collect();
+        let df = DataFrame::new_infer_height(vec![Column::new("x".into(), x)]).unwrap();
+        let table = pipewright_nodes::Table::new(df);
+        let (encoding, bytes) = table.encode().unwrap();
+        let Preview::Table(t) = preview_bytes(encoding, bytes, "t") else {
+            panic!("a table preview");
+        };
+        assert_eq!(t.rows, 1000);
+        assert_eq!(t.head.len(), HEAD_ROWS);
+        assert_eq!(t.head[3], vec!["3".to_owned()]);
+        assert_eq!(t.columns, vec![("x".to_owned(), "f64".to_owned())]);
     }
 
     #[test]
