@@ -156,7 +156,9 @@ impl Rig {
     }
 
     fn wait_for_run(&mut self) -> RunStatus {
-        for _ in 0..2000 {
+        // A deadline, not a frame count: in CI the run shares two cores with the suite.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
             self.harness.step();
             if let Some(s) = self.app().run_status()
                 && s != RunStatus::Running
@@ -610,7 +612,8 @@ fn stop_cancels_a_running_flow() {
     let w = rig.drag_from_palette("wait", canvas_point(&rig, 0.3, 0.3));
     rig.key(Modifiers::NONE, Key::F5);
     // Wait until the step runs, then press Stop.
-    for _ in 0..400 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
         rig.harness.step();
         if rig.app().step_status(w) == Some(StepStatus::Running) {
             break;
