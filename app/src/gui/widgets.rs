@@ -178,8 +178,10 @@ pub fn value_editor_ui(
                         }
                     }
                 });
+            // Screen readers (and tests) find the dropdown by its parameter's name.
+            let response = labelled(r.response);
             if invalid {
-                mark_invalid(ui, &r.response);
+                mark_invalid(ui, &response);
             }
         }
     }
