@@ -833,9 +833,13 @@ fn type_into(rig: &mut Rig, label: &str, text: &str) {
     rig.harness.step();
     rig.harness
         .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
-    rig.harness
-        .get_by_role_and_label(field.0, field.1)
-        .type_text(text);
+    if text.is_empty() {
+        rig.harness.key_press(Key::Backspace);
+    } else {
+        rig.harness
+            .get_by_role_and_label(field.0, field.1)
+            .type_text(text);
+    }
     rig.harness.key_press(Key::Enter);
     rig.settle();
 }
@@ -939,4 +943,64 @@ fn the_regression_pipeline_built_from_an_empty_canvas_saves_reopens_and_runs() {
     rig.click_node(metrics);
     assert!(rig.harness.query_by_label("r2").is_some());
     assert!(rig.harness.query_by_label("Predicted vs actual").is_some());
+}
+
+/// A flow parameter's range is edited in the inspector; a default outside it is a
+/// problem (shown, not clamped), and clearing the bound removes it.
+#[test]
+fn a_flow_parameter_range_is_edited_and_checked() {
+    let dir = pipewright::gui::find_examples_dir().expect("examples/");
+    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir.clone()));
+    rig.harness
+        .state_mut()
+        .open_path(&dir.join("regression.ron"))
+        .unwrap();
+    rig.settle();
+    let ty = |rig: &Rig| rig.app().flow().param("test_fraction").unwrap().ty.clone();
+    assert_eq!(
+        ty(&rig),
+        pipewright_engine::ParamType::Float {
+            min: Some(0.0),
+            max: Some(1.0)
+        }
+    );
+    type_into(&mut rig, "max", "0.1");
+    assert_eq!(
+        ty(&rig),
+        pipewright_engine::ParamType::Float {
+            min: Some(0.0),
+            max: Some(0.1)
+        }
+    );
+    let problems = rig.app().problems().to_vec();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("test_fraction") && p.message.contains("out of range")),
+        "{problems:?}"
+    );
+    assert_eq!(
+        rig.app().flow().param("test_fraction").unwrap().default,
+        Value::Float(0.2),
+        "never clamped"
+    );
+    type_into(&mut rig, "max", "");
+    assert_eq!(
+        ty(&rig),
+        pipewright_engine::ParamType::Float {
+            min: Some(0.0),
+            max: None
+        }
+    );
+    assert!(rig.app().problems().is_empty());
+    // One undo per field gesture brings the shipped range back.
+    rig.key(Modifiers::COMMAND, Key::Z);
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert_eq!(
+        ty(&rig),
+        pipewright_engine::ParamType::Float {
+            min: Some(0.0),
+            max: Some(1.0)
+        }
+    );
 }

@@ -670,6 +670,37 @@ fn flow_param_ui(i: usize, p: &FlowParam, flow: &Flow, commands: &mut Vec<Comman
                     }
                     ui.end_row();
                 }
+                if matches!(p.ty, ParamType::Int { .. } | ParamType::Float { .. }) {
+                    ui.label("Range");
+                    ui.horizontal(|ui| {
+                        for (bound, hint) in [(Bound::Min, "no min"), (Bound::Max, "no max")] {
+                            let id = Id::new(("flow-param-range", i, bound as u8));
+                            let (r, text) = buffered_text_ui(
+                                ui,
+                                id,
+                                &bound_text(&p.ty, bound),
+                                60.0,
+                                false,
+                                hint,
+                            );
+                            let name = if bound == Bound::Min { "min" } else { "max" };
+                            r.widget_info(|| {
+                                egui::WidgetInfo::labeled(egui::WidgetType::TextEdit, true, name)
+                            });
+                            if let Some(ty) = text.and_then(|t| with_bound(&p.ty, bound, &t)) {
+                                let mut q = p.clone();
+                                q.ty = ty;
+                                edit(commands, set(q), Some(format!("flow-param-range:{i}")));
+                            }
+                            // Half-typed text ("-", "1e") stays in the field, marked, unapplied.
+                            let typed = ui.data(|d| d.get_temp::<String>(id.with("buffer")));
+                            if typed.is_some_and(|t| with_bound(&p.ty, bound, &t).is_none()) {
+                                crate::gui::widgets::mark_invalid(ui, &r);
+                            }
+                        }
+                    });
+                    ui.end_row();
+                }
                 ui.label("Default");
                 ui.horizontal(|ui| {
                     let invalid = p.ty.check(&p.default).is_err();
@@ -712,4 +743,102 @@ fn flow_param_ui(i: usize, p: &FlowParam, flow: &Flow, commands: &mut Vec<Comman
             );
         }
     });
+}
+
+/// One end of a numeric flow parameter's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bound {
+    Min,
+    Max,
+}
+
+/// The text of a range bound (empty when unbounded).
+fn bound_text(ty: &ParamType, bound: Bound) -> String {
+    match (ty, bound) {
+        (ParamType::Int { min, .. }, Bound::Min) => min.map(|v| v.to_string()),
+        (ParamType::Int { max, .. }, Bound::Max) => max.map(|v| v.to_string()),
+        (ParamType::Float { min, .. }, Bound::Min) => min.map(|v| v.to_string()),
+        (ParamType::Float { max, .. }, Bound::Max) => max.map(|v| v.to_string()),
+        _ => None,
+    }
+    .unwrap_or_default()
+}
+
+/// `ty` with one bound set from typed text: empty text removes the bound; text that
+/// is not a number of the type gives `None`.
+fn with_bound(ty: &ParamType, bound: Bound, text: &str) -> Option<ParamType> {
+    let text = text.trim();
+    match ty.clone() {
+        ParamType::Int { mut min, mut max } => {
+            let v = if text.is_empty() {
+                None
+            } else {
+                Some(text.parse::<i64>().ok()?)
+            };
+            match bound {
+                Bound::Min => min = v,
+                Bound::Max => max = v,
+            }
+            Some(ParamType::Int { min, max })
+        }
+        ParamType::Float { mut min, mut max } => {
+            let v = if text.is_empty() {
+                None
+            } else {
+                Some(text.parse::<f64>().ok().filter(|x| x.is_finite())?)
+            };
+            match bound {
+                Bound::Min => min = v,
+                Bound::Max => max = v,
+            }
+            Some(ParamType::Float { min, max })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_set_cleared_and_half_typed_text_is_not_applied() {
+        let ty = ParamType::Float {
+            min: None,
+            max: None,
+        };
+        let ty = with_bound(&ty, Bound::Min, "0").unwrap();
+        let ty = with_bound(&ty, Bound::Max, " 1.5 ").unwrap();
+        assert_eq!(
+            ty,
+            ParamType::Float {
+                min: Some(0.0),
+                max: Some(1.5)
+            }
+        );
+        assert_eq!(bound_text(&ty, Bound::Max), "1.5");
+        assert_eq!(with_bound(&ty, Bound::Min, "-"), None);
+        assert_eq!(with_bound(&ty, Bound::Max, "inf"), None);
+        let cleared = with_bound(&ty, Bound::Min, "").unwrap();
+        assert_eq!(
+            cleared,
+            ParamType::Float {
+                min: None,
+                max: Some(1.5)
+            }
+        );
+        let int = ParamType::Int {
+            min: None,
+            max: None,
+        };
+        assert_eq!(with_bound(&int, Bound::Max, "2.5"), None);
+        assert_eq!(
+            with_bound(&int, Bound::Max, "10"),
+            Some(ParamType::Int {
+                min: None,
+                max: Some(10)
+            })
+        );
+        assert_eq!(with_bound(&ParamType::Text, Bound::Min, "1"), None);
+    }
 }

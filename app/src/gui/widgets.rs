@@ -62,7 +62,8 @@ fn number_text(v: &Value) -> String {
     }
 }
 
-fn mark_invalid(ui: &Ui, r: &egui::Response) {
+/// Outlines a field whose content is not valid.
+pub fn mark_invalid(ui: &Ui, r: &egui::Response) {
     ui.painter().rect_stroke(
         r.rect.expand(1.0),
         2.0,
