@@ -1004,3 +1004,52 @@ fn a_flow_parameter_range_is_edited_and_checked() {
         }
     );
 }
+
+/// Steps copied in one editor window paste into another through the system
+/// clipboard (JSON text), wires included; foreign text falls back to the app's own
+/// clipboard and pastes nothing when that is empty.
+#[test]
+fn steps_copied_in_one_window_paste_into_another() {
+    let mut first = rig();
+    first.settle();
+    let a = first.drag_from_palette("const", canvas_point(&first, 0.1, 0.3));
+    let b = first.drag_from_palette("add", canvas_point(&first, 0.4, 0.3));
+    first.connect(a, "out", b, "in");
+    first.key(Modifiers::COMMAND, Key::A);
+    first.harness.event(egui::Event::Copy);
+    // The copy is handled in the next frame; its output carries the clipboard text.
+    let mut text = None;
+    for _ in 0..4 {
+        first.harness.step();
+        text = first
+            .harness
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .find_map(|c| match c {
+                egui::OutputCommand::CopyText(t) => Some(t.clone()),
+                _ => None,
+            });
+        if text.is_some() {
+            break;
+        }
+    }
+    let text = text.expect("the copy put text on the system clipboard");
+
+    let mut second = rig();
+    second.settle();
+    second.harness.event(egui::Event::Paste("not steps".into()));
+    second.settle();
+    assert!(
+        second.app().flow().nodes.is_empty(),
+        "foreign text pastes nothing"
+    );
+    second.harness.event(egui::Event::Paste(text));
+    second.settle();
+    let flow = second.app().flow();
+    assert_eq!(flow.nodes.len(), 2);
+    assert_eq!(flow.edges.len(), 1, "the wire between them comes along");
+    let kinds: Vec<&str> = flow.nodes.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["const", "add"]);
+}

@@ -612,7 +612,7 @@ impl EditorApp {
                 match e {
                     egui::Event::Copy => out.push(Command::CopySelection),
                     egui::Event::Cut => out.push(Command::CutSelection),
-                    egui::Event::Paste(_) => out.push(Command::Paste),
+                    egui::Event::Paste(text) => out.push(Command::PasteText(text.clone())),
                     _ => {}
                 }
             }
@@ -698,6 +698,20 @@ impl EditorApp {
             Command::CutSelection => {
                 self.copy(ctx);
                 self.execute(Command::DeleteSelection, ctx);
+            }
+            Command::PasteText(text) => {
+                // Steps copied in another window (or this one) come back as JSON; the
+                // internal clipboard answers for anything else (an empty or foreign text).
+                match serde_json::from_str::<(Vec<Node>, Vec<Edge>)>(&text) {
+                    Ok(clip) if !clip.0.is_empty() => {
+                        if self.clipboard.as_ref() != Some(&clip) {
+                            self.clipboard = Some(clip);
+                            self.paste_count = 0;
+                        }
+                        self.execute(Command::Paste, ctx);
+                    }
+                    _ => self.execute(Command::Paste, ctx),
+                }
             }
             Command::Paste => {
                 if let Some((nodes, edges)) = self.clipboard.clone() {

@@ -62,6 +62,9 @@ pub enum Command {
     CutSelection,
     /// Pastes copied nodes.
     Paste,
+    /// Pastes from the system clipboard: steps copied in another Pipewright window
+    /// arrive as JSON text; other text falls back to [`Command::Paste`].
+    PasteText(String),
     /// Lays the flow out in layers, left to right.
     AutoLayout,
     /// Zooms and pans so every node is visible.

@@ -592,6 +592,7 @@ impl RunsPanel {
                 | Command::DuplicateSelection
                 | Command::CutSelection
                 | Command::Paste
+                | Command::PasteText(_)
                 | Command::AutoLayout
                 | Command::BrowseParam { .. }
         );
