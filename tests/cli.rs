@@ -492,3 +492,84 @@ fn replay_uses_the_data_the_run_saw() {
     );
     assert!(replay.tags.contains(&format!("replay-of-{}", first.id)));
 }
+
+/// A sweep runs every combination, reuses the steps a value does not change, tags the
+/// runs together and prints them side by side.
+#[test]
+fn a_sweep_runs_each_value_reusing_unchanged_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = expect_code(
+        &run(
+            dir.path(),
+            &[
+                "run",
+                "examples/regression.ron",
+                "--sweep",
+                "test_fraction=0.2,0.3,0.4",
+            ],
+        ),
+        0,
+    );
+    assert!(out.contains("3 runs"), "{out}");
+    let fraction = out
+        .lines()
+        .find(|l| l.starts_with("* test_fraction"))
+        .unwrap();
+    for v in ["0.2", "0.3", "0.4"] {
+        assert!(fraction.contains(v), "{fraction}");
+    }
+    assert!(
+        out.lines().any(|l| l.contains(".r2") && l.contains('★')),
+        "{out}"
+    );
+
+    let store = Store::open(dir.path()).unwrap();
+    let mut runs = store.runs(Some("regression")).unwrap();
+    runs.reverse(); // oldest first
+    assert_eq!(runs.len(), 3);
+    let tag = runs[0]
+        .tags
+        .iter()
+        .find(|t| t.starts_with("sweep-"))
+        .unwrap()
+        .clone();
+    assert!(runs.iter().all(|r| r.tags.contains(&tag)));
+    // After the first run, the steps upstream of the split are reused, the rest re-run.
+    for r in &runs[1..] {
+        for t in &r.tasks {
+            let upstream = matches!(
+                t.kind.as_str(),
+                "flow.start" | "data.load_csv" | "data.check"
+            );
+            let expected = if upstream {
+                StepStatus::Cached
+            } else {
+                StepStatus::Done
+            };
+            assert_eq!(t.status, expected, "run {} step {:?}", r.id, t.label);
+        }
+    }
+    let (listed, _) = expect_code(&run(dir.path(), &["runs", "--tag", &tag]), 0);
+    assert_eq!(listed.lines().count(), 4, "header and three runs: {listed}");
+
+    // Bad sweeps are refused before anything runs.
+    for (args, needle) in [
+        (vec!["--sweep", "folds=2,3"], "has no parameter \"folds\""),
+        (
+            vec!["--sweep", "test_fraction=0.2,two"],
+            "\"two\" is not a number",
+        ),
+        (vec!["--sweep", "test_fraction=0.2,7"], "out of range"),
+        (vec!["--sweep", "test_fraction"], "expected NAME=V1,V2"),
+        (
+            vec!["--sweep", "test_fraction=0.2", "-p", "test_fraction=0.3"],
+            "both --param and --sweep",
+        ),
+    ] {
+        let mut all = vec!["run", "examples/regression.ron"];
+        all.extend(args);
+        let (_, err) = expect_code(&run(dir.path(), &all), 2);
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+    }
+    assert_eq!(store.runs(Some("regression")).unwrap().len(), 3);
+}

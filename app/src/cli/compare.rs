@@ -69,6 +69,18 @@ pub fn compare(
         }
     };
     let c = Comparison::new(&runs, baseline);
+    print_comparison(&c, differences_only);
+    if let Some(path) = csv {
+        write_atomic(path, c.to_csv(differences_only).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("\nwrote {}", path.display());
+    }
+    Ok(Outcome::Success)
+}
+
+/// Prints runs side by side: parameters (`*` where they differ), metrics (★ best,
+/// delta against the baseline), step durations and flow changes.
+pub fn print_comparison(c: &Comparison, differences_only: bool) {
     let mut header = vec!["".to_owned()];
     header.extend(c.runs.iter().enumerate().map(|(i, r)| {
         if i == c.baseline {
@@ -154,12 +166,6 @@ pub fn compare(
             println!("  {l}");
         }
     }
-    if let Some(path) = csv {
-        write_atomic(path, c.to_csv(differences_only).as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("\nwrote {}", path.display());
-    }
-    Ok(Outcome::Success)
 }
 
 /// Writes one artifact of a past run to a file.

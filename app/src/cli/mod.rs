@@ -52,6 +52,11 @@ pub enum Command {
         /// Tag the run (repeatable).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// Sweep a flow parameter over values: --sweep name=v1,v2,… (repeatable: every
+        /// combination runs). The runs share finished steps through the cache and are
+        /// compared side by side at the end.
+        #[arg(long = "sweep", value_name = "NAME=V1,V2,…")]
+        sweeps: Vec<String>,
     },
     /// Resume a failed or cancelled run: finished steps are reused, the rest re-run.
     Resume {
@@ -230,6 +235,20 @@ pub fn load_flow(path: &Path) -> anyhow::Result<Flow> {
     Flow::load(path).map_err(anyhow::Error::from)
 }
 
+/// The message for a flag naming a flow parameter the flow does not have.
+fn no_such_param(flow: &Flow, flag: &str, name: &str) -> String {
+    let known: Vec<_> = flow.parameters.iter().map(|p| p.name.as_str()).collect();
+    format!(
+        "{flag} {name}: flow {:?} has no parameter {name:?} (it has: {})",
+        flow.name,
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )
+}
+
 /// Parses `--param name=value` arguments against the flow's parameter types.
 pub fn parse_overrides(flow: &Flow, args: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
@@ -239,21 +258,42 @@ pub fn parse_overrides(flow: &Flow, args: &[String]) -> anyhow::Result<BTreeMap<
         };
         let name = name.trim();
         let Some(p) = flow.param(name) else {
-            let known: Vec<_> = flow.parameters.iter().map(|p| p.name.as_str()).collect();
-            bail!(
-                "--param {name}: flow {:?} has no parameter {name:?} (it has: {})",
-                flow.name,
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            );
+            bail!(no_such_param(flow, "--param", name));
         };
         let value =
             p.ty.parse(text)
                 .map_err(|e| anyhow::anyhow!("--param {name}: {e}"))?;
         out.insert(name.to_owned(), value);
+    }
+    Ok(out)
+}
+
+/// Parses `--sweep name=v1,v2,…` arguments: each flow parameter with its typed values.
+pub fn parse_sweeps(flow: &Flow, args: &[String]) -> anyhow::Result<Vec<(String, Vec<Value>)>> {
+    let mut out: Vec<(String, Vec<Value>)> = Vec::new();
+    for arg in args {
+        let Some((name, list)) = arg.split_once('=') else {
+            bail!("--sweep {arg:?}: expected NAME=V1,V2,…");
+        };
+        let name = name.trim();
+        if out.iter().any(|(n, _)| n == name) {
+            bail!("--sweep {name}: given twice; list every value in one --sweep");
+        }
+        let Some(p) = flow.param(name) else {
+            bail!(no_such_param(flow, "--sweep", name));
+        };
+        let values = list
+            .split(',')
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| {
+                p.ty.parse(v)
+                    .map_err(|e| anyhow::anyhow!("--sweep {name}: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if values.is_empty() {
+            bail!("--sweep {name}: no values");
+        }
+        out.push((name.to_owned(), values));
     }
     Ok(out)
 }
@@ -287,6 +327,21 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             params,
             no_cache,
             tags,
+            sweeps,
+        }) if !sweeps.is_empty() => run::sweep(
+            &open_store(store_arg)?,
+            &flow,
+            &params,
+            &sweeps,
+            no_cache,
+            tags,
+        ),
+        Some(Command::Run {
+            flow,
+            params,
+            no_cache,
+            tags,
+            sweeps: _,
         }) => run::run(&open_store(store_arg)?, &flow, &params, no_cache, tags),
         Some(Command::Resume { run: id }) => run::resume(&open_store(store_arg)?, &id),
         Some(Command::Replay { run: id, no_cache }) => {

@@ -201,3 +201,108 @@ pub fn format_value(v: f64) -> String {
         format!("{v:.6e}")
     }
 }
+
+/// Runs a flow once per combination of the swept parameter values, one run after the
+/// other so every step a combination does not change is reused from the cache, then
+/// prints the runs side by side.
+pub fn sweep(
+    store: &Store,
+    path: &Path,
+    params: &[String],
+    sweeps: &[String],
+    no_cache: bool,
+    mut tags: Vec<String>,
+) -> anyhow::Result<Outcome> {
+    let flow = load_flow(path)?;
+    let base = parse_overrides(&flow, params)?;
+    let axes = super::parse_sweeps(&flow, sweeps)?;
+    if let Some((name, _)) = axes.iter().find(|(n, _)| base.contains_key(n)) {
+        anyhow::bail!("{name} is both --param and --sweep; give it once");
+    }
+    // Every combination, the last axis varying fastest.
+    let mut combos: Vec<Vec<(String, pipewright_engine::Value)>> = vec![Vec::new()];
+    for (name, values) in &axes {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((name.clone(), v.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    // Unique enough to list one sweep's runs even when two start in the same second.
+    let now = chrono::Local::now();
+    let sweep_tag = format!(
+        "sweep-{}-{:04x}",
+        now.format("%Y%m%d-%H%M%S"),
+        now.timestamp_subsec_nanos() & 0xffff
+    );
+    tags.push(sweep_tag.clone());
+    let engine = Engine::new(registry(), store.clone());
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    println!(
+        "sweep {sweep_tag} of flow {:?}: {} runs",
+        flow.name,
+        combos.len()
+    );
+    let mut records = Vec::new();
+    for (i, combo) in combos.iter().enumerate() {
+        let mut overrides = base.clone();
+        overrides.extend(combo.iter().cloned());
+        let options = RunOptions {
+            overrides,
+            no_cache,
+            base_dir: base_dir.clone(),
+            tags: tags.clone(),
+            ..Default::default()
+        };
+        let handle = engine
+            .start(&flow, options)
+            .with_context(|| format!("cannot run {}", path.display()))?;
+        // Drain the events; the summary line below says how it went.
+        for _ in handle.events.iter() {}
+        let record = handle.wait()?;
+        let reused = record
+            .tasks
+            .iter()
+            .filter(|t| t.status == StepStatus::Cached)
+            .count();
+        let setting: Vec<String> = combo.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!(
+            "  [{}/{}] {}  {}  {} in {} ({reused} of {} steps reused)",
+            i + 1,
+            combos.len(),
+            record.id,
+            setting.join(" "),
+            record.status,
+            secs(record.duration_secs().unwrap_or(0.0)),
+            record.tasks.len()
+        );
+        if let Some(failed) = record.tasks.iter().find(|t| t.status == StepStatus::Failed) {
+            println!(
+                "        step {:?} failed: {}",
+                failed.label,
+                failed.message.as_deref().unwrap_or("no message")
+            );
+        }
+        records.push(record);
+    }
+    println!();
+    super::compare::print_comparison(&pipewright_engine::Comparison::new(&records, 0), true);
+    println!(
+        "\nlist them again with: pipewright runs {} --tag {sweep_tag}",
+        flow.name
+    );
+    Ok(if records.iter().all(|r| r.status == RunStatus::Done) {
+        Outcome::Success
+    } else {
+        Outcome::RunFailed
+    })
+}
