@@ -1053,3 +1053,45 @@ fn steps_copied_in_one_window_paste_into_another() {
     let kinds: Vec<&str> = flow.nodes.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["const", "add"]);
 }
+
+/// In the palette's search box, ↓/↑ pick among the matches and Enter adds the picked
+/// step.
+#[test]
+fn palette_arrow_keys_pick_the_step_enter_adds() {
+    let mut rig = rig();
+    rig.settle();
+    let search =
+        |n: &egui_kittest::kittest::AccessKitNode<'_>| n.placeholder() == Some("🔍 Search steps");
+    rig.harness.get_by(search).click();
+    rig.harness.step();
+    // "a" matches several test kinds; the second, third, then back to the second.
+    rig.harness.get_by(search).type_text("a");
+    rig.settle();
+    rig.harness.key_press(Key::ArrowDown);
+    rig.harness.key_press(Key::ArrowDown);
+    rig.harness.key_press(Key::ArrowUp);
+    rig.settle();
+    let expected = {
+        let registry = test_registry();
+        let mut ids: Vec<&str> = Vec::new();
+        for c in Category::ALL {
+            ids.extend(
+                registry
+                    .kinds()
+                    .filter(|k| k.category == c)
+                    .filter(|k| {
+                        k.title.to_lowercase().contains('a')
+                            || k.id.contains('a')
+                            || k.doc.to_lowercase().contains('a')
+                    })
+                    .map(|k| k.id),
+            );
+        }
+        assert!(ids.len() >= 3, "{ids:?}");
+        ids[1].to_owned()
+    };
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    assert_eq!(rig.app().flow().nodes.len(), 1);
+    assert_eq!(rig.app().flow().nodes[0].kind, expected);
+}

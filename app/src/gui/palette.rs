@@ -1,5 +1,6 @@
 //! The palette: node kinds by category, with a search box. Drag an entry onto the
 //! canvas to add it there; double-click it (or press Enter) to add it at the centre.
+//! In the search box, ↑/↓ pick among the matches and Enter adds the picked one.
 
 use egui::{RichText, Ui};
 use pipewright_engine::{Category, KindDescriptor, Registry};
@@ -13,6 +14,10 @@ use super::theme;
 pub struct Palette {
     /// The search text.
     pub search: String,
+    /// Which matching entry ↑/↓ in the search box have picked (Enter adds it).
+    pub cursor: usize,
+    /// The search text the cursor belongs to (a new search starts at the top).
+    cursor_search: String,
 }
 
 fn matches(kind: &KindDescriptor, search: &str) -> bool {
@@ -65,6 +70,39 @@ pub fn palette_ui(
             .desired_width(f32::INFINITY),
     );
     let enter = search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    // Every match in display order, so ↑/↓ walk them as they are drawn.
+    let matching: Vec<&'static str> = Category::ALL
+        .iter()
+        .flat_map(|c| {
+            registry
+                .kinds()
+                .filter(move |k| k.category == *c)
+                .filter(|k| matches(k, &palette.search))
+                .map(|k| k.id)
+        })
+        .collect();
+    if palette.cursor_search != palette.search {
+        palette.cursor_search = palette.search.clone();
+        palette.cursor = 0;
+    }
+    if search.has_focus() {
+        let (down, up) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp),
+            )
+        });
+        if down {
+            palette.cursor = (palette.cursor + 1).min(matching.len().saturating_sub(1));
+        }
+        if up {
+            palette.cursor = palette.cursor.saturating_sub(1);
+        }
+    }
+    let picked = matching.get(palette.cursor).copied();
+    // Highlighted only while searching, so the palette does not look pre-selected.
+    let searching = search.has_focus() || !palette.search.is_empty();
+    let highlighted = picked.filter(|_| searching);
     let mut first_match = None;
     ui.add_space(4.0);
     egui::ScrollArea::vertical()
@@ -85,7 +123,7 @@ pub fn palette_ui(
                     .show(ui, |ui| {
                         for kind in kinds {
                             first_match.get_or_insert(kind.id);
-                            entry_ui(kind, commands, ui);
+                            entry_ui(kind, highlighted == Some(kind.id), commands, ui);
                         }
                     });
             }
@@ -98,7 +136,7 @@ pub fn palette_ui(
                 ui.label(RichText::new(text).weak());
             }
         });
-    if enter && let Some(kind) = first_match {
+    if enter && let Some(kind) = picked.or(first_match) {
         commands.push(Command::AddNode {
             kind: kind.to_owned(),
             pos: None,
@@ -106,13 +144,13 @@ pub fn palette_ui(
     }
 }
 
-fn entry_ui(kind: &KindDescriptor, commands: &mut Vec<Command>, ui: &mut Ui) {
+fn entry_ui(kind: &KindDescriptor, picked: bool, commands: &mut Vec<Command>, ui: &mut Ui) {
     let color = kind
         .outputs
         .first()
         .or(kind.inputs.first())
         .map_or(ui.visuals().text_color(), |p| theme::type_color(p.ty));
-    let button = egui::Button::selectable(false, RichText::new(format!("     {}", kind.title)))
+    let button = egui::Button::selectable(picked, RichText::new(format!("     {}", kind.title)))
         .sense(egui::Sense::click_and_drag())
         .min_size(egui::vec2(ui.available_width(), 0.0));
     let r = ui.add(button);
