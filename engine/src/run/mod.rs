@@ -416,16 +416,19 @@ impl Coordinator {
             in_flight -= 1;
             let node = done.node;
             let st = done.task.status;
-            self.send(Event::StepFinished {
+            let label = done.task.label.clone();
+            let finished = Event::StepFinished {
                 node,
                 status: st,
                 duration_secs: done.task.duration_secs,
                 message: done.task.message.clone(),
-            });
-            let label = done.task.label.clone();
+            };
+            // Journal first, then tell: a step shown as finished is on disk, even if
+            // the process is killed the next instant.
             if let Err(e) = writer.append_task(done.task) {
                 store_error.get_or_insert(e);
             }
+            self.send(finished);
             status.insert(node, st);
             if st.is_ok() {
                 outputs.insert(node, done.outputs);
@@ -496,12 +499,6 @@ impl Coordinator {
         let Some(node) = self.flow.node(id) else {
             return;
         };
-        self.send(Event::StepFinished {
-            node: id,
-            status: st,
-            duration_secs: 0.0,
-            message: Some(why.to_owned()),
-        });
         let task = TaskRecord {
             node: id,
             label: node.label.clone(),
@@ -523,6 +520,12 @@ impl Coordinator {
         if let Err(e) = writer.append_task(task) {
             store_error.get_or_insert(e);
         }
+        self.send(Event::StepFinished {
+            node: id,
+            status: st,
+            duration_secs: 0.0,
+            message: Some(why.to_owned()),
+        });
     }
 }
 
