@@ -191,8 +191,9 @@ fn column_picker_ui(
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
+    // No text: the combo box draws its own arrow (the default fonts have no "▾").
     egui::ComboBox::from_id_salt(("columns", node.id, spec.name))
-        .selected_text("▾")
+        .selected_text("")
         .width(24.0)
         .show_ui(ui, |ui| {
             for c in columns {

@@ -392,7 +392,7 @@ pub fn artifact_ui(loaded: &Loaded, salt: (pipewright_engine::NodeId, &str), ui:
 /// the intercept and the target.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelView {
-    /// What predicts what, e.g. `"linear_regression → y"`.
+    /// What predicts what, e.g. `"linear_regression, target y"`.
     pub title: String,
     /// (feature, coefficient), in the model's order.
     pub terms: Vec<(String, f64)>,
@@ -424,7 +424,7 @@ pub fn find_model(value: &serde_json::Value) -> Option<ModelView> {
         .unwrap_or("model");
     let target = m.get("target").and_then(|t| t.as_str()).unwrap_or("?");
     Some(ModelView {
-        title: format!("{algorithm} → {target}"),
+        title: format!("{algorithm}, target {target}"),
         terms,
         intercept: m.get("intercept")?.as_f64()?,
     })
@@ -651,7 +651,7 @@ mod tests {
             "coefficients": [2.5, -0.5], "intercept": 1.0, "hyper": {"alpha": 1.0}
         });
         let expected = ModelView {
-            title: "ridge → y".into(),
+            title: "ridge, target y".into(),
             terms: vec![("x1".into(), 2.5), ("x2".into(), -0.5)],
             intercept: 1.0,
         };

@@ -15,13 +15,34 @@ pub enum ThemeChoice {
 }
 
 impl ThemeChoice {
-    /// Applies the theme to the context.
+    /// Applies the theme (and the font fallbacks) to the context.
     pub fn apply(self, ctx: &egui::Context) {
+        install_fonts(ctx);
         ctx.set_theme(match self {
             ThemeChoice::Dark => egui::Theme::Dark,
             ThemeChoice::Light => egui::Theme::Light,
         });
     }
+}
+
+/// egui's proportional text has Ubuntu-Light and two emoji fonts, which lack symbols
+/// such as → ● ▾ ▼ (engine messages say "A → B"); the bundled monospace font Hack has
+/// them, so it becomes the proportional family's last fallback.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    let hack = fonts
+        .families
+        .get(&egui::FontFamily::Monospace)
+        .and_then(|f| f.first())
+        .cloned();
+    if let (Some(hack), Some(proportional)) = (
+        hack,
+        fonts.families.get_mut(&egui::FontFamily::Proportional),
+    ) && !proportional.contains(&hack)
+    {
+        proportional.push(hack);
+    }
+    ctx.set_fonts(fonts);
 }
 
 /// The colour of wires and pins carrying artifacts of type `ty`.
@@ -108,5 +129,35 @@ pub fn format_duration(secs: f64) -> String {
         format!("{secs:.2} s")
     } else {
         format!("{}m {:02}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod font_tests {
+    use super::*;
+
+    fn has_glyph(install: bool, c: char) -> bool {
+        let ctx = egui::Context::default();
+        if install {
+            install_fonts(&ctx);
+        }
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        // The font atlas upload is for a renderer this test does not have.
+        output.textures_delta.clear();
+        ctx.fonts_mut(|f| f.has_glyph(&egui::FontId::proportional(14.0), c))
+    }
+
+    #[test]
+    fn proportional_text_has_the_symbols_messages_use() {
+        assert!(
+            !has_glyph(false, '→'),
+            "egui's own fonts lack → (so the fallback matters)"
+        );
+        for c in ['→', '●', '▾', '▼', '≠', 'Δ', '…'] {
+            assert!(
+                has_glyph(true, c),
+                "{c:?} has no glyph in proportional text"
+            );
+        }
     }
 }
