@@ -370,11 +370,18 @@ pub fn artifact_ui(loaded: &Loaded, salt: (pipewright_engine::NodeId, &str), ui:
             pairs,
             residuals,
         } => {
+            let model = find_model(value);
+            // A model's intercept is a row of its coefficient table, not a metric.
+            let metrics: Vec<(String, f64)> = metrics
+                .iter()
+                .filter(|(k, _)| model.is_none() || k != "intercept")
+                .cloned()
+                .collect();
             if !metrics.is_empty() {
-                metrics_ui(metrics, salt, ui);
+                metrics_ui(&metrics, salt, ui);
             }
-            if let Some(model) = find_model(value) {
-                coefficients_ui(&model, salt, ui);
+            if let Some(model) = &model {
+                coefficients_ui(model, salt, ui);
             }
             if !pairs.is_empty() {
                 plots_ui(pairs, residuals, salt, ui);
