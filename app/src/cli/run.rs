@@ -75,7 +75,10 @@ fn status_mark(s: StepStatus) -> &'static str {
 
 /// Shows a run's progress until it ends, then its summary and metrics.
 fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
+    // The live bar goes to stderr when it is a terminal; step lines go through the bar
+    // only when stdout is that same terminal, so `pipewright run … | tee log` keeps them.
     let tty = std::io::stderr().is_terminal();
+    let lines_via_bar = tty && std::io::stdout().is_terminal();
     let mut labels: HashMap<NodeId, String> = HashMap::new();
     let mut running: Vec<NodeId> = Vec::new();
     let mut bar = ProgressBar::hidden();
@@ -130,8 +133,9 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
                 if let Some(m) = message.filter(|_| !status.is_ok()) {
                     line.push_str(&format!("  {m}"));
                 }
-                bar.println(line.trim_end());
-                if !tty {
+                if lines_via_bar {
+                    bar.println(line.trim_end());
+                } else {
                     println!("{}", line.trim_end());
                 }
                 bar.inc(1);
