@@ -575,6 +575,20 @@ pub fn cache_key(
     h.finalize().to_hex()[..32].to_owned()
 }
 
+/// The content hash a file has now: its stored copy's in a replay, else read from disk
+/// (`None` when it cannot be read).
+fn current_hash(
+    path: &std::path::Path,
+    replay: &BTreeMap<PathBuf, crate::store::IncludedFile>,
+) -> Option<String> {
+    match replay.get(path) {
+        Some(kept) => Some(kept.hash.clone()),
+        None => std::fs::read(path)
+            .ok()
+            .map(|b| blake3::hash(&b).to_hex().to_string()),
+    }
+}
+
 /// The cache key of a step's result for particular contents of its included files.
 fn included_key(key: &str, hashes: &[String]) -> String {
     let mut h = blake3::Hasher::new();
@@ -651,39 +665,35 @@ impl Job {
     /// for the data as it is now, or as a replay sees it).
     fn lookup_cache(&self, shared: &Shared, key: &str) -> Option<Completion> {
         let latest = shared.store.cached(key)?;
-        if Self::includes_unchanged(&latest, &shared.replay_files) {
+        // Each included file is read and hashed once here, however many entries are
+        // checked against it (a data file can be tens of megabytes).
+        let mut current: BTreeMap<PathBuf, String> = BTreeMap::new();
+        for f in &latest.included {
+            let hash = current_hash(&f.path, &shared.replay_files)?;
+            current.insert(f.path.clone(), hash);
+        }
+        let saw_current = |task: &TaskRecord| {
+            task.included.iter().all(|f| {
+                let now = match current.get(&f.path) {
+                    Some(h) => Some(h.clone()),
+                    None => current_hash(&f.path, &shared.replay_files),
+                };
+                now.as_deref() == Some(f.hash.as_str())
+            })
+        };
+        if saw_current(&latest) {
             return self.reuse(shared, &latest, key);
         }
-        let current: Vec<String> = latest
+        let hashes: Vec<String> = latest
             .included
             .iter()
-            .map(|f| match shared.replay_files.get(&f.path) {
-                Some(kept) => Some(kept.hash.clone()),
-                None => std::fs::read(&f.path)
-                    .ok()
-                    .map(|b| blake3::hash(&b).to_hex().to_string()),
-            })
-            .collect::<Option<_>>()?;
-        let older = shared.store.cached(&included_key(key, &current))?;
-        if Self::includes_unchanged(&older, &shared.replay_files) {
+            .filter_map(|f| current.get(&f.path).cloned())
+            .collect();
+        let older = shared.store.cached(&included_key(key, &hashes))?;
+        if saw_current(&older) {
             return self.reuse(shared, &older, key);
         }
         None
-    }
-
-    /// Whether every file the old task read still has the content it saw.
-    fn includes_unchanged(
-        old: &TaskRecord,
-        replay: &BTreeMap<PathBuf, crate::store::IncludedFile>,
-    ) -> bool {
-        old.included.iter().all(|f| {
-            if let Some(kept) = replay.get(&f.path) {
-                return kept.hash == f.hash;
-            }
-            std::fs::read(&f.path)
-                .map(|b| blake3::hash(&b).to_hex().as_str() == f.hash)
-                .unwrap_or(false)
-        })
     }
 
     fn execute(self, shared: &Shared) -> Completion {
