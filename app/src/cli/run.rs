@@ -15,6 +15,14 @@ use pipewright_engine::{
 use super::table::{TextTable, secs};
 use super::{Outcome, load_flow, parse_overrides, registry};
 
+/// The folder a flow file's relative paths resolve against.
+fn flow_dir(path: &Path) -> std::path::PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned()
+}
+
 /// Runs a flow file headless.
 pub fn run(
     store: &Store,
@@ -26,11 +34,7 @@ pub fn run(
     let flow = load_flow(path)?;
     let overrides = parse_overrides(&flow, params)?;
     let engine = Engine::new(registry(), store.clone());
-    let base_dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_owned();
+    let base_dir = flow_dir(path);
     let options = RunOptions {
         overrides,
         no_cache,
@@ -246,11 +250,7 @@ pub fn sweep(
     );
     tags.push(sweep_tag.clone());
     let engine = Engine::new(registry(), store.clone());
-    let base_dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_owned();
+    let base_dir = flow_dir(path);
     println!(
         "sweep {sweep_tag} of flow {:?}: {} runs",
         flow.name,
