@@ -145,6 +145,17 @@ impl Rig {
         self.settle();
     }
 
+    /// Types `text` into the palette's search box (which keeps the focus).
+    fn search_palette(&mut self, text: &str) {
+        let search = |n: &egui_kittest::kittest::AccessKitNode<'_>| {
+            n.placeholder() == Some("🔍 Search steps")
+        };
+        self.harness.get_by(search).click();
+        self.harness.step();
+        self.harness.get_by(search).type_text(text);
+        self.settle();
+    }
+
     fn key(&mut self, modifiers: Modifiers, key: Key) {
         self.harness.key_press_modifiers(modifiers, key);
         self.settle();
@@ -231,12 +242,7 @@ fn double_click_in_the_palette_adds_at_the_centre() {
 fn palette_search_filters_and_enter_adds() {
     let mut rig = rig();
     rig.settle();
-    let search =
-        |n: &egui_kittest::kittest::AccessKitNode<'_>| n.placeholder() == Some("🔍 Search steps");
-    rig.harness.get_by(search).click();
-    rig.harness.step();
-    rig.harness.get_by(search).type_text("sink");
-    rig.settle();
+    rig.search_palette("sink");
     assert!(rig.harness.query_by_label_contains("const").is_none());
     rig.harness.key_press(Key::Enter);
     rig.settle();
@@ -1060,13 +1066,8 @@ fn steps_copied_in_one_window_paste_into_another() {
 fn palette_arrow_keys_pick_the_step_enter_adds() {
     let mut rig = rig();
     rig.settle();
-    let search =
-        |n: &egui_kittest::kittest::AccessKitNode<'_>| n.placeholder() == Some("🔍 Search steps");
-    rig.harness.get_by(search).click();
-    rig.harness.step();
     // "a" matches several test kinds; the second, third, then back to the second.
-    rig.harness.get_by(search).type_text("a");
-    rig.settle();
+    rig.search_palette("a");
     rig.harness.key_press(Key::ArrowDown);
     rig.harness.key_press(Key::ArrowDown);
     rig.harness.key_press(Key::ArrowUp);
