@@ -185,17 +185,19 @@ impl Engine {
         let writer = self.store.create_run(record)?;
         let run_id = writer.id().to_owned();
         let (tx, rx) = unbounded();
-        let mut coordinator = Coordinator {
+        let coordinator = Coordinator {
             flow: flow.clone(),
             params,
-            registry: self.registry.clone(),
-            store: self.store.clone(),
-            events: tx,
-            cancel: options.cancel.clone(),
-            no_cache: options.no_cache,
-            base_dir,
-            run_id: String::new(),
-            replay_files: options.replay_files.clone(),
+            shared: Arc::new(Shared {
+                registry: self.registry.clone(),
+                store: self.store.clone(),
+                events: tx,
+                cancel: options.cancel.clone(),
+                no_cache: options.no_cache,
+                base_dir,
+                run_id: run_id.clone(),
+                replay_files: options.replay_files,
+            }),
             reuse: options
                 .resume
                 .map(|r| {
@@ -212,7 +214,6 @@ impl Engine {
                 })
                 .unwrap_or_default(),
         };
-        coordinator.run_id = run_id.clone();
         let thread = std::thread::Builder::new()
             .name(format!("pipewright-run-{run_id}"))
             .spawn(move || coordinator.run(writer))
@@ -303,15 +304,8 @@ struct Completion {
 struct Coordinator {
     flow: Flow,
     params: BTreeMap<NodeId, Params>,
-    registry: Arc<Registry>,
-    store: Store,
-    events: Sender<Event>,
-    cancel: CancelToken,
-    no_cache: bool,
-    base_dir: PathBuf,
-    run_id: String,
     reuse: HashMap<NodeId, TaskRecord>,
-    replay_files: BTreeMap<PathBuf, crate::store::IncludedFile>,
+    shared: Arc<Shared>,
 }
 
 /// Everything a worker needs, shared by every step of the run.
@@ -329,7 +323,7 @@ struct Shared {
 impl Coordinator {
     fn send(&self, event: Event) {
         // The receiver may be gone (the UI closed the run view); the run goes on.
-        let _ = self.events.send(event);
+        let _ = self.shared.events.send(event);
     }
 
     fn run(self, mut writer: crate::store::RunWriter) -> Result<RunRecord, RunError> {
@@ -358,27 +352,18 @@ impl Coordinator {
         for n in &flow.nodes {
             self.send(Event::StepQueued { node: n.id });
         }
-        let shared = Arc::new(Shared {
-            registry: self.registry.clone(),
-            store: self.store.clone(),
-            events: self.events.clone(),
-            cancel: self.cancel.clone(),
-            no_cache: self.no_cache,
-            base_dir: self.base_dir.clone(),
-            run_id: self.run_id.clone(),
-            replay_files: self.replay_files.clone(),
-        });
+        let shared = &self.shared;
         let (done_tx, done_rx) = unbounded::<Completion>();
         let mut in_flight = 0usize;
         let mut store_error = None;
 
         loop {
             while let Some(id) = ready.pop() {
-                if self.cancel.is_cancelled() {
+                if shared.cancel.is_cancelled() {
                     continue; // marked cancelled below
                 }
                 let Some(node) = flow.node(id) else { continue };
-                let Some(kind) = self.registry.kind(&node.kind).cloned() else {
+                let Some(kind) = shared.registry.kind(&node.kind).cloned() else {
                     continue; // validated: every kind exists
                 };
                 let mut inputs = Inputs::default();
@@ -455,7 +440,7 @@ impl Coordinator {
             }
         }
 
-        let cancelled = self.cancel.is_cancelled();
+        let cancelled = self.shared.cancel.is_cancelled();
         for n in &flow.nodes {
             if let std::collections::hash_map::Entry::Vacant(e) = status.entry(n.id) {
                 e.insert(StepStatus::Cancelled);
