@@ -11,8 +11,8 @@ use pipewright_engine::{
     StepError, Value,
 };
 
-use super::{Design, descriptor, finish};
-use crate::artifacts::{Model, Table};
+use super::{Design, descriptor, design_of, finish};
+use crate::artifacts::Model;
 use crate::error::{NodeError, Result};
 
 /// `train.elastic_net`.
@@ -162,9 +162,7 @@ impl NodeKind for ElasticNet {
         inputs: &Inputs,
         params: &Params,
     ) -> Result<Outputs, StepError> {
-        let table = inputs.get::<Table>("train")?;
-        let design =
-            Design::from_frame(table.df(), params.text("target")?, params.text("features")?)?;
+        let design = design_of(inputs, params)?;
         let h = Hyper {
             alpha: params.float("alpha")?,
             l1_ratio: params.float("l1_ratio")?,

@@ -8,8 +8,8 @@ use pipewright_engine::{
     Inputs, KindDescriptor, NodeKind, Outputs, Params, StepContext, StepError,
 };
 
-use super::{Design, descriptor, finish};
-use crate::artifacts::{Model, Table};
+use super::{Design, descriptor, design_of, finish};
+use crate::artifacts::Model;
 use crate::error::{NodeError, Result};
 
 /// `train.linear_regression`.
@@ -66,9 +66,7 @@ impl NodeKind for LinearRegression {
         inputs: &Inputs,
         params: &Params,
     ) -> Result<Outputs, StepError> {
-        let table = inputs.get::<Table>("train")?;
-        let design =
-            Design::from_frame(table.df(), params.text("target")?, params.text("features")?)?;
+        let design = design_of(inputs, params)?;
         ctx.check_cancelled()?;
         let model = fit(&design, params.bool("fit_intercept")?)?;
         Ok(finish(ctx, model, design.rows())?)

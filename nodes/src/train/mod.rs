@@ -180,6 +180,20 @@ impl Design {
     }
 }
 
+/// The design matrix of a train step: its `train` table with the `target` and
+/// `features` parameters.
+fn design_of(
+    inputs: &pipewright_engine::Inputs,
+    params: &pipewright_engine::Params,
+) -> std::result::Result<Design, pipewright_engine::StepError> {
+    let table = inputs.get::<crate::Table>("train")?;
+    Ok(Design::from_frame(
+        table.df(),
+        params.text("target")?,
+        params.text("features")?,
+    )?)
+}
+
 /// Checks a fitted model, logs it and wraps it as the step's output.
 fn finish(ctx: &mut StepContext<'_>, model: Model, rows: usize) -> Result<Outputs> {
     model.check_finite().map_err(|message| NodeError::Fit {

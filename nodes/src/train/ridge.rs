@@ -17,8 +17,8 @@ use pipewright_engine::{
     StepError, Value,
 };
 
-use super::{Design, descriptor, finish};
-use crate::artifacts::{Model, Table};
+use super::{Design, descriptor, design_of, finish};
+use crate::artifacts::Model;
 use crate::error::{NodeError, Result};
 
 /// `train.ridge`.
@@ -130,9 +130,7 @@ impl NodeKind for Ridge {
         inputs: &Inputs,
         params: &Params,
     ) -> Result<Outputs, StepError> {
-        let table = inputs.get::<Table>("train")?;
-        let design =
-            Design::from_frame(table.df(), params.text("target")?, params.text("features")?)?;
+        let design = design_of(inputs, params)?;
         ctx.check_cancelled()?;
         let model = fit(
             &design,
