@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossbeam_channel::Sender;
-
-use crate::event::Event;
+use crate::event::{Event, EventSink};
 use crate::flow::NodeId;
 use crate::kind::StepError;
 use crate::store::{IncludedFile, Store};
@@ -38,7 +36,7 @@ impl CancelToken {
 pub struct StepContext<'a> {
     node: NodeId,
     cancel: CancelToken,
-    events: Option<&'a Sender<Event>>,
+    events: Option<&'a EventSink>,
     base_dir: PathBuf,
     store: Option<&'a Store>,
     replay: Option<&'a BTreeMap<PathBuf, IncludedFile>>,
@@ -50,7 +48,7 @@ impl<'a> StepContext<'a> {
     pub(crate) fn new(
         node: NodeId,
         cancel: CancelToken,
-        events: Option<&'a Sender<Event>>,
+        events: Option<&'a EventSink>,
         base_dir: PathBuf,
         store: Option<&'a Store>,
     ) -> Self {
@@ -87,8 +85,7 @@ impl<'a> StepContext<'a> {
     pub fn log(&mut self, line: impl Into<String>) {
         let line = line.into();
         if let Some(events) = self.events {
-            // A closed channel only means nobody is watching any more.
-            let _ = events.send(Event::StepLog {
+            events.send(Event::StepLog {
                 node: self.node,
                 line: line.clone(),
             });

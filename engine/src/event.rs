@@ -1,7 +1,57 @@
 //! Events a run sends while it goes; the GUI and the CLI progress display consume them.
 
+use std::fmt;
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
 use crate::flow::NodeId;
 use crate::store::{RunStatus, StepStatus};
+
+/// Called after every event a run sends: a UI that polls the event channel once per
+/// frame passes one that asks for a frame (egui's `request_repaint`), so it needs no
+/// thread of its own to notice events and an idle window never repaints.
+#[derive(Clone)]
+pub struct WakeFn(Arc<dyn Fn() + Send + Sync>);
+
+impl WakeFn {
+    /// A wake-up callback.
+    pub fn new(f: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Calls it.
+    pub fn wake(&self) {
+        (self.0)();
+    }
+}
+
+impl fmt::Debug for WakeFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WakeFn")
+    }
+}
+
+/// Where a run's events go: the channel, then the optional wake-up.
+#[derive(Clone, Debug)]
+pub(crate) struct EventSink {
+    tx: Sender<Event>,
+    wake: Option<WakeFn>,
+}
+
+impl EventSink {
+    pub(crate) fn new(tx: Sender<Event>, wake: Option<WakeFn>) -> Self {
+        Self { tx, wake }
+    }
+
+    /// Sends an event; a closed channel only means nobody is watching any more.
+    pub(crate) fn send(&self, event: Event) {
+        let _ = self.tx.send(event);
+        if let Some(w) = &self.wake {
+            w.wake();
+        }
+    }
+}
 
 /// One thing that happened in a run.
 #[derive(Clone, Debug, PartialEq)]

@@ -85,7 +85,7 @@ pub use artifact::{Artifact, ArtifactArc, ArtifactError, ArtifactRef, Encoding, 
 pub use compare::{Comparison, Goal, best_runs, flow_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
-pub use event::Event;
+pub use event::{Event, WakeFn};
 pub use flow::{Edge, FORMAT_VERSION, Flow, FlowFileError, FlowParam, Node, NodeId, PortRef};
 pub use kind::{
     ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec,

@@ -8,8 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use pipewright_engine::{
-    CancelToken, Engine, Event, NodeId, RunHandle, RunOptions, RunRecord, RunStatus, StepStatus,
-    Store,
+    Engine, Event, NodeId, RunHandle, RunOptions, RunRecord, RunStatus, StepStatus, Store,
 };
 
 use super::table::{TextTable, secs};
@@ -52,7 +51,7 @@ pub fn run(
 pub fn resume(store: &Store, id: &str) -> anyhow::Result<Outcome> {
     let engine = Engine::new(registry(), store.clone());
     let handle = engine
-        .start_resume(id, CancelToken::new())
+        .start_resume(id, RunOptions::default())
         .with_context(|| format!("cannot resume run {id}"))?;
     follow(&engine, handle)
 }
@@ -61,7 +60,13 @@ pub fn resume(store: &Store, id: &str) -> anyhow::Result<Outcome> {
 pub fn replay(store: &Store, id: &str, no_cache: bool) -> anyhow::Result<Outcome> {
     let engine = Engine::new(registry(), store.clone());
     let handle = engine
-        .start_replay(id, no_cache, CancelToken::new())
+        .start_replay(
+            id,
+            RunOptions {
+                no_cache,
+                ..RunOptions::default()
+            },
+        )
         .with_context(|| format!("cannot replay run {id}"))?;
     follow(&engine, handle)
 }

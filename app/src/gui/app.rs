@@ -1077,7 +1077,7 @@ impl EditorApp {
             .keys()
             .filter_map(|id| self.doc.flow().node(*id).map(|n| (n.id, n.label.clone())))
             .collect();
-        match self.engine.start_resume(&id, CancelToken::new()) {
+        match self.engine.start_resume(&id, RunOptions::default()) {
             Ok(handle) => {
                 self.info(format!("Resuming run {id} as run {}", handle.run_id));
                 self.run = Some(RunView::start(handle, labels, ctx));

@@ -24,8 +24,8 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use egui::{Align, Color32, Layout, RichText, Sense, Ui, UiBuilder, Vec2};
 use pipewright_engine::{
-    CancelToken, Edit, Engine, Flow, Goal, NodeId, Registry, RunOptions, RunRecord, RunStatus,
-    StepStatus, Value, best_runs,
+    Edit, Engine, Flow, Goal, NodeId, Registry, RunOptions, RunRecord, RunStatus, StepStatus,
+    Value, best_runs,
 };
 
 use super::canvas::{Canvas, CanvasContext, canvas_ui};
@@ -803,7 +803,7 @@ impl RunsPanel {
                     "Resume re-runs a failed or stopped run; this one is done",
                 );
             }
-            self.engine.start_resume(&old, CancelToken::new())
+            self.engine.start_resume(&old, RunOptions::default())
         } else {
             let Some(record) = &shown.view.record else {
                 return RunsOutcome::error("The run's record is not loaded");

@@ -14,11 +14,11 @@ use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::{Receiver, unbounded};
 
 use crate::artifact::{ArtifactArc, ArtifactRef};
 use crate::context::{CancelToken, StepContext};
-use crate::event::Event;
+use crate::event::{Event, EventSink, WakeFn};
 use crate::flow::{Flow, NodeId};
 use crate::kind::{Inputs, NodeKind, Params, Registry, StepError};
 use crate::store::{RunRecord, RunStatus, StepStatus, Store, StoreError, TaskRecord};
@@ -60,6 +60,8 @@ pub struct RunOptions {
     pub replay_files: BTreeMap<PathBuf, crate::store::IncludedFile>,
     /// Cancels the run when triggered; a fresh token when left default.
     pub cancel: CancelToken,
+    /// Called after every event (see [`WakeFn`]).
+    pub wake: Option<WakeFn>,
 }
 
 /// A run in progress.
@@ -191,7 +193,7 @@ impl Engine {
             shared: Arc::new(Shared {
                 registry: self.registry.clone(),
                 store: self.store.clone(),
-                events: tx,
+                events: EventSink::new(tx, options.wake.clone()),
                 cancel: options.cancel.clone(),
                 no_cache: options.no_cache,
                 base_dir,
@@ -249,13 +251,9 @@ impl Engine {
     /// Starts a new run that replays `run_id`: the same flow snapshot and parameters,
     /// and every data file the run read is taken from the store's copy, so the result
     /// is the same even after the file changed on disk. With `no_cache` every step is
-    /// recomputed.
-    pub fn start_replay(
-        &self,
-        run_id: &str,
-        no_cache: bool,
-        cancel: CancelToken,
-    ) -> Result<RunHandle, RunError> {
+    /// recomputed. `control` gives the cancel token, the wake-up and `no_cache`; the
+    /// rest comes from the replayed run.
+    pub fn start_replay(&self, run_id: &str, control: RunOptions) -> Result<RunHandle, RunError> {
         let previous = self.store.run(run_id)?;
         let replay_files = previous
             .tasks
@@ -269,8 +267,9 @@ impl Engine {
             overrides: previous.params.clone(),
             base_dir: previous.base_dir.clone(),
             tags,
-            cancel,
-            no_cache,
+            cancel: control.cancel,
+            wake: control.wake,
+            no_cache: control.no_cache,
             resume: None,
             replay_files,
         };
@@ -279,13 +278,15 @@ impl Engine {
 
     /// Starts a new run that resumes `run_id`: the same flow snapshot and parameters,
     /// its finished steps reused, the failed, skipped and cancelled ones run again.
-    pub fn start_resume(&self, run_id: &str, cancel: CancelToken) -> Result<RunHandle, RunError> {
+    /// `control` gives the cancel token and the wake-up; the rest comes from the run.
+    pub fn start_resume(&self, run_id: &str, control: RunOptions) -> Result<RunHandle, RunError> {
         let previous = self.store.run(run_id)?;
         let options = RunOptions {
             overrides: previous.params.clone(),
             base_dir: previous.base_dir.clone(),
             tags: previous.tags.clone(),
-            cancel,
+            cancel: control.cancel,
+            wake: control.wake,
             no_cache: false,
             resume: Some(previous.clone()),
             replay_files: BTreeMap::new(),
@@ -312,7 +313,7 @@ struct Coordinator {
 struct Shared {
     registry: Arc<Registry>,
     store: Store,
-    events: Sender<Event>,
+    events: EventSink,
     cancel: CancelToken,
     no_cache: bool,
     base_dir: PathBuf,
@@ -323,7 +324,7 @@ struct Shared {
 impl Coordinator {
     fn send(&self, event: Event) {
         // The receiver may be gone (the UI closed the run view); the run goes on.
-        let _ = self.shared.events.send(event);
+        self.shared.events.send(event);
     }
 
     fn run(self, mut writer: crate::store::RunWriter) -> Result<RunRecord, RunError> {
@@ -703,7 +704,7 @@ impl Job {
                 0.0,
             );
         }
-        let _ = shared.events.send(Event::StepStarted { node: self.node });
+        shared.events.send(Event::StepStarted { node: self.node });
         let mut ctx = StepContext::new(
             self.node,
             shared.cancel.clone(),

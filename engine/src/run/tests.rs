@@ -263,7 +263,9 @@ fn resume_reruns_only_the_failed_step_and_what_follows() {
     assert_eq!(*count.lock().unwrap(), 1);
 
     flaky.store(false, std::sync::atomic::Ordering::SeqCst);
-    let handle = engine.start_resume(&failed.id, CancelToken::new()).unwrap();
+    let handle = engine
+        .start_resume(&failed.id, RunOptions::default())
+        .unwrap();
     let resumed = handle.wait().unwrap();
     assert_eq!(resumed.status, RunStatus::Done);
     assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
@@ -376,7 +378,13 @@ fn included_files_are_kept_and_a_replay_sees_what_the_run_saw() {
     // A replay of the first run sees the file as it was, cached or recomputed.
     for no_cache in [false, true] {
         let replay = engine
-            .start_replay(&first.id, no_cache, CancelToken::new())
+            .start_replay(
+                &first.id,
+                RunOptions {
+                    no_cache,
+                    ..RunOptions::default()
+                },
+            )
             .unwrap()
             .wait()
             .unwrap();
