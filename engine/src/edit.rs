@@ -360,12 +360,17 @@ impl Flow {
         let mut map = BTreeMap::new();
         let mut edits = Vec::new();
         let mut new_ids = Vec::new();
+        let mut labels: Vec<String> = self.nodes.iter().map(|n| n.label.clone()).collect();
         for (next, n) in (self.next_id().0..).zip(nodes) {
             let id = NodeId(next);
             map.insert(n.id, id);
             new_ids.push(id);
             let mut copy = n.clone();
             copy.id = id;
+            // Labels stay unique (they name the step's metrics): "Metrics" → "Metrics 2".
+            copy.label =
+                crate::flow::unique_label_among(&n.label, |l| labels.iter().any(|x| x == l));
+            labels.push(copy.label.clone());
             copy.pos = (n.pos.0 + offset.0, n.pos.1 + offset.1);
             edits.push(Edit::AddNode(copy));
         }
@@ -510,7 +515,7 @@ mod tests {
         r.register(Reader(KindDescriptor {
             id: "read",
             version: 1,
-            category: Category::Data,
+            category: Category::new("Data", 0),
             title: "read",
             doc: "",
             inputs: vec![],

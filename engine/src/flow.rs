@@ -20,6 +20,26 @@ pub const FORMAT_VERSION: u32 = 1;
 #[serde(transparent)]
 pub struct NodeId(pub u32);
 
+/// `label`, or the first `label N` for which `taken` is false.
+pub(crate) fn unique_label_among(label: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(label) {
+        return label.to_owned();
+    }
+    let (stem, mut n) = match label.rsplit_once(' ') {
+        Some((stem, num)) if !stem.is_empty() && num.parse::<u32>().is_ok_and(|n| n >= 2) => {
+            (stem, num.parse::<u32>().unwrap_or(2) + 1)
+        }
+        _ => (label, 2),
+    };
+    loop {
+        let candidate = format!("{stem} {n}");
+        if !taken(&candidate) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}", self.0)
@@ -208,6 +228,12 @@ impl Flow {
     /// An id no node has: one more than the largest.
     pub fn next_id(&self) -> NodeId {
         NodeId(self.nodes.last().map_or(1, |n| n.id.0 + 1))
+    }
+
+    /// `label` when no step has it, else the first free `label 2`, `label 3`, … (a
+    /// trailing number of `label` counts on: "Metrics 2" → "Metrics 3").
+    pub fn unique_label(&self, label: &str) -> String {
+        unique_label_among(label, |l| self.nodes.iter().any(|n| n.label == l))
     }
 
     /// The title, or the name when there is none.

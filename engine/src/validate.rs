@@ -160,6 +160,27 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
     }
 
+    // Labels name a step's metrics and artifacts in runs lists, comparisons and the
+    // CLI (`--step Metrics`), so two steps may not share one.
+    let mut labels: BTreeMap<&str, &Node> = BTreeMap::new();
+    for node in &flow.nodes {
+        if let Some(first) = labels.get(node.label.as_str()) {
+            problems.push(node_problem(
+                node,
+                format!(
+                    "the label {:?} is already used by node {}; step labels must be unique \
+                     (they name the step's metrics in runs and comparisons): rename it, \
+                     e.g. to {:?}",
+                    node.label,
+                    first.id,
+                    flow.unique_label(&node.label)
+                ),
+            ));
+        } else {
+            labels.insert(node.label.as_str(), node);
+        }
+    }
+
     // Edges. Wires are counted at their input even when their source side is broken,
     // so one broken edge gives one message, not a second "not connected" one.
     let mut arriving: BTreeMap<(NodeId, &str), usize> = BTreeMap::new();
@@ -324,7 +345,7 @@ mod tests {
         K(KindDescriptor {
             id,
             version: 1,
-            category: Category::Data,
+            category: Category::new("Data", 0),
             title: id,
             doc: "",
             inputs,
@@ -406,6 +427,37 @@ mod tests {
     #[test]
     fn a_good_flow_has_no_problems() {
         assert!(messages(&good()).is_empty());
+    }
+
+    #[test]
+    fn two_steps_may_not_share_a_label_and_a_free_one_is_suggested() {
+        let mut f = good();
+        f.nodes[1].label = f.nodes[0].label.clone();
+        assert_eq!(
+            messages(&f),
+            [
+                "node \"N1\" (#2): the label \"N1\" is already used by node #1; step labels \
+              must be unique (they name the step's metrics in runs and comparisons): \
+              rename it, e.g. to \"N1 2\""
+            ]
+        );
+        f.nodes[0].label = "Metrics 2".into();
+        f.nodes[1].label = "Metrics".into();
+        assert_eq!(f.unique_label("Metrics"), "Metrics 3");
+        assert_eq!(f.unique_label("Metrics 2"), "Metrics 3");
+        assert_eq!(f.unique_label("Load"), "Load");
+    }
+
+    #[test]
+    fn pasted_steps_get_labels_no_other_step_has() {
+        let f = good();
+        let (nodes, edges) = f.extract(&[NodeId(1), NodeId(2)]);
+        let (edit, _) = f.paste_edit(&nodes, &edges, (10.0, 10.0));
+        let mut pasted = f.clone();
+        pasted.apply(edit, &registry()).unwrap();
+        let labels: Vec<&str> = pasted.nodes.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(labels, ["N1", "N2", "N1 2", "N2 2"]);
+        assert!(messages(&pasted).is_empty(), "{:?}", messages(&pasted));
     }
 
     #[test]

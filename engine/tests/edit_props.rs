@@ -37,7 +37,8 @@ fn edit_for(flow: &Flow, op: &Op) -> Option<Edit> {
         Op::Add(k) => Edit::AddNode(Node {
             id: flow.next_id(),
             kind: kinds[k as usize % kinds.len()].into(),
-            label: "n".into(),
+            // As the editor does: a new step gets a label no other step has.
+            label: flow.unique_label("n"),
             params: Default::default(),
             pos: (0.0, 0.0),
         }),
