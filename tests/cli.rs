@@ -447,7 +447,7 @@ fn compare_export_tag_and_delete() {
     for t in &kept.tasks {
         for port in t.outputs.keys() {
             store
-                .run_artifact(&kept, &t.label, port, &registry)
+                .run_artifact(&kept, &t.label, port, registry.artifact_types())
                 .unwrap();
         }
     }

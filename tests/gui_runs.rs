@@ -2,7 +2,6 @@
 //! through the engine into a temporary store, then listed, filtered, sorted, tagged,
 //! shown read-only, opened as a new flow, compared and deleted as a user would.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +11,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pipewright::gui::{BottomTab, CenterView, Command, DialogResult, EditorApp, EditorOptions};
 use pipewright_engine::{
-    Artifact, ArtifactArc, ArtifactError, Category, Edge, Edit, Encoding, Engine, Flow, FlowParam,
-    Inputs, KindDescriptor, Node, NodeId, NodeKind, Outputs, ParamSpec, ParamType, ParamValue,
-    Params, PortSpec, Registry, RunOptions, RunRecord, RunStatus, StepContext, StepError, Store,
-    Value, testkit,
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Category, Edge, Edit,
+    Encoding, Engine, Flow, FlowParam, Goal, Inputs, KindDescriptor, Metric, Node, NodeId,
+    NodeKind, Outputs, ParamSpec, ParamType, ParamValue, Params, PointSet, PortSpec, Registry,
+    RunOptions, RunRecord, RunStatus, ScalarsView, SeriesKind, SeriesView, StepContext, StepError,
+    Store, Value, testkit,
 };
 
 use crate::util::Scripted;
@@ -44,15 +44,46 @@ impl Artifact for Metrics {
     fn summary(&self) -> String {
         format!("rmse {} · r2 {}", self.rmse, self.r2)
     }
-    fn metrics(&self) -> Option<BTreeMap<String, f64>> {
-        Some(
-            [
-                ("rmse".to_owned(), self.rmse),
-                ("r2".to_owned(), self.r2),
-                ("n".to_owned(), self.actual.len() as f64),
-            ]
-            .into(),
-        )
+    fn metrics(&self) -> Vec<Metric> {
+        vec![
+            Metric::new("rmse", self.rmse, Goal::Minimize),
+            Metric::new("r2", self.r2, Goal::Maximize),
+            Metric::new("n", self.actual.len() as f64, Goal::Neutral),
+        ]
+    }
+    fn views(&self, _max_rows: usize) -> Vec<ArtifactView> {
+        let pairs: Vec<[f64; 2]> = self
+            .actual
+            .iter()
+            .zip(&self.predicted)
+            .map(|(a, p)| [*a, *p])
+            .collect();
+        let series = |title: &str, kind, points: Vec<[f64; 2]>| {
+            ArtifactView::Series(SeriesView {
+                title: title.into(),
+                kind,
+                x_label: "actual".into(),
+                y_label: "predicted".into(),
+                sets: vec![PointSet {
+                    name: "predictions".into(),
+                    points,
+                }],
+                diagonal: kind == SeriesKind::Scatter,
+                total_points: pairs.len() as u64,
+            })
+        };
+        vec![
+            ArtifactView::Scalars(ScalarsView {
+                title: "Scores".into(),
+                items: self.metrics(),
+            }),
+            series("Predicted vs actual", SeriesKind::Scatter, pairs.clone()),
+            series(
+                "Residuals",
+                SeriesKind::Histogram,
+                pairs.iter().map(|p| [p[0] - p[1], 1.0]).collect(),
+            ),
+        ]
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -112,7 +143,7 @@ fn registry() -> Registry {
     r.register(Evaluate(KindDescriptor {
         id: "eval",
         version: 1,
-        category: Category::Evaluate,
+        category: Category::new("Evaluate", 40),
         title: "Evaluate",
         doc: "Scores a model.",
         inputs: vec![PortSpec::new("in", testkit::NUMBER, "data").optional()],
@@ -127,7 +158,7 @@ fn registry() -> Registry {
             "share of rows held out",
         )],
     }));
-    r.register_decoder("metrics", decode_metrics);
+    r.register_artifact(ArtifactType::new("metrics", decode_metrics));
     r
 }
 
@@ -461,7 +492,9 @@ fn deleting_asks_first_and_keeps_the_other_runs_artifacts() {
     let registry = registry();
     for t in &left[0].tasks {
         for r in t.outputs.values() {
-            rig.store.load_artifact(r, &registry).unwrap();
+            rig.store
+                .load_artifact(r, registry.artifact_types())
+                .unwrap();
         }
     }
     assert!(

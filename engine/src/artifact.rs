@@ -1,9 +1,9 @@
 //! Artifacts: the opaque, typed values steps exchange.
 //!
 //! The engine never looks inside an artifact. It asks it for a stable byte encoding
-//! (hashed for the content address and the cache key, written to the store) and
-//! decodes stored bytes through the decoder the owning crate registered for the
-//! artifact's type name.
+//! (hashed for the content address and the cache key, written to the store), its
+//! metrics with their goals, and its views ([`ArtifactView`]); it decodes stored bytes
+//! through the [`ArtifactType`] the owning crate registered for the type name.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -11,6 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use crate::view::{ArtifactView, Goal, Metric};
 
 /// Errors encoding or decoding an artifact.
 #[derive(Debug, thiserror::Error)]
@@ -86,11 +88,12 @@ pub trait Artifact: Any + Send + Sync + fmt::Debug {
     /// A one-line summary for logs, the CLI and tooltips (e.g. `"1000 rows × 2 columns"`).
     fn summary(&self) -> String;
 
-    /// A multi-line plain-text view for the terminal (`pipewright show`): a table's
-    /// first `max_rows` rows, a model's coefficients, a metrics table.
-    fn render_text(&self, max_rows: usize) -> String {
+    /// How the artifact shows itself: a table's first `max_rows` rows, a model's
+    /// coefficients, scores and plots. The editor draws these views and the CLI prints
+    /// them ([`ArtifactView::to_text`]); the default is the one-line summary.
+    fn views(&self, max_rows: usize) -> Vec<ArtifactView> {
         let _ = max_rows;
-        self.summary()
+        vec![ArtifactView::text("", self.summary())]
     }
 
     /// Extra file formats (by extension) [`Artifact::export`] can write besides the
@@ -118,10 +121,11 @@ pub trait Artifact: Any + Send + Sync + fmt::Debug {
         }
     }
 
-    /// Scalar metrics this artifact carries (e.g. `rmse`, `r2`), recorded with the
-    /// run so runs can be listed and compared by them without loading the artifact.
-    fn metrics(&self) -> Option<BTreeMap<String, f64>> {
-        None
+    /// Scalar metrics this artifact carries (e.g. `rmse`, `r2`), each with whether
+    /// higher or lower is better; recorded with the run so runs can be listed, ranked
+    /// and compared by them without loading the artifact.
+    fn metrics(&self) -> Vec<Metric> {
+        Vec::new()
     }
 
     /// Up-cast for downcasting to the concrete type.
@@ -145,6 +149,110 @@ pub fn downcast<T: Artifact>(artifact: &dyn Artifact) -> Result<&T, ArtifactErro
 /// Turns stored bytes back into an artifact of one type.
 pub type DecodeFn = fn(Encoding, &[u8]) -> Result<ArtifactArc, ArtifactError>;
 
+/// Builds an artifact's views straight from its stored bytes, at most `max_rows` rows
+/// of a table (so previewing a million-row table reads only its first rows).
+pub type ViewFn = fn(Encoding, &[u8], usize) -> Result<Vec<ArtifactView>, ArtifactError>;
+
+/// An artifact type as the catalogue registers it: its name (the port type it travels
+/// on), how to decode it, and optionally a faster way to view it than decoding it.
+#[derive(Clone, Copy, Debug)]
+pub struct ArtifactType {
+    /// The type name, e.g. `"table"`.
+    pub name: &'static str,
+    /// Stored bytes → artifact.
+    pub decode: DecodeFn,
+    /// Stored bytes → views without a full decode; `None`: decode and ask
+    /// [`Artifact::views`].
+    pub view: Option<ViewFn>,
+}
+
+impl ArtifactType {
+    /// A type viewed by decoding it.
+    pub const fn new(name: &'static str, decode: DecodeFn) -> Self {
+        Self {
+            name,
+            decode,
+            view: None,
+        }
+    }
+
+    /// Views it straight from its bytes.
+    pub const fn with_view(mut self, view: ViewFn) -> Self {
+        self.view = Some(view);
+        self
+    }
+
+    /// The views of stored bytes of this type.
+    pub fn views(
+        &self,
+        encoding: Encoding,
+        bytes: &[u8],
+        max_rows: usize,
+    ) -> Result<Vec<ArtifactView>, ArtifactError> {
+        match self.view {
+            Some(view) => view(encoding, bytes, max_rows),
+            None => Ok((self.decode)(encoding, bytes)?.views(max_rows)),
+        }
+    }
+}
+
+/// The artifact types a store can decode, by name. The store needs only these, not
+/// the node kinds.
+#[derive(Clone, Debug, Default)]
+pub struct ArtifactTypes {
+    types: BTreeMap<&'static str, ArtifactType>,
+}
+
+impl ArtifactTypes {
+    /// No types.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a type; one with the same name is replaced.
+    pub fn register(&mut self, ty: ArtifactType) {
+        self.types.insert(ty.name, ty);
+    }
+
+    /// The type named `name`.
+    pub fn get(&self, name: &str) -> Option<&ArtifactType> {
+        self.types.get(name)
+    }
+
+    /// Every type, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &ArtifactType> {
+        self.types.values()
+    }
+
+    /// Decodes stored bytes of the type `name`.
+    pub fn decode(
+        &self,
+        name: &str,
+        encoding: Encoding,
+        bytes: &[u8],
+    ) -> Result<ArtifactArc, ArtifactError> {
+        let ty = self
+            .get(name)
+            .ok_or_else(|| ArtifactError::UnknownType(name.to_owned()))?;
+        (ty.decode)(encoding, bytes)
+    }
+
+    /// The views of stored bytes of the type `name`; a type this build does not know
+    /// shows as text saying so (old stores, removed catalogues).
+    pub fn views(
+        &self,
+        name: &str,
+        encoding: Encoding,
+        bytes: &[u8],
+        max_rows: usize,
+    ) -> Result<Vec<ArtifactView>, ArtifactError> {
+        match self.get(name) {
+            Some(ty) => ty.views(encoding, bytes, max_rows),
+            None => Err(ArtifactError::UnknownType(name.to_owned())),
+        }
+    }
+}
+
 /// A reference to a stored artifact, as kept in run records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArtifactRef {
@@ -161,4 +269,15 @@ pub struct ArtifactRef {
     /// The artifact's scalar metrics, if it has any (see [`Artifact::metrics`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<BTreeMap<String, f64>>,
+    /// Whether higher or lower is better, for each metric that has a direction
+    /// (missing: neutral; records written before goals were kept have none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub goals: BTreeMap<String, Goal>,
+}
+
+impl ArtifactRef {
+    /// The goal of one of its metrics.
+    pub fn goal(&self, metric: &str) -> Goal {
+        self.goals.get(metric).copied().unwrap_or_default()
+    }
 }

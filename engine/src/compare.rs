@@ -11,58 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::flow::{Flow, NodeId};
 use crate::store::{RunRecord, RunStatus};
 use crate::value::Value;
-
-/// Whether a bigger or a smaller value of a metric is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Goal {
-    /// Errors and losses (mse, rmse, mae, …).
-    Minimize,
-    /// Scores (r2, accuracy, f1, auc, …).
-    Maximize,
-    /// Counts and other neutral values (`n`): no best.
-    Neutral,
-}
-
-impl Goal {
-    /// The goal of a metric, from its name (the part after the last `.`).
-    pub fn of(metric: &str) -> Goal {
-        let name = metric
-            .rsplit('.')
-            .next()
-            .unwrap_or(metric)
-            .to_ascii_lowercase();
-        const UP: [&str; 8] = [
-            "r2",
-            "accuracy",
-            "precision",
-            "recall",
-            "f1",
-            "auc",
-            "score",
-            "explained_variance",
-        ];
-        const NEUTRAL: [&str; 3] = ["n", "rows", "count"];
-        if UP
-            .iter()
-            .any(|u| name == *u || name.ends_with(&format!("_{u}")))
-        {
-            Goal::Maximize
-        } else if NEUTRAL.contains(&name.as_str()) {
-            Goal::Neutral
-        } else {
-            Goal::Minimize
-        }
-    }
-
-    /// Whether `a` is better than `b` under this goal.
-    pub fn better(self, a: f64, b: f64) -> bool {
-        match self {
-            Goal::Minimize => a < b,
-            Goal::Maximize => a > b,
-            Goal::Neutral => false,
-        }
-    }
-}
+use crate::view::Goal;
 
 /// One run's column header.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,15 +143,41 @@ impl Comparison {
             })
             .collect();
 
-        // Metrics.
-        let metric_maps: Vec<BTreeMap<String, f64>> = runs.iter().map(|r| r.metrics()).collect();
-        let names: BTreeSet<&String> = metric_maps.iter().flat_map(|m| m.keys()).collect();
-        let metrics = names
+        // Metrics. Runs of one flow match a metric by the node that produced it (so a
+        // renamed step still lines up); runs of different flows by the step's label.
+        let same_flow = runs.windows(2).all(|w| w[0].flow_name == w[1].flow_name);
+        let key_of = |m: &crate::store::RunMetric| -> (Option<NodeId>, String, String) {
+            if same_flow {
+                (Some(m.node), String::new(), m.name.clone())
+            } else {
+                (None, m.step.clone(), m.name.clone())
+            }
+        };
+        let lists: Vec<Vec<crate::store::RunMetric>> =
+            runs.iter().map(RunRecord::metric_list).collect();
+        // Row order: the baseline's metrics first, in its node order, then the others'.
+        let mut order: Vec<(Option<NodeId>, String, String)> = Vec::new();
+        let mut shown: BTreeMap<(Option<NodeId>, String, String), (String, Goal)> = BTreeMap::new();
+        for list in lists.get(baseline).into_iter().chain(lists.iter()) {
+            for m in list {
+                let k = key_of(m);
+                let entry = shown.entry(k.clone()).or_insert_with(|| {
+                    order.push(k);
+                    (m.key.clone(), m.goal)
+                });
+                if entry.1 == Goal::Neutral {
+                    entry.1 = m.goal;
+                }
+            }
+        }
+        let metrics = order
             .into_iter()
-            .map(|name| {
-                let values: Vec<Option<f64>> =
-                    metric_maps.iter().map(|m| m.get(name).copied()).collect();
-                let goal = Goal::of(name);
+            .map(|k| {
+                let (name, goal) = shown[&k].clone();
+                let values: Vec<Option<f64>> = lists
+                    .iter()
+                    .map(|list| list.iter().find(|m| key_of(m) == k).map(|m| m.value))
+                    .collect();
                 let mut best: Option<usize> = None;
                 for (i, v) in values.iter().enumerate() {
                     if let Some(v) = v.filter(|v| v.is_finite())
@@ -216,7 +191,7 @@ impl Comparison {
                 let deltas = values.iter().map(|v| Some((*v)? - base?)).collect();
                 let differs = values.windows(2).any(|w| w[0] != w[1]);
                 MetricRow {
-                    name: name.clone(),
+                    name,
                     goal,
                     values,
                     best,
@@ -226,24 +201,36 @@ impl Comparison {
             })
             .collect();
 
-        // Durations, by step label in the baseline's order, then any others.
-        let mut steps: Vec<String> = Vec::new();
+        // Durations, by step (its node for runs of one flow, else its label) in the
+        // baseline's order, then any others.
+        let mut steps: Vec<(Option<NodeId>, String)> = Vec::new();
         for r in runs.get(baseline).into_iter().chain(runs.iter()) {
             for t in &r.tasks {
-                if !steps.contains(&t.label) {
-                    steps.push(t.label.clone());
+                let k = if same_flow {
+                    (Some(t.node), t.label.clone())
+                } else {
+                    (None, t.label.clone())
+                };
+                if !steps
+                    .iter()
+                    .any(|s| s.0 == k.0 && (k.0.is_some() || s.1 == k.1))
+                {
+                    steps.push(k);
                 }
             }
         }
         let durations = steps
             .into_iter()
-            .map(|step| DurationRow {
+            .map(|(node, step)| DurationRow {
                 secs: runs
                     .iter()
                     .map(|r| {
                         r.tasks
                             .iter()
-                            .find(|t| t.label == step)
+                            .find(|t| match node {
+                                Some(n) => t.node == n,
+                                None => t.label == step,
+                            })
                             .map(|t| t.duration_secs)
                     })
                     .collect(),
@@ -340,24 +327,27 @@ fn csv_cell(s: &str) -> String {
 }
 
 /// The runs with the best value of `metric` (matched as a full `Step.metric` name or
-/// by the part after the dot), best first, at most `n`.
+/// by the part after the dot), best first, at most `n`. Whether best is highest or
+/// lowest is the metric's own goal, as its artifact recorded it (neutral metrics keep
+/// the runs' order).
 pub fn best_runs<'a>(runs: &'a [RunRecord], metric: &str, n: usize) -> Vec<&'a RunRecord> {
-    let goal = Goal::of(metric);
-    let value = |r: &RunRecord| {
-        r.metrics()
-            .into_iter()
-            .find(|(k, _)| k == metric || k.rsplit('.').next() == Some(metric))
-            .map(|(_, v)| v)
-            .filter(|v| v.is_finite())
-    };
+    let matches = |m: &crate::store::RunMetric| m.key == metric || m.name == metric;
+    let found = |r: &RunRecord| r.metric_list().into_iter().find(|m| matches(m));
+    let goal = runs
+        .iter()
+        .filter_map(found)
+        .map(|m| m.goal)
+        .find(|g| *g != Goal::Neutral)
+        .unwrap_or_default();
+    let value = |r: &RunRecord| found(r).map(|m| m.value).filter(|v| v.is_finite());
     let mut scored: Vec<(f64, &RunRecord)> =
         runs.iter().filter_map(|r| Some((value(r)?, r))).collect();
     scored.sort_by(|a, b| {
         let ord = a.0.total_cmp(&b.0);
-        if goal == Goal::Maximize {
-            ord.reverse()
-        } else {
-            ord
+        match goal {
+            Goal::Maximize => ord.reverse(),
+            Goal::Minimize => ord,
+            Goal::Neutral => std::cmp::Ordering::Equal,
         }
     });
     scored.into_iter().take(n).map(|(_, r)| r).collect()
@@ -507,7 +497,53 @@ mod tests {
             ]
             .into(),
         );
+        out.goals = [
+            ("rmse".to_owned(), Goal::Minimize),
+            ("r2".to_owned(), Goal::Maximize),
+        ]
+        .into();
         r
+    }
+
+    #[test]
+    fn runs_of_one_flow_match_metrics_by_node_even_after_a_rename() {
+        let (runs, _dir) = runs();
+        let a = with_metrics(runs[0].clone(), 0.5, 0.90);
+        let mut b = with_metrics(runs[1].clone(), 0.4, 0.95);
+        b.tasks[0].label = "Renamed".into();
+        let c = Comparison::new(&[a.clone(), b.clone()], 0);
+        let rmse: Vec<&MetricRow> = c
+            .metrics
+            .iter()
+            .filter(|m| m.name.ends_with("rmse"))
+            .collect();
+        assert_eq!(rmse.len(), 1, "one row for both runs: {:?}", c.metrics);
+        assert_eq!(rmse[0].name, "const1.rmse", "shown by the baseline's label");
+        assert_eq!(rmse[0].values, [Some(0.5), Some(0.4)]);
+        // Runs of different flows line up by label instead: the renamed step is another row.
+        b.flow_name = "other".into();
+        let c = Comparison::new(&[a, b], 0);
+        let names: Vec<&str> = c
+            .metrics
+            .iter()
+            .filter(|m| m.name.ends_with("rmse"))
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(names, ["const1.rmse", "Renamed.rmse"]);
+    }
+
+    #[test]
+    fn two_steps_with_one_label_keep_their_metrics_apart() {
+        let (runs, _dir) = runs();
+        let mut r = with_metrics(runs[0].clone(), 0.5, 0.9);
+        let second = r.tasks[0].outputs.values().next().unwrap().clone();
+        let t = &mut r.tasks[1];
+        t.label = "const1".into();
+        t.outputs.insert("out".into(), second);
+        let keys: Vec<String> = r.metrics().into_keys().collect();
+        assert!(keys.contains(&"const1 #1.rmse".to_owned()), "{keys:?}");
+        assert!(keys.contains(&"const1 #2.rmse".to_owned()), "{keys:?}");
+        assert_eq!(r.metric_goals()["const1 #2.rmse"], Goal::Minimize);
     }
 
     #[test]

@@ -11,47 +11,33 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifact::{Artifact, ArtifactArc, DecodeFn, downcast};
+use crate::artifact::{Artifact, ArtifactArc, ArtifactType, ArtifactTypes, DecodeFn, downcast};
 use crate::context::StepContext;
 use crate::value::{ParamType, Value};
 
 /// The port type that accepts every artifact type (used by the `end` step).
 pub const ANY: &str = "any";
 
-/// The palette category of a node kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Category {
-    /// Loading and generating data.
-    Data,
-    /// Reshaping, splitting and scaling data.
-    Transform,
-    /// Fitting models.
-    Train,
-    /// Predicting and scoring.
-    Evaluate,
-    /// Control of the flow itself (start, end).
-    Flow,
+/// The palette category of a node kind: data, not a closed list, so a catalogue adds
+/// its own categories without an engine change. The palette shows categories by
+/// `order`, then name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Category {
+    /// Where it comes in the palette (smaller first).
+    pub order: u16,
+    /// Display name, e.g. `"Data"`.
+    pub name: &'static str,
 }
 
 impl Category {
-    /// Every category, in palette order.
-    pub const ALL: [Category; 5] = [
-        Category::Data,
-        Category::Transform,
-        Category::Train,
-        Category::Evaluate,
-        Category::Flow,
-    ];
+    /// A category.
+    pub const fn new(name: &'static str, order: u16) -> Self {
+        Self { order, name }
+    }
 
     /// Display name.
     pub fn title(self) -> &'static str {
-        match self {
-            Category::Data => "Data",
-            Category::Transform => "Transform",
-            Category::Train => "Train",
-            Category::Evaluate => "Evaluate",
-            Category::Flow => "Flow",
-        }
+        self.name
     }
 }
 
@@ -354,18 +340,21 @@ pub trait NodeKind: Send + Sync {
     ) -> Result<Outputs, StepError>;
 }
 
-/// The node kinds and artifact decoders a flow may use.
+/// The node kinds and artifact types a flow may use.
 #[derive(Clone, Default)]
 pub struct Registry {
     kinds: BTreeMap<&'static str, Arc<dyn NodeKind>>,
-    decoders: BTreeMap<&'static str, DecodeFn>,
+    types: ArtifactTypes,
 }
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
             .field("kinds", &self.kinds.keys().collect::<Vec<_>>())
-            .field("decoders", &self.decoders.keys().collect::<Vec<_>>())
+            .field(
+                "artifact_types",
+                &self.types.iter().map(|t| t.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -388,9 +377,15 @@ impl Registry {
         self.kinds.insert(id, kind);
     }
 
-    /// Adds the decoder of an artifact type.
-    pub fn register_decoder(&mut self, type_name: &'static str, decode: DecodeFn) {
-        self.decoders.insert(type_name, decode);
+    /// Adds an artifact type (its decoder and views); one with the same name is
+    /// replaced.
+    pub fn register_artifact(&mut self, ty: ArtifactType) {
+        self.types.register(ty);
+    }
+
+    /// The artifact types (what a [`crate::Store`] needs to load artifacts).
+    pub fn artifact_types(&self) -> &ArtifactTypes {
+        &self.types
     }
 
     /// The kind with this id.
@@ -410,6 +405,14 @@ impl Registry {
 
     /// The decoder of an artifact type.
     pub fn decoder(&self, type_name: &str) -> Option<DecodeFn> {
-        self.decoders.get(type_name).copied()
+        self.types.get(type_name).map(|t| t.decode)
+    }
+
+    /// The palette categories of the registered kinds, in palette order.
+    pub fn categories(&self) -> Vec<Category> {
+        let mut all: Vec<Category> = self.kinds().map(|k| k.category).collect();
+        all.sort();
+        all.dedup();
+        all
     }
 }

@@ -49,7 +49,7 @@
 //!
 //! // Any artifact of any past run, as its concrete type:
 //! let past = engine.store().run(&run.id).unwrap();
-//! let out = engine.store().run_artifact(&past, "plus", "out", &registry).unwrap();
+//! let out = engine.store().run_artifact(&past, "plus", "out", registry.artifact_types()).unwrap();
 //! let n = pipewright_engine::downcast::<testkit::Number>(out.as_ref()).unwrap();
 //! assert_eq!(n.0, 1.0);
 //!
@@ -80,9 +80,13 @@ pub mod store;
 pub mod testkit;
 pub mod validate;
 pub mod value;
+pub mod view;
 
-pub use artifact::{Artifact, ArtifactArc, ArtifactError, ArtifactRef, Encoding, downcast};
-pub use compare::{Comparison, Goal, best_runs, flow_diff};
+pub use artifact::{
+    Artifact, ArtifactArc, ArtifactError, ArtifactRef, ArtifactType, ArtifactTypes, DecodeFn,
+    Encoding, ViewFn, downcast,
+};
+pub use compare::{Comparison, best_runs, flow_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, WakeFn};
@@ -93,8 +97,12 @@ pub use kind::{
 };
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use store::{
-    GcReport, IncludedFile, RunRecord, RunStatus, StepStatus, Store, StoreError, TaskRecord,
-    write_atomic,
+    GcReport, IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, Store, StoreError,
+    TaskRecord, write_atomic,
 };
 pub use validate::{Problem, validate};
 pub use value::{ParamType, ParamValue, Value};
+pub use view::{
+    ArtifactView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric, PointSet,
+    ScalarsView, SeriesKind, SeriesView, TableView, TextView, views_to_text,
+};

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use crate::artifact::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use crate::artifact::{Artifact, ArtifactArc, ArtifactError, ArtifactType, Encoding};
 use crate::context::StepContext;
 use crate::kind::{
     Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec, Registry,
@@ -16,6 +16,12 @@ use crate::value::{ParamType, Value};
 
 /// The port type of [`Number`].
 pub const NUMBER: &str = "number";
+
+/// The palette category of the test kinds.
+pub const CATEGORY: Category = Category::new("Test", 100);
+
+/// The [`Number`] artifact type, as registered.
+pub const NUMBER_TYPE: ArtifactType = ArtifactType::new(NUMBER, decode_number);
 
 /// A number artifact.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,7 +87,7 @@ impl TestKind {
             desc: KindDescriptor {
                 id,
                 version: 1,
-                category: Category::Transform,
+                category: CATEGORY,
                 title: id,
                 doc: "A test step.",
                 inputs: vec![PortSpec::new("in", NUMBER, "numbers").optional().multiple()],
@@ -155,6 +161,6 @@ pub fn registry() -> Registry {
     for k in kinds() {
         r.register_arc(k);
     }
-    r.register_decoder(NUMBER, decode_number);
+    r.register_artifact(NUMBER_TYPE);
     r
 }

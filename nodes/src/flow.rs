@@ -1,8 +1,7 @@
 //! `flow.start` and `flow.end`: where a flow begins and where its results gather.
 
 use pipewright_engine::{
-    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext,
-    StepError,
+    ANY, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
 };
 
 use crate::artifacts::{SIGNAL, Signal};
@@ -19,7 +18,7 @@ impl Start {
             desc: KindDescriptor {
                 id: "flow.start",
                 version: 1,
-                category: Category::Flow,
+                category: crate::category::FLOW,
                 title: "Start",
                 doc: "Where the flow begins. Connect its signal to the data steps that \
                       should run first; it carries no data.",
@@ -59,7 +58,7 @@ impl End {
             desc: KindDescriptor {
                 id: "flow.end",
                 version: 1,
-                category: Category::Flow,
+                category: crate::category::FLOW,
                 title: "End",
                 doc: "Where the flow ends. Connect the results worth keeping an eye on \
                       (metrics, the chosen model); it logs a one-line summary of each.",

@@ -393,7 +393,7 @@ fn run_example(file: &str, overrides: &[(&str, Value)]) -> (Engine, RunRecord, t
 fn metrics(engine: &Engine, run: &RunRecord, step: &str, port: &str) -> Metrics {
     let a = engine
         .store()
-        .run_artifact(run, step, port, &registry())
+        .run_artifact(run, step, port, registry().artifact_types())
         .unwrap();
     downcast::<Metrics>(a.as_ref()).unwrap().clone()
 }
@@ -432,7 +432,7 @@ fn branch_join_example_keeps_the_lower_rmse() {
     assert_eq!(&best, lower);
     let model = engine
         .store()
-        .run_artifact(&run, "Select best", "model", &registry())
+        .run_artifact(&run, "Select best", "model", registry().artifact_types())
         .unwrap();
     assert_eq!(
         Some(downcast::<Model>(model.as_ref()).unwrap()),

@@ -195,7 +195,7 @@ pub fn export(
             ),
         },
     };
-    let artifact = store.run_artifact(&run, &task.label, &port, &registry())?;
+    let artifact = store.run_artifact(&run, &task.label, &port, registry().artifact_types())?;
     let format = out.extension().and_then(|e| e.to_str()).with_context(|| {
         format!(
             "{}: give the file an extension (.parquet, .csv, .json)",

@@ -163,8 +163,10 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
             r.bytes,
             &r.hash[..16]
         );
-        match store.load_artifact(r, &registry) {
-            Ok(a) => println!("{}", a.render_text(10)),
+        println!("{}", r.summary);
+        // The same views the editor draws, as text.
+        match store.artifact_views(r, registry.artifact_types(), 10) {
+            Ok(views) => print!("{}", pipewright_engine::views_to_text(&views)),
             Err(e) => println!("  cannot load: {e}"),
         }
     }

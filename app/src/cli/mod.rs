@@ -216,10 +216,7 @@ pub fn registry() -> Arc<Registry> {
         for kind in pipewright_engine::testkit::kinds() {
             r.register_arc(kind);
         }
-        r.register_decoder(
-            pipewright_engine::testkit::NUMBER,
-            pipewright_engine::testkit::decode_number,
-        );
+        r.register_artifact(pipewright_engine::testkit::NUMBER_TYPE);
     }
     Arc::new(r)
 }

@@ -167,7 +167,7 @@ impl EditorApp {
         Ok(Self {
             engine: Engine::new(registry.clone(), store.clone()),
             runs: RunsPanel::new(Engine::new(registry.clone(), store.clone())),
-            artifacts: ArtifactCache::new(store),
+            artifacts: ArtifactCache::new(store, registry.artifact_types().clone()),
             registry,
             doc: Document::new(Flow::new("untitled"), None),
             selection: Vec::new(),

@@ -21,7 +21,7 @@ use egui_snarl::ui::{
     SnarlWidget, get_selected_nodes,
 };
 use egui_snarl::{InPin, InPinId, OutPin, OutPinId, Snarl};
-use pipewright_engine::{Category, Edge, Edit, Flow, NodeId, Registry, StepStatus};
+use pipewright_engine::{Edge, Edit, Flow, NodeId, Registry, StepStatus};
 
 use super::command::Command;
 use super::run_state::RunView;
@@ -794,7 +794,7 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
 
     fn show_graph_menu(&mut self, pos: Pos2, ui: &mut Ui, _snarl: &mut Snarl<NodeId>) {
         ui.label(RichText::new("Add node").weak());
-        for category in Category::ALL {
+        for category in self.registry.categories() {
             let kinds: Vec<_> = self
                 .registry
                 .kinds()

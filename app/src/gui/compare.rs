@@ -9,13 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, Legend, Plot};
 use pipewright_engine::{Comparison, Goal, RunRecord, Value, write_atomic};
 
 use super::command::Command;
-use super::results::{ArtifactCache, Preview, format_number};
+use super::results::{ArtifactCache, format_number};
 use super::runs::{RunsCommand, RunsOutcome, run_status_color, run_status_icon};
 use super::theme;
+use super::views::{PlotSet, series_plot_ui};
 
 /// Distinct colours for the runs (Tableau 10), in the order of the comparison.
 const RUN_COLORS: [Color32; 10] = [
@@ -36,8 +37,17 @@ pub fn run_color(i: usize) -> Color32 {
     RUN_COLORS[i % RUN_COLORS.len()]
 }
 
-/// One run's evaluation series: (actual, predicted) pairs and residuals.
-type Series = Option<(Vec<[f64; 2]>, Vec<f64>)>;
+/// An output that carries metrics, found in the compared runs: its node (steps match
+/// by node across runs of one flow), its port and the label shown.
+#[derive(Clone, Debug, PartialEq)]
+struct Source {
+    node: pipewright_engine::NodeId,
+    port: String,
+    label: String,
+}
+
+/// Per run, the series views of the chosen output (`None`: the run lacks it).
+type RunSeries = Vec<Option<Vec<pipewright_engine::SeriesView>>>;
 
 /// The comparison's state between frames.
 pub struct CompareView {
@@ -46,11 +56,11 @@ pub struct CompareView {
     comparison: Comparison,
     differences_only: bool,
     bar_metric: Option<String>,
-    /// Outputs that carry metrics, as (step label, port): candidates for the plots.
-    sources: Vec<(String, String)>,
-    plot_source: Option<(String, String)>,
+    /// Outputs that carry metrics: candidates for the plots.
+    sources: Vec<Source>,
+    plot_source: Option<usize>,
     /// Per run, the series of `plot_source` (loaded once per source).
-    series: Option<((String, String), Vec<Series>)>,
+    series: Option<(usize, RunSeries)>,
     /// The in-app path prompt when no file dialog exists.
     export_prompt: Option<String>,
 }
@@ -68,13 +78,18 @@ impl CompareView {
     pub fn new(records: Vec<Arc<RunRecord>>) -> Self {
         let owned: Vec<RunRecord> = records.iter().map(|r| (**r).clone()).collect();
         let comparison = Comparison::new(&owned, 0);
-        let mut sources = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
         for r in &records {
             for t in &r.tasks {
                 for (port, a) in &t.outputs {
-                    let s = (t.label.clone(), port.clone());
-                    if a.metrics.is_some() && !sources.contains(&s) {
-                        sources.push(s);
+                    if a.metrics.is_some()
+                        && !sources.iter().any(|s| s.node == t.node && s.port == *port)
+                    {
+                        sources.push(Source {
+                            node: t.node,
+                            port: port.clone(),
+                            label: t.label.clone(),
+                        });
                     }
                 }
             }
@@ -87,7 +102,7 @@ impl CompareView {
             .map(|m| m.name.clone());
         Self {
             ids: records.iter().map(|r| r.id.clone()).collect(),
-            plot_source: sources.first().cloned(),
+            plot_source: (!sources.is_empty()).then_some(0),
             records,
             comparison,
             differences_only: false,
@@ -146,31 +161,37 @@ impl CompareView {
     }
 
     fn load_series(&mut self, artifacts: &mut ArtifactCache) {
-        let Some(source) = self.plot_source.clone() else {
+        let Some(index) = self.plot_source else {
             self.series = None;
             return;
         };
-        if self.series.as_ref().is_some_and(|(s, _)| *s == source) {
+        if self.series.as_ref().is_some_and(|(s, _)| *s == index) {
             return;
         }
+        let Some(source) = self.sources.get(index) else {
+            self.series = None;
+            return;
+        };
         let series = self
             .records
             .iter()
             .map(|r| {
-                let task = r.tasks.iter().find(|t| t.label == source.0)?;
-                let a = task.outputs.get(&source.1)?;
+                let task = r.task(source.node)?;
+                let a = task.outputs.get(&source.port)?;
                 let loaded = artifacts.get(a).ok()?;
-                match &loaded.preview {
-                    Preview::Json {
-                        pairs, residuals, ..
-                    } if !pairs.is_empty() || !residuals.is_empty() => {
-                        Some((pairs.clone(), residuals.clone()))
-                    }
-                    _ => None,
-                }
+                Some(
+                    loaded
+                        .views
+                        .iter()
+                        .filter_map(|v| match v {
+                            pipewright_engine::ArtifactView::Series(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                )
             })
             .collect();
-        self.series = Some((source, series));
+        self.series = Some((index, series));
     }
 }
 
@@ -509,12 +530,17 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
     if view.sources.len() > 1 {
         ui.horizontal(|ui| {
             ui.label("Output");
-            let label = |s: &(String, String)| format!("{} › {}", s.0, s.1);
+            let label = |s: &Source| format!("{} › {}", s.label, s.port);
             egui::ComboBox::from_id_salt("cmp-plot-source")
-                .selected_text(view.plot_source.as_ref().map(label).unwrap_or_default())
+                .selected_text(
+                    view.plot_source
+                        .and_then(|i| view.sources.get(i))
+                        .map(label)
+                        .unwrap_or_default(),
+                )
                 .show_ui(ui, |ui| {
-                    for s in &view.sources {
-                        ui.selectable_value(&mut view.plot_source, Some(s.clone()), label(s));
+                    for (i, s) in view.sources.iter().enumerate() {
+                        ui.selectable_value(&mut view.plot_source, Some(i), label(s));
                     }
                 });
         });
@@ -523,121 +549,55 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
     let Some((_, series)) = &view.series else {
         return;
     };
-    if series.iter().all(Option::is_none) {
-        ui.label(
-            RichText::new("These outputs carry no plot series (actual/predicted pairs).").weak(),
-        );
+    // One plot per title (predicted vs actual, residuals, ROC, …), every run's sets on it.
+    let mut titles: Vec<&pipewright_engine::SeriesView> = Vec::new();
+    for s in series.iter().flatten().flatten() {
+        if !titles.iter().any(|t| t.title == s.title) {
+            titles.push(s);
+        }
+    }
+    if titles.is_empty() {
+        ui.label(RichText::new("These outputs carry no plots.").weak());
         return;
     }
-    let (lo, hi) = series
-        .iter()
-        .flatten()
-        .flat_map(|(p, _)| p.iter())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p[0]).min(p[1]), hi.max(p[0]).max(p[1]))
-        });
     let width = ui.available_width();
     let half = ((width - 16.0) / 2.0).max(240.0);
-    ui.horizontal_top(|ui| {
-        ui.vertical(|ui| {
-            ui.set_width(half);
-            ui.label(RichText::new("Predicted vs actual").strong());
-            Plot::new("cmp-scatter")
-                .height(280.0)
-                .width(half)
-                .x_axis_label("actual")
-                .y_axis_label("predicted")
-                .legend(Legend::default())
-                .show(ui, |plot| {
-                    if lo.is_finite() && hi.is_finite() {
-                        plot.line(
-                            Line::new("y = x", PlotPoints::from(vec![[lo, lo], [hi, hi]]))
-                                .color(Color32::GRAY)
-                                .width(1.0),
-                        );
+    for pair in titles.chunks(2) {
+        ui.horizontal_top(|ui| {
+            for shape in pair {
+                let mut sets = Vec::new();
+                for (i, run) in series.iter().enumerate() {
+                    let Some(s) = run.iter().flatten().find(|s| s.title == shape.title) else {
+                        continue;
+                    };
+                    for set in &s.sets {
+                        let name = if s.sets.len() > 1 {
+                            format!("{} {}", short_id(&view.ids[i]), set.name)
+                        } else {
+                            short_id(&view.ids[i])
+                        };
+                        sets.push(PlotSet {
+                            name,
+                            points: &set.points,
+                            color: run_color(i),
+                        });
                     }
-                    for (i, s) in series.iter().enumerate() {
-                        if let Some((pairs, _)) = s
-                            && !pairs.is_empty()
-                        {
-                            plot.points(
-                                Points::new(
-                                    short_id(&view.ids[i]),
-                                    PlotPoints::from(pairs.clone()),
-                                )
-                                .radius(2.5)
-                                .color(run_color(i)),
-                            );
-                        }
-                    }
+                }
+                ui.vertical(|ui| {
+                    ui.set_width(half);
+                    ui.label(RichText::new(&shape.title).strong());
+                    series_plot_ui(
+                        shape,
+                        &sets,
+                        egui::Id::new(("cmp-series", &shape.title)),
+                        280.0,
+                        Some(half),
+                        ui,
+                    );
                 });
-        });
-        ui.vertical(|ui| {
-            ui.set_width(half);
-            ui.label(RichText::new("Residuals (actual − predicted)").strong());
-            residuals_plot_ui(view, series, half, ui);
-        });
-    });
-}
-
-/// Residual histograms of every run over the same bins, drawn as outlines so they
-/// can be overlaid.
-fn residuals_plot_ui(view: &CompareView, series: &[Series], width: f32, ui: &mut Ui) {
-    let all: Vec<f64> = series
-        .iter()
-        .flatten()
-        .flat_map(|(_, r)| r.iter().copied())
-        .filter(|x| x.is_finite())
-        .collect();
-    let (lo, hi) = all
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
-            (lo.min(*r), hi.max(*r))
-        });
-    let longest = series
-        .iter()
-        .flatten()
-        .map(|(_, r)| r.len())
-        .max()
-        .unwrap_or(0);
-    let bins = ((longest as f64).sqrt().ceil() as usize).clamp(5, 40);
-    let bin_w = ((hi - lo) / bins as f64).max(f64::EPSILON);
-    Plot::new("cmp-residuals")
-        .height(280.0)
-        .width(width)
-        .x_axis_label("residual")
-        .y_axis_label("share of points")
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            if all.is_empty() {
-                return;
-            }
-            for (i, s) in series.iter().enumerate() {
-                let Some((_, residuals)) = s else { continue };
-                if residuals.is_empty() {
-                    continue;
-                }
-                let mut counts = vec![0usize; bins];
-                for r in residuals.iter().filter(|x| x.is_finite()) {
-                    counts[(((r - lo) / bin_w) as usize).min(bins - 1)] += 1;
-                }
-                // Shares, not counts: runs with different test sizes stay comparable.
-                let total = residuals.len() as f64;
-                let mut points = vec![[lo, 0.0]];
-                for (b, c) in counts.iter().enumerate() {
-                    let y = *c as f64 / total;
-                    let x0 = lo + b as f64 * bin_w;
-                    points.push([x0, y]);
-                    points.push([x0 + bin_w, y]);
-                }
-                points.push([hi, 0.0]);
-                plot.line(
-                    Line::new(short_id(&view.ids[i]), PlotPoints::from(points))
-                        .color(run_color(i))
-                        .width(2.0),
-                );
             }
         });
+    }
 }
 
 fn metric_bars_ui(view: &mut CompareView, ui: &mut Ui) {

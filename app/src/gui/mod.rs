@@ -38,6 +38,7 @@ mod results;
 mod run_state;
 mod runs;
 mod theme;
+mod views;
 mod widgets;
 
 pub use app::{EditorApp, EditorOptions, SETTINGS_KEY, SHORTCUTS, Settings};

@@ -3,7 +3,7 @@
 //! In the search box, ↑/↓ pick among the matches and Enter adds the picked one.
 
 use egui::{RichText, Ui};
-use pipewright_engine::{Category, KindDescriptor, Registry};
+use pipewright_engine::{KindDescriptor, Registry};
 
 use super::canvas::KindPayload;
 use super::command::Command;
@@ -71,7 +71,8 @@ pub fn palette_ui(
     );
     let enter = search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     // Every match in display order, so ↑/↓ walk them as they are drawn.
-    let matching: Vec<&'static str> = Category::ALL
+    let categories = registry.categories();
+    let matching: Vec<&'static str> = categories
         .iter()
         .flat_map(|c| {
             registry
@@ -108,7 +109,7 @@ pub fn palette_ui(
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            for category in Category::ALL {
+            for category in categories {
                 let kinds: Vec<&KindDescriptor> = registry
                     .kinds()
                     .filter(|k| k.category == category && matches(k, &palette.search))

@@ -147,6 +147,7 @@ pub struct RunsHost<'a> {
 struct Row {
     record: Arc<RunRecord>,
     metrics: BTreeMap<String, f64>,
+    goals: BTreeMap<String, Goal>,
     changed: BTreeMap<String, Value>,
     duration_secs: Option<f64>,
     started: String,
@@ -157,6 +158,7 @@ struct Row {
 impl Row {
     fn new(record: RunRecord) -> Self {
         let metrics = record.metrics();
+        let goals = record.metric_goals();
         let changed = record.changed_params();
         let started = record
             .started_at
@@ -179,6 +181,7 @@ impl Row {
             haystack: haystack.to_lowercase(),
             record: Arc::new(record),
             metrics,
+            goals,
             changed,
             started,
         }
@@ -842,12 +845,27 @@ impl RunsPanel {
 
     // ---- the list ---------------------------------------------------------------------
 
+    /// Whether higher or lower is better for each listed metric, as the runs recorded it.
+    fn metric_goals(&self) -> BTreeMap<String, Goal> {
+        let mut goals = BTreeMap::new();
+        for r in &self.rows {
+            for (k, g) in &r.goals {
+                let slot = goals.entry(k.clone()).or_insert(*g);
+                if *slot == Goal::Neutral {
+                    *slot = *g;
+                }
+            }
+        }
+        goals
+    }
+
+    /// The metric columns: every listed metric that has a better direction (counts like
+    /// `n` are left out).
     fn metric_columns(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.rows.iter().flat_map(|r| r.metrics.keys()).collect();
-        names
+        self.metric_goals()
             .into_iter()
-            .filter(|n| Goal::of(n) != Goal::Neutral)
-            .cloned()
+            .filter(|(_, g)| *g != Goal::Neutral)
+            .map(|(k, _)| k)
             .collect()
     }
 
@@ -1211,10 +1229,17 @@ fn actions_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui) {
                 });
             if ui
                 .button("⚖ Compare best")
-                .on_hover_text(match Goal::of(&metric) {
-                    Goal::Maximize => "The runs with the highest value (of those listed)",
-                    _ => "The runs with the lowest value (of those listed)",
-                })
+                .on_hover_text(
+                    match panel
+                        .metric_goals()
+                        .get(&metric)
+                        .copied()
+                        .unwrap_or_default()
+                    {
+                        Goal::Maximize => "The runs with the highest value (of those listed)",
+                        _ => "The runs with the lowest value (of those listed)",
+                    },
+                )
                 .clicked()
             {
                 let records: Vec<RunRecord> = panel
@@ -1242,6 +1267,8 @@ fn table_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui) {
         .cloned()
         .collect();
     let params = panel.param_columns();
+    let goals = panel.metric_goals();
+    let goal = |m: &str| goals.get(m).copied().unwrap_or_default();
     let mut columns: Vec<(Column, String, f32, bool)> =
         vec![(Column::Id, "Run".into(), 196.0, false)];
     if panel.all_flows {
@@ -1304,7 +1331,7 @@ fn table_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui) {
                         let r = ui.add(egui::Button::new(text).frame(false).truncate());
                         let hover = match column {
                             Column::Param(p) => format!("Flow parameter {p} (shown where the run changed it from the default); click to sort"),
-                            Column::Metric(m) => format!("{m} ({}); click to sort", match Goal::of(m) { Goal::Maximize => "higher is better", Goal::Minimize => "lower is better", Goal::Neutral => "" }),
+                            Column::Metric(m) => format!("{m} ({}); click to sort", goal(m).describe()),
                             _ => "Click to sort".to_owned(),
                         };
                         if r.on_hover_text(hover).clicked() {
@@ -1313,7 +1340,7 @@ fn table_ui(panel: &mut RunsPanel, commands: &mut Vec<Command>, ui: &mut Ui) {
                             } else {
                                 // Metrics sort best first; dates newest first.
                                 let descending = match column {
-                                    Column::Metric(m) => Goal::of(m) == Goal::Maximize,
+                                    Column::Metric(m) => goal(m) == Goal::Maximize,
                                     Column::Started | Column::Duration => true,
                                     _ => false,
                                 };

@@ -628,7 +628,10 @@ impl Job {
     fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
         let mut outputs = BTreeMap::new();
         for (port, r) in &old.outputs {
-            let a = shared.store.load_artifact(r, &shared.registry).ok()?;
+            let a = shared
+                .store
+                .load_artifact(r, shared.registry.artifact_types())
+                .ok()?;
             outputs.insert(port.clone(), (a, r.clone()));
         }
         let mut task = old.clone();

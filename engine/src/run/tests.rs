@@ -37,7 +37,7 @@ fn engine(registry: Registry) -> (Engine, tempfile::TempDir) {
 fn number(engine: &Engine, run: &RunRecord, step: &str) -> f64 {
     let a = engine
         .store()
-        .run_artifact(run, step, "out", engine.registry())
+        .run_artifact(run, step, "out", engine.registry().artifact_types())
         .unwrap();
     crate::downcast::<Number>(a.as_ref()).unwrap().0
 }

@@ -21,10 +21,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-pub use record::{IncludedFile, RunRecord, RunStatus, StepStatus, TaskRecord};
+pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 
-use crate::artifact::{ArtifactArc, ArtifactError, ArtifactRef, Encoding};
-use crate::kind::Registry;
+use crate::artifact::{ArtifactArc, ArtifactError, ArtifactRef, ArtifactTypes, Encoding};
+use crate::view::ArtifactView;
 
 /// The environment variable naming the store folder.
 pub const STORE_ENV: &str = "PIPEWRIGHT_STORE";
@@ -192,27 +192,44 @@ impl Store {
     pub fn put_artifact(&self, artifact: &ArtifactArc) -> Result<ArtifactRef, StoreError> {
         let (encoding, bytes) = artifact.encode()?;
         let hash = self.put_blob(encoding, &bytes)?;
+        let metrics = artifact.metrics();
+        let goals = metrics
+            .iter()
+            .filter(|m| m.goal != crate::view::Goal::Neutral)
+            .map(|m| (m.name.clone(), m.goal))
+            .collect();
         Ok(ArtifactRef {
             hash,
             type_name: artifact.type_name().to_owned(),
             encoding,
             bytes: bytes.len() as u64,
             summary: artifact.summary(),
-            metrics: artifact.metrics(),
+            metrics: (!metrics.is_empty())
+                .then(|| metrics.into_iter().map(|m| (m.name, m.value)).collect()),
+            goals,
         })
     }
 
-    /// Loads a stored artifact as its concrete type through the registry's decoders.
+    /// Loads a stored artifact as its concrete type through its registered type.
     pub fn load_artifact(
         &self,
         r: &ArtifactRef,
-        registry: &Registry,
+        types: &ArtifactTypes,
     ) -> Result<ArtifactArc, StoreError> {
-        let decode = registry
-            .decoder(&r.type_name)
-            .ok_or_else(|| ArtifactError::UnknownType(r.type_name.clone()))?;
         let bytes = self.get_blob(&r.hash, r.encoding)?;
-        Ok(decode(r.encoding, &bytes)?)
+        Ok(types.decode(&r.type_name, r.encoding, &bytes)?)
+    }
+
+    /// How a stored artifact shows itself (at most `max_rows` rows of a table), built
+    /// from its bytes by its registered type.
+    pub fn artifact_views(
+        &self,
+        r: &ArtifactRef,
+        types: &ArtifactTypes,
+        max_rows: usize,
+    ) -> Result<Vec<ArtifactView>, StoreError> {
+        let bytes = self.get_blob(&r.hash, r.encoding)?;
+        Ok(types.views(&r.type_name, r.encoding, &bytes, max_rows)?)
     }
 
     // ---- runs ------------------------------------------------------------------
@@ -364,7 +381,7 @@ impl Store {
         run: &RunRecord,
         step: &str,
         port: &str,
-        registry: &Registry,
+        types: &ArtifactTypes,
     ) -> Result<ArtifactArc, StoreError> {
         let task = run
             .task_by_name(step)
@@ -377,7 +394,7 @@ impl Store {
                 task.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
         })?;
-        self.load_artifact(r, registry)
+        self.load_artifact(r, types)
     }
 
     // ---- cache -----------------------------------------------------------------
@@ -800,7 +817,8 @@ mod tests {
         assert_eq!(report.blobs, 1, "only A's sum goes");
         assert!(matches!(store.run(&a.id), Err(StoreError::NoRun(_))));
         let b_again = store.run(&b.id).unwrap();
-        let shared = store.run_artifact(&b_again, "const", "out", engine.registry());
+        let shared =
+            store.run_artifact(&b_again, "const", "out", engine.registry().artifact_types());
         assert!(shared.is_ok(), "the blob shared with B survives");
 
         let report = store.delete_runs(&[&b.id]).unwrap();

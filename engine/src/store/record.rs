@@ -10,6 +10,27 @@ use serde::{Deserialize, Serialize};
 use crate::artifact::ArtifactRef;
 use crate::flow::{Flow, NodeId};
 use crate::value::Value;
+use crate::view::Goal;
+
+/// One scalar metric of a run, with the step that produced it. Metrics belong to a
+/// node (its id survives renames); the step's label is how they are shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunMetric {
+    /// The node that produced it.
+    pub node: NodeId,
+    /// The step's label when it ran.
+    pub step: String,
+    /// The metric's name, e.g. `"rmse"`.
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// Whether higher or lower is better.
+    pub goal: Goal,
+    /// How runs lists and comparisons name it: `Step.metric`, with the node id after
+    /// the label where two steps of the run share one (records from before labels had
+    /// to be unique).
+    pub key: String,
+}
 
 /// How a step ended (or where it is, while a run goes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,17 +227,49 @@ impl RunRecord {
             .or_else(|| self.tasks.iter().find(|t| t.kind == name))
     }
 
-    /// Every scalar metric of the run, as `step.metric` → value (e.g. `"Metrics.rmse"`).
-    pub fn metrics(&self) -> BTreeMap<String, f64> {
-        let mut out = BTreeMap::new();
+    /// Every scalar metric of the run, in node order, each with its step and goal.
+    pub fn metric_list(&self) -> Vec<RunMetric> {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for t in &self.tasks {
+            *seen.entry(t.label.as_str()).or_default() += 1;
+        }
+        let mut out = Vec::new();
+        for t in &self.tasks {
+            let step = if seen.get(t.label.as_str()).is_some_and(|n| *n > 1) {
+                format!("{} {}", t.label, t.node)
+            } else {
+                t.label.clone()
+            };
             for r in t.outputs.values() {
                 for (k, v) in r.metrics.iter().flatten() {
-                    out.insert(format!("{}.{k}", t.label), *v);
+                    out.push(RunMetric {
+                        node: t.node,
+                        step: t.label.clone(),
+                        name: k.clone(),
+                        value: *v,
+                        goal: r.goal(k),
+                        key: format!("{step}.{k}"),
+                    });
                 }
             }
         }
         out
+    }
+
+    /// Every scalar metric of the run, as `Step.metric` → value (e.g. `"Metrics.rmse"`).
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        self.metric_list()
+            .into_iter()
+            .map(|m| (m.key, m.value))
+            .collect()
+    }
+
+    /// The goal of each metric of [`RunRecord::metrics`], by the same key.
+    pub fn metric_goals(&self) -> BTreeMap<String, Goal> {
+        self.metric_list()
+            .into_iter()
+            .map(|m| (m.key, m.goal))
+            .collect()
     }
 
     /// Flow parameters whose value in this run differs from the flow's default.

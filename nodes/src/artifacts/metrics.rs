@@ -4,7 +4,10 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use pipewright_engine::{
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Encoding, Goal, Metric,
+    ScalarsView,
+};
 use serde::{Deserialize, Serialize};
 
 use super::model::Model;
@@ -12,6 +15,9 @@ use crate::error::{decode_error, encode_error};
 
 /// The port type (and artifact type name) of [`Metrics`].
 pub const METRICS: &str = "metrics";
+
+/// The metrics artifact type.
+pub const METRICS_TYPE: ArtifactType = ArtifactType::new(METRICS, decode_metrics);
 
 /// At most this many points are kept for plotting.
 pub const MAX_PLOT_POINTS: usize = 10_000;
@@ -28,6 +34,10 @@ pub struct Metrics {
     pub source: String,
     /// Points to plot.
     pub plot: Plot,
+    /// Whether higher or lower is better, for each score that has a direction (the
+    /// step that computed the scores says; the rest are neutral, like `n`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub goals: BTreeMap<String, Goal>,
 }
 
 /// Evenly spaced (actual, predicted) pairs and their residuals (actual − predicted),
@@ -109,17 +119,33 @@ impl Artifact for Metrics {
         format!("{}{n} — {}", shown.join(", "), self.source)
     }
 
-    fn render_text(&self, _max_rows: usize) -> String {
-        let width = self.values.keys().map(|k| k.len()).max().unwrap_or(0);
-        let mut s = format!("{}\n", self.source);
-        for (k, v) in &self.values {
-            s.push_str(&format!("{k:<width$}  {v}\n"));
+    fn views(&self, _max_rows: usize) -> Vec<ArtifactView> {
+        let mut views = vec![ArtifactView::Scalars(ScalarsView {
+            title: format!("Scores of {}", self.source),
+            items: self.metrics(),
+        })];
+        if let Some(m) = &self.model {
+            views.push(super::views::coefficients(m));
         }
-        s
+        views.extend(super::views::fit_plots(
+            self.plot.pairs.clone(),
+            &self.plot.residuals,
+            self.plot.total,
+        ));
+        views
     }
 
-    fn metrics(&self) -> Option<BTreeMap<String, f64>> {
-        Some(self.values.clone())
+    fn metrics(&self) -> Vec<Metric> {
+        self.values
+            .iter()
+            .map(|(k, v)| {
+                Metric::new(
+                    k.clone(),
+                    *v,
+                    self.goals.get(k).copied().unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -152,6 +178,7 @@ mod tests {
             model: Some(model()),
             source: "ridge (alpha=0.1)".into(),
             plot: Plot::subsample(&actual, &predicted, MAX_PLOT_POINTS),
+            goals: [("rmse".to_owned(), Goal::Minimize)].into(),
         }
     }
 
@@ -179,7 +206,11 @@ mod tests {
             pipewright_engine::downcast::<Metrics>(back.as_ref()).unwrap(),
             &m
         );
-        assert_eq!(back.metrics().unwrap()["rmse"], 0.5);
+        let scores = back.metrics();
+        let rmse = scores.iter().find(|m| m.name == "rmse").unwrap();
+        assert_eq!((rmse.value, rmse.goal), (0.5, Goal::Minimize));
+        let n = scores.iter().find(|m| m.name == "n").unwrap();
+        assert_eq!(n.goal, Goal::Neutral);
     }
 
     #[test]

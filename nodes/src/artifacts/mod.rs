@@ -6,6 +6,7 @@ pub mod model;
 pub mod predictions;
 pub mod signal;
 pub mod table;
+mod views;
 
 pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};
 pub use model::{MODEL, Model};

@@ -4,7 +4,10 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use pipewright_engine::{
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Encoding, Goal, Metric,
+    ScalarsView,
+};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +16,9 @@ use crate::error::{Result, decode_error, encode_error};
 
 /// The port type (and artifact type name) of [`Model`].
 pub const MODEL: &str = "model";
+
+/// The model artifact type.
+pub const MODEL_TYPE: ArtifactType = ArtifactType::new(MODEL, decode_model);
 
 /// A fitted linear model: `target ≈ intercept + Σ coefficients[i] · features[i]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,17 +115,19 @@ impl Artifact for Model {
         format!("{}: {}", self.describe(), self.equation())
     }
 
-    fn render_text(&self, _max_rows: usize) -> String {
-        let mut s = format!(
-            "{}\ntarget: {}\nintercept: {}\n",
-            self.describe(),
-            self.target,
-            self.intercept
-        );
-        for (name, w) in self.features.iter().zip(&self.coefficients) {
-            s.push_str(&format!("coefficient {name}: {w}\n"));
+    fn views(&self, _max_rows: usize) -> Vec<ArtifactView> {
+        let mut views = vec![super::views::coefficients(self)];
+        if !self.hyper.is_empty() {
+            views.push(ArtifactView::Scalars(ScalarsView {
+                title: "Hyper-parameters".into(),
+                items: self
+                    .hyper
+                    .iter()
+                    .map(|(k, v)| Metric::new(k.clone(), *v, Goal::Neutral))
+                    .collect(),
+            }));
         }
-        s
+        views
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -5,7 +5,9 @@ use std::any::Any;
 use std::io::Cursor;
 use std::sync::Arc;
 
-use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use pipewright_engine::{
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Encoding,
+};
 use polars::prelude::*;
 
 use super::model::Model;
@@ -15,6 +17,9 @@ use crate::error::{decode_error, encode_error};
 
 /// The port type (and artifact type name) of [`Predictions`].
 pub const PREDICTIONS: &str = "predictions";
+
+/// The predictions artifact type.
+pub const PREDICTIONS_TYPE: ArtifactType = ArtifactType::new(PREDICTIONS, decode_predictions);
 
 /// Parquet key-value metadata key holding the model as JSON.
 const MODEL_KEY: &str = "pipewright.model";
@@ -127,13 +132,26 @@ impl Artifact for Predictions {
         )
     }
 
-    fn render_text(&self, max_rows: usize) -> String {
-        let mut s = format!("{}\nmodel: {}\n", self.summary(), self.model.summary());
-        s.push_str(&super::Table::new(self.to_frame().head(Some(max_rows))).render(max_rows));
-        if self.len() > max_rows {
-            s.push_str(&format!("… {} more rows\n", self.len() - max_rows));
+    fn views(&self, max_rows: usize) -> Vec<ArtifactView> {
+        let head = self.to_frame().head(Some(max_rows));
+        let mut views = vec![
+            ArtifactView::Table(super::views::frame_view(
+                "Predictions",
+                &head,
+                self.len(),
+                max_rows,
+            )),
+            super::views::coefficients(&self.model),
+        ];
+        if let Some(actual) = &self.actual {
+            let plot = super::Plot::subsample(actual, &self.predicted, super::MAX_PLOT_POINTS);
+            views.extend(super::views::fit_plots(
+                plot.pairs,
+                &plot.residuals,
+                plot.total,
+            ));
         }
-        s
+        views
     }
 
     fn export_formats(&self) -> Vec<&'static str> {

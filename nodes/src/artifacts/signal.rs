@@ -3,12 +3,15 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, ArtifactType, Encoding};
 
 use crate::error::decode_error;
 
 /// The port type (and artifact type name) of [`Signal`].
 pub const SIGNAL: &str = "signal";
+
+/// The signal artifact type.
+pub const SIGNAL_TYPE: ArtifactType = ArtifactType::new(SIGNAL, decode_signal);
 
 /// The marker `flow.start` sends to the steps that should wait for it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,13 +4,18 @@ use std::any::Any;
 use std::io::Cursor;
 use std::sync::Arc;
 
-use pipewright_engine::{Artifact, ArtifactArc, ArtifactError, Encoding};
+use pipewright_engine::{
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Encoding,
+};
 use polars::prelude::*;
 
 use crate::error::{decode_error, encode_error};
 
 /// The port type (and artifact type name) of [`Table`].
 pub const TABLE: &str = "table";
+
+/// The table artifact type: viewed straight from its Parquet bytes (first rows only).
+pub const TABLE_TYPE: ArtifactType = ArtifactType::new(TABLE, decode_table).with_view(view_table);
 
 /// Parquet compression of stored tables: LZ4, chosen by measurement
 /// (`nodes/tests/bench.rs`, `table_encoding`; release build, 2-core machine; encode +
@@ -86,11 +91,6 @@ impl Table {
         let df = ParquetReader::new(Cursor::new(bytes)).finish()?;
         Ok(Self::new(df))
     }
-
-    /// The first `max_rows` rows as aligned plain text, with column types.
-    pub fn render(&self, max_rows: usize) -> String {
-        render_frame(&self.df, max_rows)
-    }
 }
 
 impl PartialEq for Table {
@@ -125,8 +125,13 @@ impl Artifact for Table {
         )
     }
 
-    fn render_text(&self, max_rows: usize) -> String {
-        format!("{}\n{}", self.summary(), self.render(max_rows))
+    fn views(&self, max_rows: usize) -> Vec<ArtifactView> {
+        vec![ArtifactView::Table(super::views::frame_view(
+            "Table",
+            &self.df,
+            self.rows(),
+            max_rows,
+        ))]
     }
 
     fn export_formats(&self) -> Vec<&'static str> {
@@ -154,6 +159,25 @@ pub fn decode_table(encoding: Encoding, bytes: &[u8]) -> Result<ArtifactArc, Art
     Ok(Arc::new(table))
 }
 
+/// The views of a stored table, reading only its first `max_rows` rows.
+pub fn view_table(
+    encoding: Encoding,
+    bytes: &[u8],
+    max_rows: usize,
+) -> Result<Vec<ArtifactView>, ArtifactError> {
+    if encoding != Encoding::Parquet {
+        return Err(decode_error(
+            TABLE,
+            format!("expected Parquet, got {encoding:?}"),
+        ));
+    }
+    let (df, rows) =
+        super::views::parquet_head(bytes, max_rows).map_err(|e| decode_error(TABLE, e))?;
+    Ok(vec![ArtifactView::Table(super::views::frame_view(
+        "Table", &df, rows, max_rows,
+    ))])
+}
+
 /// A frame as `parquet` (through `native`) or `csv` (with a header, floats written
 /// to round-trip), for the `export` of tables and predictions.
 pub(crate) fn export_frame(
@@ -177,43 +201,6 @@ pub(crate) fn export_frame(
             format!("cannot export as {format:?}; it exports as parquet, csv"),
         ))
     }
-}
-
-/// Aligned plain text of a frame's first rows: a header of names, a line of types.
-fn render_frame(df: &DataFrame, max_rows: usize) -> String {
-    let shown = df.height().min(max_rows);
-    let mut cells: Vec<Vec<String>> = df
-        .columns()
-        .iter()
-        .map(|c| {
-            let mut col = vec![c.name().to_string(), c.dtype().to_string()];
-            col.extend((0..shown).map(|i| match c.get(i) {
-                Ok(AnyValue::Null) => "null".to_owned(),
-                Ok(AnyValue::String(s)) => s.to_owned(),
-                Ok(v) => v.to_string(),
-                Err(_) => "?".to_owned(),
-            }));
-            col
-        })
-        .collect();
-    let widths: Vec<usize> = cells
-        .iter()
-        .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in 0..shown + 2 {
-        let line: Vec<String> = cells
-            .iter_mut()
-            .zip(&widths)
-            .map(|(c, w)| format!("{:>w$}", std::mem::take(&mut c[row]), w = *w))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    if df.height() > shown {
-        out.push_str(&format!("… {} more rows\n", df.height() - shown));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -265,7 +252,10 @@ mod tests {
     fn summary_and_text_view() {
         let t = sample();
         assert_eq!(t.summary(), "3 rows × 3 columns");
-        let text = t.render(2);
+        let (encoding, bytes) = t.encode().unwrap();
+        let views = view_table(encoding, &bytes, 2).unwrap();
+        assert_eq!(views, t.views(2), "read from the bytes as from the frame");
+        let text = views[0].to_text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 5, "{text}");
         assert!(lines[0].contains('x') && lines[0].contains('s'), "{text}");

@@ -1,8 +1,8 @@
 //! `data.check`: validates a table and passes it on unchanged.
 
 use pipewright_engine::{
-    Artifact, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params,
-    PortSpec, StepContext, StepError, Value,
+    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
+    StepContext, StepError, Value,
 };
 use polars::prelude::*;
 
@@ -22,7 +22,7 @@ impl Check {
             desc: KindDescriptor {
                 id: "data.check",
                 version: 1,
-                category: Category::Data,
+                category: crate::category::DATA,
                 title: "Check data",
                 doc: "Stops the flow early, with a message naming the column and row, when \
                       the table breaks a rule: too few rows, a column that is not numeric \

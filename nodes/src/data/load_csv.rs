@@ -3,8 +3,8 @@
 use std::io::Cursor;
 
 use pipewright_engine::{
-    Artifact, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params,
-    PortSpec, StepContext, StepError, Value,
+    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
+    StepContext, StepError, Value,
 };
 use polars::prelude::*;
 
@@ -24,7 +24,7 @@ impl LoadCsv {
             desc: KindDescriptor {
                 id: "data.load_csv",
                 version: 1,
-                category: Category::Data,
+                category: crate::category::DATA,
                 title: "Load CSV",
                 doc: "Reads a comma-, tab- or semicolon-separated file into a table. \
                       Column types are inferred: numbers become numeric columns, anything \

@@ -1,8 +1,8 @@
 //! `data.synthetic_regression`: a seeded table with a known linear relation.
 
 use pipewright_engine::{
-    Artifact, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params,
-    PortSpec, StepContext, StepError, Value,
+    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
+    StepContext, StepError, Value,
 };
 use polars::prelude::DataFrame;
 use rand::rngs::StdRng;
@@ -36,7 +36,7 @@ impl SyntheticRegression {
             desc: KindDescriptor {
                 id: "data.synthetic_regression",
                 version: 1,
-                category: Category::Data,
+                category: crate::category::DATA,
                 title: "Synthetic regression",
                 doc: "Generates a table with a known linear relation: feature columns \
                       uniform on [0, 10) (x, or x1…xn), and y = intercept + slope · (sum of \

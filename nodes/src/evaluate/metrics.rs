@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
+    Goal, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
 };
 
 use crate::artifacts::{MAX_PLOT_POINTS, METRICS, Metrics, PREDICTIONS, Plot, Predictions};
@@ -22,7 +22,7 @@ impl RegressionMetrics {
             desc: KindDescriptor {
                 id: "evaluate.regression_metrics",
                 version: 1,
-                category: Category::Evaluate,
+                category: crate::category::EVALUATE,
                 title: "Regression metrics",
                 doc: "Scores predictions against the actual values with scikit-learn's \
                       definitions: mean squared error (mse), its root (rmse), mean absolute \
@@ -70,6 +70,14 @@ pub fn scores(actual: &[f64], predicted: &[f64]) -> BTreeMap<String, f64> {
     ])
 }
 
+/// Which way is better for each regression score (`n` has no direction).
+const GOALS: [(&str, Goal); 4] = [
+    ("mse", Goal::Minimize),
+    ("rmse", Goal::Minimize),
+    ("mae", Goal::Minimize),
+    ("r2", Goal::Maximize),
+];
+
 /// Scores predictions; they must carry actual values, at least two, all finite.
 pub fn evaluate(p: &Predictions) -> Result<Metrics> {
     let actual = p.actual().ok_or_else(|| NodeError::NoActual {
@@ -92,6 +100,7 @@ pub fn evaluate(p: &Predictions) -> Result<Metrics> {
         model: Some(p.model().clone()),
         source: p.model().describe(),
         plot: Plot::subsample(actual, p.predicted(), MAX_PLOT_POINTS),
+        goals: GOALS.iter().map(|(k, g)| ((*k).to_owned(), *g)).collect(),
     })
 }
 

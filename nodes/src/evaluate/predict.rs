@@ -1,7 +1,7 @@
 //! `evaluate.predict`: applies a model to a table.
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
+    Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
 };
 
 use crate::artifacts::{MODEL, Model, PREDICTIONS, Predictions, TABLE, Table};
@@ -20,7 +20,7 @@ impl Predict {
             desc: KindDescriptor {
                 id: "evaluate.predict",
                 version: 1,
-                category: Category::Evaluate,
+                category: crate::category::EVALUATE,
                 title: "Predict",
                 doc: "Applies a model to every row of a table. When the table also has the \
                       model's target column (a held-out test table), its values are kept \

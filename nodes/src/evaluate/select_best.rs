@@ -1,7 +1,7 @@
 //! `evaluate.select_best`: joins parallel branches and keeps the best-scoring model.
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
+    Goal, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
     StepContext, StepError, Value,
 };
 
@@ -23,7 +23,7 @@ impl SelectBest {
             desc: KindDescriptor {
                 id: "evaluate.select_best",
                 version: 1,
-                category: Category::Evaluate,
+                category: crate::category::EVALUATE,
                 title: "Select best",
                 doc: "Joins parallel branches: ranks the metrics arriving from each by one \
                       score and passes on the best, with its model. Errors (mse, rmse, mae) \
@@ -48,7 +48,8 @@ impl SelectBest {
                         "goal",
                         ParamType::Choice(vec!["auto".into(), "min".into(), "max".into()]),
                         Value::Text("auto".into()),
-                        "whether smaller or larger is better (auto: larger for r2 only)",
+                        "whether smaller or larger is better (auto: the metric's own goal, \
+                         as the metrics step recorded it: larger for r2, smaller for errors)",
                     ),
                 ],
             },
@@ -56,12 +57,13 @@ impl SelectBest {
     }
 }
 
-/// Whether larger values of `metric` are better under `goal` (`auto`, `min`, `max`).
-pub fn maximise(metric: &str, goal: &str) -> bool {
+/// Whether larger values are better under the `goal` parameter (`auto`, `min`, `max`);
+/// `auto` follows the goal the candidates' metrics carry (smaller when they carry none).
+pub fn maximise(goal: &str, recorded: Goal) -> bool {
     match goal {
         "max" => true,
         "min" => false,
-        _ => metric == "r2",
+        _ => recorded == Goal::Maximize,
     }
 }
 
@@ -108,8 +110,12 @@ impl NodeKind for SelectBest {
         params: &Params,
     ) -> Result<Outputs, StepError> {
         let metric = params.text("metric")?;
-        let maximise = maximise(metric, params.text("goal")?);
         let candidates = inputs.all::<Metrics>("candidates")?;
+        let recorded = candidates
+            .iter()
+            .find_map(|c| c.goals.get(metric).copied())
+            .unwrap_or_default();
+        let maximise = maximise(params.text("goal")?, recorded);
         let arcs: Vec<_> = inputs
             .iter()
             .filter(|(port, _)| *port == "candidates")
@@ -161,6 +167,11 @@ mod tests {
             model: Some(m),
             source: source.into(),
             plot: Default::default(),
+            goals: [
+                ("rmse".to_owned(), Goal::Minimize),
+                ("r2".to_owned(), Goal::Maximize),
+            ]
+            .into(),
         }
     }
 

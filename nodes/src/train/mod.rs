@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array1, Array2, ShapeBuilder};
 use pipewright_engine::{
-    Category, KindDescriptor, Outputs, ParamSpec, ParamType, PortSpec, StepContext, Value,
+    KindDescriptor, Outputs, ParamSpec, ParamType, PortSpec, StepContext, Value,
 };
 use polars::prelude::DataFrame;
 
@@ -66,7 +66,7 @@ fn descriptor(
     KindDescriptor {
         id,
         version: 1,
-        category: Category::Train,
+        category: crate::category::TRAIN,
         title,
         doc,
         inputs: vec![PortSpec::new("train", TABLE, "the rows to fit on")],

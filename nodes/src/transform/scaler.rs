@@ -2,8 +2,8 @@
 //! training table, like scikit-learn's `StandardScaler`.
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value,
+    Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
+    StepError, Value,
 };
 use polars::prelude::*;
 
@@ -24,7 +24,7 @@ impl StandardScaler {
             desc: KindDescriptor {
                 id: "transform.standard_scaler",
                 version: 1,
-                category: Category::Transform,
+                category: crate::category::TRANSFORM,
                 title: "Standard scaler",
                 doc: "Rescales every numeric column to mean 0 and standard deviation 1, \
                       using the mean and population standard deviation of the training \

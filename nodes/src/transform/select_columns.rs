@@ -1,8 +1,8 @@
 //! `transform.select_columns`: keeps the named columns, in the order given.
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value,
+    Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
+    StepError, Value,
 };
 use polars::prelude::DataFrame;
 
@@ -22,7 +22,7 @@ impl SelectColumns {
             desc: KindDescriptor {
                 id: "transform.select_columns",
                 version: 1,
-                category: Category::Transform,
+                category: crate::category::TRANSFORM,
                 title: "Select columns",
                 doc: "Keeps only the named columns, in the order given, and drops the rest. \
                       A name the table does not have stops the flow with the list of the \

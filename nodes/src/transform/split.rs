@@ -1,8 +1,8 @@
 //! `transform.split`: a train/test split with scikit-learn's sizes.
 
 use pipewright_engine::{
-    Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value,
+    Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
+    StepError, Value,
 };
 use polars::prelude::*;
 use rand::SeedableRng;
@@ -24,7 +24,7 @@ impl Split {
             desc: KindDescriptor {
                 id: "transform.split",
                 version: 1,
-                category: Category::Transform,
+                category: crate::category::TRANSFORM,
                 title: "Train/test split",
                 doc: "Splits the rows into a training and a test table, like scikit-learn's \
                       train_test_split: the test table gets ceil(test_fraction × rows) rows, \
