@@ -1,7 +1,7 @@
 //! The command line as a user types it.
 
 use pipewright_engine::{NodeId, RunStatus, StepStatus, Store, Value};
-use polars::prelude::SerReader;
+use pipewright_nodes::polars::prelude::SerReader;
 
 use crate::util::{expect_code, run};
 
@@ -349,9 +349,11 @@ fn compare_export_tag_and_delete() {
         ),
         0,
     );
-    let df = polars::prelude::ParquetReader::new(std::fs::File::open(&parquet).unwrap())
-        .finish()
-        .unwrap();
+    let df = pipewright_nodes::polars::prelude::ParquetReader::new(
+        std::fs::File::open(&parquet).unwrap(),
+    )
+    .finish()
+    .unwrap();
     assert_eq!(df.height(), 300, "30% of the 1000 bundled rows");
     assert_eq!(df.get_column_names(), ["x", "y"]);
     let csv_out = dir.path().join("test.csv");

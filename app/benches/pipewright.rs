@@ -197,7 +197,7 @@ fn regression_cli(out: &mut String) {
 }
 
 fn store_table(out: &mut String) {
-    use polars::prelude::*;
+    use pipewright_nodes::polars::prelude::*;
     let rows = 100 * 1024 * 1024 / 16; // two f64 columns = 100 MiB
     let mut state: u64 = 88_172_645_463_325_252;
     let mut col = |_: usize| -> Vec<f64> {

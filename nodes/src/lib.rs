@@ -57,6 +57,9 @@ pub use artifacts::{
     METRICS, MODEL, Metrics, Model, PREDICTIONS, Plot, Predictions, SIGNAL, Signal, TABLE, Table,
 };
 pub use error::{NodeError, Result};
+/// The polars this catalogue is built on, for tests and benchmarks that read its tables
+/// (the app itself never touches a frame: it draws artifact views).
+pub use polars;
 
 use pipewright_engine::Registry;
 

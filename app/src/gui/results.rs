@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn an_artifact_is_viewed_from_its_stored_bytes_once() {
-        use polars::prelude::{Column, DataFrame};
+        use pipewright_nodes::polars::prelude::{Column, DataFrame};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let x: Vec<f64> = (0..1000).map(f64::from).collect();
