@@ -10,6 +10,9 @@ mod examples;
 // The command line: run, runs, show, resume, validate; bad input gets one clear message.
 mod cli;
 
+// The exact text of the command line's error messages, against tests/expected/errors.txt.
+mod errors;
+
 // Crashes and concurrency: kill -9 mid-run, several processes on one store.
 mod crash;
 
