@@ -19,6 +19,10 @@ mod crash;
 // The crate layering holds: engine never depends on egui/eframe/polars/linfa, nodes never on egui/eframe.
 mod layering;
 
+// The one egui_kittest rig both GUI modules drive the editor with: seeded stores,
+// gestures, and waiting for a condition on a deadline.
+mod gui_rig;
+
 // The desktop editor driven through egui_kittest as a user would.
 mod gui;
 
