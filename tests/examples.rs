@@ -1,21 +1,82 @@
-//! Every example flow runs headless and its results are checked.
+//! Every example flow runs headless and its results are checked — the one place that
+//! does so (`nodes/tests/examples.rs` only checks the files' content).
+//!
+//! `every_example_runs_to_done` loops over the files in `examples/`, so a new example
+//! runs to done here before anyone writes checks for it; the named tests below check
+//! the numbers of each example against what its data or generator says they must be.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pipewright_engine::{Engine, Flow, RunOptions, RunStatus, StepStatus, Store, validate};
+use pipewright_engine::{
+    Engine, Flow, Registry, RunOptions, RunRecord, RunStatus, StepStatus, Store, Value, downcast,
+    validate,
+};
+use pipewright_nodes::{Metrics, Model};
 
 use crate::util::{example_files, examples_dir};
 
-fn run_example(name: &str) -> pipewright_engine::RunRecord {
+/// The example file `name`; a missing file fails the test (the examples are part of
+/// this repository, so there is nothing to skip).
+fn example(name: &str) -> PathBuf {
+    let path = examples_dir().join(name);
+    assert!(path.is_file(), "example {} is missing", path.display());
+    path
+}
+
+/// Loads an example flow, failing with the file's name when it does not load.
+fn load(path: &Path) -> Flow {
+    Flow::load(path).unwrap_or_else(|e| panic!("example {} does not load: {e}", path.display()))
+}
+
+/// One example run on its own temporary store.
+struct ExampleRun {
+    engine: Engine,
+    registry: Arc<Registry>,
+    run: RunRecord,
+    _store: tempfile::TempDir,
+}
+
+impl ExampleRun {
+    /// The metrics artifact step `step` wrote on `port`.
+    fn metrics(&self, step: &str, port: &str) -> Metrics {
+        let a = self
+            .engine
+            .store()
+            .run_artifact(&self.run, step, port, self.registry.artifact_types())
+            .unwrap_or_else(|e| panic!("{step}.{port}: {e}"));
+        downcast::<Metrics>(a.as_ref())
+            .unwrap_or_else(|e| panic!("{step}.{port} is not a metrics artifact: {e}"))
+            .clone()
+    }
+
+    /// The label of the only step of `kind`.
+    fn label_of(&self, kind: &str) -> String {
+        let mut steps = self.run.tasks.iter().filter(|t| t.kind == kind);
+        let step = steps.next().unwrap_or_else(|| panic!("no {kind} step"));
+        assert!(steps.next().is_none(), "more than one {kind} step");
+        step.label.clone()
+    }
+}
+
+/// Runs an example on a fresh store with `overrides`; every step must be done.
+fn run_example(path: &Path, overrides: &[(&str, Value)]) -> ExampleRun {
     let dir = tempfile::tempdir().unwrap();
     let registry = Arc::new(pipewright_nodes::registry());
-    let engine = Engine::new(registry, Store::open(dir.path()).unwrap());
-    let flow = Flow::load(&examples_dir().join(name)).unwrap();
+    let engine = Engine::new(registry.clone(), Store::open(dir.path()).unwrap());
+    let flow = load(path);
     let options = RunOptions {
         base_dir: examples_dir(),
+        overrides: overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
         ..Default::default()
     };
-    let run = engine.run(&flow, options, |_| {}).unwrap();
+    let name = path.display();
+    let run = engine
+        .run(&flow, options, |_| {})
+        .unwrap_or_else(|e| panic!("{name} does not start: {e}"));
     for t in &run.tasks {
         assert_eq!(
             t.status,
@@ -25,17 +86,23 @@ fn run_example(name: &str) -> pipewright_engine::RunRecord {
             t.message
         );
     }
-    assert_eq!(run.status, RunStatus::Done);
-    run
+    assert_eq!(run.tasks.len(), flow.nodes.len(), "{name}: a task per step");
+    assert_eq!(run.status, RunStatus::Done, "{name}");
+    ExampleRun {
+        engine,
+        registry,
+        run,
+        _store: dir,
+    }
 }
 
 #[test]
 fn every_example_has_a_title_a_description_and_validates() {
     let files = example_files();
-    assert!(files.len() >= 2, "{files:?}");
+    assert!(files.len() >= 3, "{files:?}");
     let registry = pipewright_nodes::registry();
     for f in files {
-        let flow = Flow::load(&f).unwrap();
+        let flow = load(&f);
         assert!(!flow.title.is_empty(), "{} has no title", f.display());
         assert!(
             !flow.description.is_empty(),
@@ -54,64 +121,115 @@ fn every_example_has_a_title_a_description_and_validates() {
     }
 }
 
+/// Every file in `examples/`, including one nobody has written checks for yet.
 #[test]
 fn every_example_runs_to_done() {
     for f in example_files() {
-        run_example(f.file_name().unwrap().to_str().unwrap());
+        run_example(&f, &[]);
     }
 }
 
 #[test]
-fn regression_example_fits_the_bundled_data_well() {
-    let run = run_example("regression.ron");
-    let metrics = run.metrics();
-    let r2 = metrics
-        .iter()
-        .find(|(k, _)| k.ends_with(".r2"))
-        .map(|(_, v)| *v)
-        .unwrap();
-    let rmse = metrics
-        .iter()
-        .find(|(k, _)| k.ends_with(".rmse"))
-        .map(|(_, v)| *v)
-        .unwrap();
-    let mse = metrics
-        .iter()
-        .find(|(k, _)| k.ends_with(".mse"))
-        .map(|(_, v)| *v)
-        .unwrap();
-    assert!(r2 > 0.9 && r2 <= 1.0, "r2 = {r2}");
+fn regression_example_fits_the_bundled_data() {
+    let ex = run_example(&example("regression.ron"), &[]);
+    assert_eq!(ex.run.params["test_fraction"], Value::Float(0.2));
+    let m = ex.metrics(&ex.label_of("evaluate.regression_metrics"), "metrics");
+    let (r2, rmse, mse) = (m.values["r2"], m.values["rmse"], m.values["mse"]);
+    assert!(r2 > 0.9 && r2 <= 1.0, "{:?}", m.values);
     assert!(
         (rmse * rmse - mse).abs() < 1e-9 * mse.max(1.0),
-        "rmse² = mse"
+        "rmse² = mse: {:?}",
+        m.values
     );
+    // The run record carries the same numbers as the artifact (up to the last digit:
+    // the record goes through JSON).
+    let recorded = ex.run.metrics();
+    let key = |k: &str| {
+        recorded
+            .iter()
+            .find(|(name, _)| name.ends_with(&format!(".{k}")))
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {k} in {recorded:?}"))
+    };
+    assert!(
+        (key("r2") - r2).abs() < 1e-12,
+        "{recorded:?} vs {:?}",
+        m.values
+    );
+    assert!(
+        (key("rmse") - rmse).abs() < 1e-12,
+        "{recorded:?} vs {:?}",
+        m.values
+    );
+    // 20% of the 1000 bundled rows are held out.
+    assert_eq!(m.values["n"], 200.0);
+    assert_eq!(m.plot.pairs.len(), 200);
+    let model = m.model.expect("the metrics carry the model");
+    // The data were generated with y = 2.5·x + 1 + N(0, 1.5²).
+    assert!((model.coefficients[0] - 2.5).abs() < 0.1, "{model:?}");
+    assert!((model.intercept - 1.0).abs() < 0.5, "{model:?}");
+
+    let half = run_example(
+        &example("regression.ron"),
+        &[("test_fraction", Value::Float(0.5))],
+    );
+    let m = half.metrics(&half.label_of("evaluate.regression_metrics"), "metrics");
+    assert_eq!(m.values["n"], 500.0);
+}
+
+#[test]
+fn branch_join_example_keeps_the_lower_rmse() {
+    let ex = run_example(&example("branch_join.ron"), &[]);
+    let branches: Vec<Metrics> = ex
+        .run
+        .tasks
+        .iter()
+        .filter(|t| t.kind == "evaluate.regression_metrics")
+        .map(|t| ex.metrics(&t.label, "metrics"))
+        .collect();
+    let [ols, ridge] = branches.as_slice() else {
+        panic!("two branches expected: {branches:?}");
+    };
+    assert_ne!(
+        ols.values["rmse"], ridge.values["rmse"],
+        "the two models differ"
+    );
+    let lower = if ols.values["rmse"] <= ridge.values["rmse"] {
+        ols
+    } else {
+        ridge
+    };
+    let select = ex.label_of("evaluate.select_best");
+    let best = ex.metrics(&select, "best");
+    assert_eq!(&best, lower);
+    let model = ex
+        .engine
+        .store()
+        .run_artifact(&ex.run, &select, "model", ex.registry.artifact_types())
+        .unwrap();
     assert_eq!(
-        run.params["test_fraction"],
-        pipewright_engine::Value::Float(0.2)
+        Some(downcast::<Model>(model.as_ref()).expect("a model artifact")),
+        lower.model.as_ref()
+    );
+    // The run record's metric for the join is the winner's.
+    assert_eq!(
+        ex.run.metrics()[&format!("{select}.rmse")],
+        lower.values["rmse"]
     );
 }
 
 #[test]
-fn branch_join_selects_the_better_model() {
-    let run = run_example("branch_join.ron");
-    let metrics = run.metrics();
-    // Each branch's metrics step records rmse; select best's output carries the winner's.
-    let branch_rmse: Vec<f64> = run
-        .tasks
-        .iter()
-        .filter(|t| t.kind == "evaluate.regression_metrics")
-        .map(|t| metrics[&format!("{}.rmse", t.label)])
-        .collect();
-    assert_eq!(branch_rmse.len(), 2, "{metrics:?}");
-    let best = run
-        .tasks
-        .iter()
-        .find(|t| t.kind == "evaluate.select_best")
-        .unwrap();
-    let chosen = metrics[&format!("{}.rmse", best.label)];
-    let min = branch_rmse.iter().copied().fold(f64::INFINITY, f64::min);
-    assert_eq!(
-        chosen, min,
-        "select best picked {chosen}, branches {branch_rmse:?}"
-    );
+fn synthetic_example_recovers_the_generating_relation() {
+    let ex = run_example(&example("synthetic.ron"), &[("noise", Value::Float(0.5))]);
+    let m = ex.metrics(&ex.label_of("evaluate.regression_metrics"), "metrics");
+    assert!(m.values["r2"] > 0.98, "{:?}", m.values);
+    // A quarter of the 10 000 generated rows are held out.
+    assert_eq!(m.values["n"], 2500.0);
+    let model = m.model.expect("the metrics carry the model");
+    assert_eq!(model.features, vec!["x1", "x2", "x3"]);
+    // Standardised features: each weight ≈ slope · std(x) = 2 · 10/√12 ≈ 5.77, a little
+    // shrunk by the penalty.
+    for w in &model.coefficients {
+        assert!((5.3..5.8).contains(w), "{model:?}");
+    }
 }

@@ -2,18 +2,16 @@
 //! and role, click, type, drag; then check the flow (the model) and what is shown.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use egui::{Key, Modifiers, Pos2, Vec2};
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use pipewright::gui::{Command, DialogResult, EditorApp, EditorOptions};
+use pipewright::gui::{Command, DialogResult};
 use pipewright_engine::{
-    Category, Flow, Inputs, KindDescriptor, NodeId, NodeKind, Outputs, ParamValue, Params,
-    PortSpec, Registry, RunStatus, StepContext, StepError, StepStatus, Value, testkit,
+    Category, Flow, Inputs, KindDescriptor, NodeKind, Outputs, ParamValue, Params, PortSpec,
+    Registry, RunStatus, StepContext, StepError, StepStatus, Value, testkit,
 };
 
-use crate::util::Scripted;
+use crate::gui_rig::Rig;
 
 /// A step that takes a "table" — nothing in the test kit gives one, so wiring a
 /// number into it must be refused.
@@ -53,146 +51,31 @@ fn test_registry() -> Registry {
     r
 }
 
-struct Rig {
-    harness: Harness<'static, EditorApp>,
-    dialogs: Scripted,
-    _store: tempfile::TempDir,
-}
-
-fn rig_with(registry: Registry, examples_dir: Option<PathBuf>) -> Rig {
-    let store = tempfile::tempdir().unwrap();
-    let dialogs = Scripted::default();
-    let options = EditorOptions {
-        dialogs: Box::new(dialogs.clone()),
-        examples_dir,
-        settings: Default::default(),
-    };
-    let app = EditorApp::new(Arc::new(registry), store.path(), options).unwrap();
-    let harness = Harness::builder()
-        .with_size(Vec2::new(1400.0, 900.0))
-        .with_max_steps(64)
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut EditorApp| app.ui(ui), app);
-    Rig {
-        harness,
-        dialogs,
-        _store: store,
-    }
-}
-
+/// An editor on the test kit plus the table sink, no examples.
 fn rig() -> Rig {
-    rig_with(test_registry(), None)
+    Rig::builder(test_registry()).build()
 }
 
-impl Rig {
-    fn app(&self) -> &EditorApp {
-        self.harness.state()
-    }
-
-    fn settle(&mut self) {
-        // A run in progress keeps repainting; step a bounded number of frames instead.
-        for _ in 0..12 {
-            self.harness.step();
-        }
-    }
-
-    /// Drags from `from` to `to` with the primary button, in small moves.
-    fn drag(&mut self, from: Pos2, to: Pos2) {
-        self.harness.hover_at(from);
-        self.harness.step();
-        self.harness.drag_at(from);
-        self.harness.step();
-        for i in 1..=8 {
-            let t = i as f32 / 8.0;
-            self.harness.hover_at(from + (to - from) * t);
-            self.harness.step();
-        }
-        self.harness.drop_at(to);
-        self.settle();
-    }
-
-    /// Adds a node of `kind` by dragging its palette entry to `at`.
-    fn drag_from_palette(&mut self, title: &str, at: Pos2) -> NodeId {
-        let before: Vec<NodeId> = self.app().flow().nodes.iter().map(|n| n.id).collect();
-        let from = self.harness.get_by_label_contains(title).rect().center();
-        self.drag(from, at);
-        let added: Vec<NodeId> = self
-            .app()
-            .flow()
-            .nodes
-            .iter()
-            .map(|n| n.id)
-            .filter(|id| !before.contains(id))
-            .collect();
-        assert_eq!(added.len(), 1, "one node added by dragging {title:?}");
-        added[0]
-    }
-
-    fn connect(&mut self, from: NodeId, out: &str, to: NodeId, inp: &str) {
-        let a = self.app().pin_screen_pos(from, out, false).unwrap();
-        let b = self.app().pin_screen_pos(to, inp, true).unwrap();
-        self.drag(a, b);
-    }
-
-    fn click_node(&mut self, id: NodeId) {
-        let r = self.app().node_screen_rect(id).unwrap();
-        let p = Pos2::new(r.center().x, r.min.y + 12.0);
-        self.harness.hover_at(p);
-        self.harness.step();
-        self.harness.drag_at(p);
-        self.harness.step();
-        self.harness.drop_at(p);
-        self.settle();
-    }
-
-    /// Types `text` into the palette's search box (which keeps the focus).
-    fn search_palette(&mut self, text: &str) {
-        let search = |n: &egui_kittest::kittest::AccessKitNode<'_>| {
-            n.placeholder() == Some("🔍 Search steps")
-        };
-        self.harness.get_by(search).click();
-        self.harness.step();
-        self.harness.get_by(search).type_text(text);
-        self.settle();
-    }
-
-    fn key(&mut self, modifiers: Modifiers, key: Key) {
-        self.harness.key_press_modifiers(modifiers, key);
-        self.settle();
-    }
-
-    fn click_label(&mut self, label: &str) {
-        self.harness.get_by_label(label).click();
-        self.settle();
-    }
-
-    fn wait_for_run(&mut self) -> RunStatus {
-        // A deadline, not a frame count: in CI the run shares two cores with the suite.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while std::time::Instant::now() < deadline {
-            self.harness.step();
-            if let Some(s) = self.app().run_status()
-                && s != RunStatus::Running
-            {
-                self.settle();
-                return s;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        panic!("the run did not finish");
-    }
+/// An editor on the real node catalogue, listing the repository's examples.
+fn catalogue_rig() -> (Rig, PathBuf) {
+    let dir = examples_dir();
+    let rig = Rig::builder(pipewright_nodes::registry())
+        .examples_dir(dir.clone())
+        .build();
+    (rig, dir)
 }
 
-fn canvas_point(rig: &Rig, fx: f32, fy: f32) -> Pos2 {
-    let r = rig.app().canvas_rect();
-    Pos2::new(r.min.x + r.width() * fx, r.min.y + r.height() * fy)
+/// The repository's examples folder as the editor finds it; it is part of the
+/// repository, so not finding it fails the test.
+fn examples_dir() -> PathBuf {
+    pipewright::gui::find_examples_dir().expect("the editor finds the repository's examples/")
 }
 
 #[test]
 fn palette_drag_adds_a_node_where_it_is_dropped() {
     let mut rig = rig();
     rig.settle();
-    let at = canvas_point(&rig, 0.3, 0.4);
+    let at = rig.canvas_point(0.3, 0.4);
     let id = rig.drag_from_palette("const", at);
     let node = rig.app().flow().node(id).unwrap().clone();
     assert_eq!(node.kind, "const");
@@ -254,9 +137,9 @@ fn palette_search_filters_and_enter_adds() {
 fn wires_connect_compatible_ports_and_refuse_others_with_a_reason() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
-    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.45, 0.3));
-    let c = rig.drag_from_palette("Table sink", canvas_point(&rig, 0.75, 0.6));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.1, 0.3));
+    let b = rig.drag_from_palette("add", rig.canvas_point(0.45, 0.3));
+    let c = rig.drag_from_palette("Table sink", rig.canvas_point(0.75, 0.6));
     rig.connect(a, "out", b, "in");
     assert_eq!(rig.app().flow().edges.len(), 1, "const.out → add.in");
     assert_eq!(rig.app().flow().edges[0].to.node, b);
@@ -283,7 +166,7 @@ fn wires_connect_compatible_ports_and_refuse_others_with_a_reason() {
 fn editing_a_parameter_then_undo_and_redo() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.3, 0.3));
     rig.click_node(a);
     assert_eq!(rig.app().selection(), &[a]);
     let field = rig.harness.get_by_label("value");
@@ -323,7 +206,7 @@ fn editing_a_parameter_then_undo_and_redo() {
 fn an_out_of_range_value_is_kept_and_shown_not_clamped() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.3, 0.3));
     rig.click_node(a);
     rig.harness.get_by_label("value").click();
     rig.harness.step();
@@ -354,8 +237,8 @@ fn an_out_of_range_value_is_kept_and_shown_not_clamped() {
 fn delete_duplicate_copy_paste_select_all() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
-    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.4, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.1, 0.3));
+    let b = rig.drag_from_palette("add", rig.canvas_point(0.4, 0.3));
     rig.connect(a, "out", b, "in");
     rig.key(Modifiers::COMMAND, Key::A);
     assert_eq!(rig.app().selection().len(), 2);
@@ -386,7 +269,7 @@ fn delete_duplicate_copy_paste_select_all() {
 fn dragging_a_node_moves_it_as_one_undo_step() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
     let before = rig.app().flow().node(a).unwrap().pos;
     let r = rig.app().node_screen_rect(a).unwrap();
     let grab = Pos2::new(r.center().x, r.min.y + 12.0);
@@ -406,8 +289,8 @@ fn save_then_reopen_gives_the_same_flow() {
     let path = dir.path().join("mine.ron");
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
-    let b = rig.drag_from_palette("add", canvas_point(&rig, 0.5, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
+    let b = rig.drag_from_palette("add", rig.canvas_point(0.5, 0.3));
     rig.connect(a, "out", b, "in");
     rig.dialogs.push(DialogResult::Picked(path.clone()));
     rig.key(Modifiers::COMMAND, Key::S);
@@ -438,7 +321,7 @@ fn unsaved_changes_ask_before_opening_another_flow() {
     let mine = dir.path().join("mine.ron");
     let mut rig = rig();
     rig.settle();
-    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
     rig.harness
         .state_mut()
         .command(Command::OpenPath(other.clone()));
@@ -469,7 +352,7 @@ fn a_file_that_fails_to_load_shows_where_and_keeps_the_document() {
     .unwrap();
     let mut rig = rig();
     rig.settle();
-    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
     let before = rig.app().flow().clone();
     rig.dialogs.push(DialogResult::Picked(bad));
     rig.harness.state_mut().command(Command::Open);
@@ -488,7 +371,7 @@ fn no_native_dialog_falls_back_to_a_path_prompt() {
     let path = dir.path().join("typed.ron");
     let mut rig = rig();
     rig.settle();
-    rig.drag_from_palette("const", canvas_point(&rig, 0.2, 0.3));
+    rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
     rig.dialogs.push(DialogResult::Unavailable);
     rig.key(Modifiers::COMMAND, Key::S);
     assert!(rig.harness.query_by_label("Save flow as").is_some());
@@ -509,9 +392,9 @@ fn no_native_dialog_falls_back_to_a_path_prompt() {
 fn a_failing_step_is_shown_failed_with_its_message() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.1, 0.3));
-    let f = rig.drag_from_palette("fail", canvas_point(&rig, 0.4, 0.3));
-    let after = rig.drag_from_palette("add", canvas_point(&rig, 0.7, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.1, 0.3));
+    let f = rig.drag_from_palette("fail", rig.canvas_point(0.4, 0.3));
+    let after = rig.drag_from_palette("add", rig.canvas_point(0.7, 0.3));
     rig.connect(a, "out", f, "in");
     rig.connect(f, "out", after, "in");
     rig.key(Modifiers::NONE, Key::F5);
@@ -555,7 +438,7 @@ fn a_failing_step_is_shown_failed_with_its_message() {
 fn run_with_parameters_uses_the_edited_values_and_keeps_the_defaults() {
     let mut rig = rig();
     rig.settle();
-    let a = rig.drag_from_palette("const", canvas_point(&rig, 0.3, 0.3));
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.3, 0.3));
     rig.click_node(a);
     // Bind "value" to a new flow parameter through the ⛓ menu.
     rig.harness.get_by_label("⛓").click();
@@ -593,20 +476,28 @@ fn run_with_parameters_uses_the_edited_values_and_keeps_the_defaults() {
 
 #[test]
 fn examples_open_from_the_menu() {
-    let Some(dir) = pipewright::gui::find_examples_dir() else {
-        return; // no examples in this checkout yet
-    };
-    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir));
-    rig.settle();
+    let (mut rig, _) = catalogue_rig();
     let examples = rig.app().examples().to_vec();
-    assert!(!examples.is_empty());
+    // Every example file of the repository is in the menu.
+    let mut listed: Vec<PathBuf> = examples.iter().map(|e| e.path.clone()).collect();
+    listed.sort();
+    assert_eq!(
+        listed.iter().map(|p| p.file_name()).collect::<Vec<_>>(),
+        crate::util::example_files()
+            .iter()
+            .map(|p| p.file_name())
+            .collect::<Vec<_>>(),
+        "File ▸ Open example lists every file of examples/"
+    );
     for e in examples {
         rig.click_label("File");
         rig.harness.get_by_label_contains("Open example").hover();
         rig.settle();
         rig.click_label(&e.title);
         assert_eq!(rig.app().path(), Some(e.path.as_path()), "{}", e.title);
-        assert_eq!(rig.app().flow(), &Flow::load(&e.path).unwrap());
+        let shipped = Flow::load(&e.path)
+            .unwrap_or_else(|err| panic!("{} does not load: {err}", e.path.display()));
+        assert_eq!(rig.app().flow(), &shipped);
         assert!(!rig.app().is_dirty());
     }
 }
@@ -615,17 +506,12 @@ fn examples_open_from_the_menu() {
 fn stop_cancels_a_running_flow() {
     let mut rig = rig();
     rig.settle();
-    let w = rig.drag_from_palette("wait", canvas_point(&rig, 0.3, 0.3));
+    let w = rig.drag_from_palette("wait", rig.canvas_point(0.3, 0.3));
     rig.key(Modifiers::NONE, Key::F5);
     // Wait until the step runs, then press Stop.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::time::Instant::now() < deadline {
-        rig.harness.step();
-        if rig.app().step_status(w) == Some(StepStatus::Running) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    rig.wait_until("the wait step to run", |rig| {
+        rig.app().step_status(w) == Some(StepStatus::Running)
+    });
     assert_eq!(rig.app().step_status(w), Some(StepStatus::Running));
     rig.click_label("⏹ Stop");
     assert_eq!(rig.wait_for_run(), RunStatus::Cancelled);
@@ -636,7 +522,7 @@ fn stop_cancels_a_running_flow() {
 fn clicking_a_problem_selects_its_node_and_an_idle_editor_stops_repainting() {
     let mut rig = rig();
     rig.settle();
-    let s = rig.drag_from_palette("Table sink", canvas_point(&rig, 0.8, 0.8));
+    let s = rig.drag_from_palette("Table sink", rig.canvas_point(0.8, 0.8));
     rig.key(Modifiers::NONE, Key::Escape);
     assert!(rig.app().selection().is_empty());
     // Its required input is not connected: one problem, shown in the Problems tab.
@@ -661,16 +547,9 @@ fn clicking_a_problem_selects_its_node_and_an_idle_editor_stops_repainting() {
 /// fraction, run it, watch every step finish, read the metrics, see the plot.
 #[test]
 fn regression_example_runs_to_done_with_metrics_and_plot() {
-    let Some(dir) = pipewright::gui::find_examples_dir() else {
-        eprintln!("no examples/ yet: skipped");
-        return;
-    };
+    let (mut rig, dir) = catalogue_rig();
     let example = dir.join("regression.ron");
-    if !example.exists() {
-        eprintln!("no examples/regression.ron yet: skipped");
-        return;
-    }
-    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir));
+    assert!(example.is_file(), "{} is missing", example.display());
     rig.harness.state_mut().open_initial(None);
     rig.settle();
     assert_eq!(rig.app().path(), Some(example.as_path()));
@@ -755,6 +634,21 @@ fn regression_example_runs_to_done_with_metrics_and_plot() {
         rig.harness.query_by_label("rmse").is_some() || rig.harness.query_by_label("r2").is_some()
     );
     assert!(rig.harness.query_by_label("Predicted vs actual").is_some());
+    // The numbers shown are the run's, to the digits shown.
+    let recorded = record.metrics();
+    for name in ["r2", "rmse"] {
+        let key = format!("{}.{name}", metrics.label);
+        let value = recorded
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| panic!("no {key} in {recorded:?}"));
+        let row = rig.numbers_in_row(name);
+        assert!(
+            row.iter()
+                .any(|(_, shown, tolerance)| (shown - value).abs() <= *tolerance + 1e-12),
+            "{key} = {value} is not shown: {row:?}"
+        );
+    }
 
     // The model step shows its coefficients, matching the model the run stored.
     let model_step = flow
@@ -780,13 +674,14 @@ fn regression_example_runs_to_done_with_metrics_and_plot() {
 /// shipped), and the copy, saved in another folder, still reads the bundled data.
 #[test]
 fn saving_an_example_saves_a_copy_whose_data_paths_still_resolve() {
-    let Some(dir) = pipewright::gui::find_examples_dir() else {
-        panic!("examples/ not found");
-    };
+    let (mut rig, dir) = catalogue_rig();
     let example = dir.join("regression.ron");
-    let shipped = std::fs::read_to_string(&example).unwrap();
-    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir.clone()));
-    rig.harness.state_mut().open_path(&example).unwrap();
+    let shipped =
+        std::fs::read_to_string(&example).unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    rig.harness
+        .state_mut()
+        .open_path(&example)
+        .unwrap_or_else(|e| panic!("{} does not open: {e}", example.display()));
     rig.settle();
     let work = tempfile::tempdir().unwrap();
     let copy = work.path().join("nested").join("mine.ron");
@@ -832,24 +727,6 @@ fn saving_an_example_saves_a_copy_whose_data_paths_still_resolve() {
     );
 }
 
-/// Types `text` into the text field labelled `label` (replacing what is there).
-fn type_into(rig: &mut Rig, label: &str, text: &str) {
-    let field = (egui::accesskit::Role::TextInput, label);
-    rig.harness.get_by_role_and_label(field.0, field.1).click();
-    rig.harness.step();
-    rig.harness
-        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
-    if text.is_empty() {
-        rig.harness.key_press(Key::Backspace);
-    } else {
-        rig.harness
-            .get_by_role_and_label(field.0, field.1)
-            .type_text(text);
-    }
-    rig.harness.key_press(Key::Enter);
-    rig.settle();
-}
-
 /// The "done when" of the editor issue, second half: build the regression pipeline
 /// from an empty canvas by dragging and wiring, set its parameters in the inspector,
 /// save, start over, reopen and run it to done.
@@ -859,18 +736,17 @@ fn type_into(rig: &mut Rig, label: &str, text: &str) {
 //                                                  End ◀─ Regression metrics ◀─ Predict
 #[test]
 fn the_regression_pipeline_built_from_an_empty_canvas_saves_reopens_and_runs() {
-    let data = pipewright::gui::find_examples_dir()
-        .expect("examples/")
+    let data = examples_dir()
         .join("../assets/data/regression_dataset.txt")
         .canonicalize()
-        .unwrap();
-    let mut rig = rig_with(pipewright_nodes::registry(), None);
+        .expect("the bundled dataset assets/data/regression_dataset.txt");
+    let mut rig = Rig::builder(pipewright_nodes::registry()).build();
     rig.settle();
     assert!(rig.app().flow().nodes.is_empty());
     // Esc first: a selected step's doc in the inspector may name another step.
     let mut add = |title: &str, x: f32, y: f32| {
         rig.key(Modifiers::NONE, Key::Escape);
-        let p = canvas_point(&rig, x, y);
+        let p = rig.canvas_point(x, y);
         rig.drag_from_palette(title, p)
     };
     let start = add("Start", 0.06, 0.15);
@@ -908,10 +784,10 @@ fn the_regression_pipeline_built_from_an_empty_canvas_saves_reopens_and_runs() {
         .get_by_role_and_label(egui::accesskit::Role::CheckBox, "yes")
         .click();
     rig.settle();
-    type_into(&mut rig, "column_names", "x,y");
+    rig.type_into("column_names", "x,y");
     // The model: predict y.
     rig.click_node(fit);
-    type_into(&mut rig, "target", "y");
+    rig.type_into("target", "y");
     let problems = rig.app().problems().to_vec();
     assert!(problems.is_empty(), "{problems:?}");
     let params = &rig.app().flow().node(load).unwrap().params;
@@ -955,12 +831,12 @@ fn the_regression_pipeline_built_from_an_empty_canvas_saves_reopens_and_runs() {
 /// problem (shown, not clamped), and clearing the bound removes it.
 #[test]
 fn a_flow_parameter_range_is_edited_and_checked() {
-    let dir = pipewright::gui::find_examples_dir().expect("examples/");
-    let mut rig = rig_with(pipewright_nodes::registry(), Some(dir.clone()));
+    let (mut rig, dir) = catalogue_rig();
+    let example = dir.join("regression.ron");
     rig.harness
         .state_mut()
-        .open_path(&dir.join("regression.ron"))
-        .unwrap();
+        .open_path(&example)
+        .unwrap_or_else(|e| panic!("{} does not open: {e}", example.display()));
     rig.settle();
     let ty = |rig: &Rig| rig.app().flow().param("test_fraction").unwrap().ty.clone();
     assert_eq!(
@@ -970,7 +846,7 @@ fn a_flow_parameter_range_is_edited_and_checked() {
             max: Some(1.0)
         }
     );
-    type_into(&mut rig, "max", "0.1");
+    rig.type_into("max", "0.1");
     assert_eq!(
         ty(&rig),
         pipewright_engine::ParamType::Float {
@@ -990,7 +866,7 @@ fn a_flow_parameter_range_is_edited_and_checked() {
         Value::Float(0.2),
         "never clamped"
     );
-    type_into(&mut rig, "max", "");
+    rig.type_into("max", "");
     assert_eq!(
         ty(&rig),
         pipewright_engine::ParamType::Float {
@@ -1018,16 +894,15 @@ fn a_flow_parameter_range_is_edited_and_checked() {
 fn steps_copied_in_one_window_paste_into_another() {
     let mut first = rig();
     first.settle();
-    let a = first.drag_from_palette("const", canvas_point(&first, 0.1, 0.3));
-    let b = first.drag_from_palette("add", canvas_point(&first, 0.4, 0.3));
+    let a = first.drag_from_palette("const", first.canvas_point(0.1, 0.3));
+    let b = first.drag_from_palette("add", first.canvas_point(0.4, 0.3));
     first.connect(a, "out", b, "in");
     first.key(Modifiers::COMMAND, Key::A);
     first.harness.event(egui::Event::Copy);
-    // The copy is handled in the next frame; its output carries the clipboard text.
+    // The copy is handled in a following frame; its output carries the clipboard text.
     let mut text = None;
-    for _ in 0..4 {
-        first.harness.step();
-        text = first
+    first.wait_until("the copy to put text on the system clipboard", |rig| {
+        text = rig
             .harness
             .output()
             .platform_output
@@ -1037,11 +912,9 @@ fn steps_copied_in_one_window_paste_into_another() {
                 egui::OutputCommand::CopyText(t) => Some(t.clone()),
                 _ => None,
             });
-        if text.is_some() {
-            break;
-        }
-    }
-    let text = text.expect("the copy put text on the system clipboard");
+        text.is_some()
+    });
+    let text = text.expect("wait_until returned, so the text was captured");
 
     let mut second = rig();
     second.settle();

@@ -2,23 +2,18 @@
 //! through the engine into a temporary store, then listed, filtered, sorted, tagged,
 //! shown read-only, opened as a new flow, compared and deleted as a user would.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use egui::Vec2;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use pipewright::gui::{BottomTab, CenterView, Command, DialogResult, EditorApp, EditorOptions};
+use pipewright::gui::{BottomTab, CenterView, Command, DialogResult};
 use pipewright_engine::{
     Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Category, Edge, Edit,
-    Encoding, Engine, Flow, FlowParam, Goal, Inputs, KindDescriptor, Metric, Node, NodeId,
-    NodeKind, Outputs, ParamSpec, ParamType, ParamValue, Params, PointSet, PortSpec, Registry,
-    RunOptions, RunRecord, RunStatus, ScalarsView, SeriesKind, SeriesView, StepContext, StepError,
-    Store, Value, testkit,
+    Encoding, Flow, FlowParam, Goal, Inputs, KindDescriptor, Metric, Node, NodeId, NodeKind,
+    Outputs, ParamSpec, ParamType, ParamValue, Params, PointSet, PortSpec, Registry, RunStatus,
+    ScalarsView, SeriesKind, SeriesView, StepContext, StepError, Value, testkit,
 };
 
-use crate::util::Scripted;
+use crate::gui_rig::Rig;
 
 /// An evaluation result: scalar metrics and the actual/predicted pairs to plot.
 #[derive(Debug)]
@@ -197,125 +192,27 @@ fn flow() -> Flow {
     flow
 }
 
-struct Rig {
-    harness: Harness<'static, EditorApp>,
-    dialogs: Scripted,
-    store: Store,
-    dir: tempfile::TempDir,
-    runs: Vec<RunRecord>,
-}
-
-/// A store with one run per test fraction, and an editor on the flow, Runs tab open.
+/// A store with one run of [`flow`] per test fraction, and an editor on the flow, Runs
+/// tab open and listing them all.
 fn rig(fractions: &[f64]) -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let registry = Arc::new(registry());
-    let store_dir = dir.path().join("store");
-    let store = Store::open(&store_dir).unwrap();
-    let engine = Engine::new(registry.clone(), store.clone());
     let flow = flow();
-    let mut runs = Vec::new();
-    for f in fractions {
-        let options = RunOptions {
-            overrides: [("test_fraction".to_owned(), Value::Float(*f))].into(),
-            ..RunOptions::default()
-        };
-        runs.push(engine.run(&flow, options, |_| {}).unwrap());
-        // Distinct start times, so "newest first" is well defined.
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    let flow_path = dir.path().join("toy.ron");
+    let builder = Rig::builder(registry());
+    let flow_path = builder.dir().join("toy.ron");
     flow.save(&flow_path).unwrap();
-    let dialogs = Scripted::default();
-    let options = EditorOptions {
-        dialogs: Box::new(dialogs.clone()),
-        examples_dir: None,
-        settings: Default::default(),
-    };
-    let mut app = EditorApp::new(registry, &store_dir, options).unwrap();
-    app.open_path(&flow_path).unwrap();
-    let harness = Harness::builder()
-        .with_size(Vec2::new(1600.0, 1000.0))
-        .with_max_steps(64)
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut EditorApp| app.ui(ui), app);
-    let mut rig = Rig {
-        harness,
-        dialogs,
-        store,
-        dir,
-        runs,
-    };
-    rig.settle();
-    // Give the bottom panel room, as a user would by dragging its edge.
-    rig.harness.get_by_label("Runs").click();
-    rig.wait_for_list(fractions.len());
+    let base_dir = builder.dir().to_owned();
+    let mut rig = builder
+        .size(1600.0, 1000.0)
+        .seed_runs(
+            &flow,
+            &base_dir,
+            fractions
+                .iter()
+                .map(|f| [("test_fraction".to_owned(), Value::Float(*f))].into()),
+        )
+        .open(&flow_path)
+        .build();
+    rig.open_runs_tab();
     rig
-}
-
-impl Rig {
-    fn app(&self) -> &EditorApp {
-        self.harness.state()
-    }
-
-    fn settle(&mut self) {
-        for _ in 0..8 {
-            self.harness.step();
-        }
-    }
-
-    /// Steps frames until the list shows `n` runs (it is read in the background).
-    fn wait_for_list(&mut self, n: usize) {
-        let label = format!("Runs ({n})");
-        self.wait_until(&format!("the Runs tab to list {n} runs"), |rig| {
-            rig.harness.query_by_label(&label).is_some()
-        });
-    }
-
-    /// Steps frames until `cond` holds. The deadline is generous because background
-    /// work (listing, deleting) shares two cores with the rest of the suite in CI.
-    fn wait_until(&mut self, what: &str, mut cond: impl FnMut(&mut Self) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while std::time::Instant::now() < deadline {
-            self.harness.step();
-            if cond(self) {
-                self.settle();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("timed out waiting for {what}");
-    }
-
-    fn id(&self, i: usize) -> String {
-        self.runs[i].id.clone()
-    }
-
-    fn check(&mut self, i: usize) {
-        let label = format!("check run {}", self.id(i));
-        self.harness.get_by_label(&label).click();
-        self.settle();
-    }
-
-    /// The y position of each run's id on screen, for order checks.
-    fn row_y(&self, i: usize) -> f32 {
-        self.harness.get_by_label(&self.id(i)).rect().center().y
-    }
-
-    /// The text field showing `hint` while empty.
-    fn field<'a>(&'a self, hint: &'a str) -> egui_kittest::Node<'a> {
-        self.harness.get_by(|n| {
-            n.role() == egui::accesskit::Role::TextInput && n.placeholder() == Some(hint)
-        })
-    }
-
-    fn combo<'a>(&'a self, label: &'a str) -> egui_kittest::Node<'a> {
-        self.harness
-            .get_by_role_and_label(egui::accesskit::Role::ComboBox, label)
-    }
-
-    fn is_listed(&self, i: usize) -> bool {
-        self.harness.query_by_label(&self.id(i)).is_some()
-    }
 }
 
 /// The issue's "done when": two runs with different test fractions, compared: both
@@ -584,84 +481,74 @@ fn rerun_from_a_shown_run_makes_a_new_run() {
     assert_eq!(rig.app().center_view(), CenterView::Run);
 }
 
-/// The example the issue names, when the node catalogue and the example exist.
+/// The example the issue names: two runs of the regression example with different
+/// test fractions, compared in the editor; each run's rmse is on screen, read back as
+/// a number within the precision shown, and the lower one is starred.
 #[test]
 fn regression_example_runs_compare_in_the_editor() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let example = root.join("examples/regression.ron");
-    if !example.exists() {
-        eprintln!("no examples/regression.ron yet: skipped");
-        return;
-    }
-    let registry = Arc::new(pipewright_nodes::registry());
-    let Ok(flow) = Flow::load(&example) else {
-        eprintln!("examples/regression.ron does not load yet: skipped");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let store_dir = dir.path().join("store");
-    let engine = Engine::new(registry.clone(), Store::open(&store_dir).unwrap());
-    let mut ids = Vec::new();
-    for f in [0.2, 0.3] {
-        let options = RunOptions {
-            overrides: [("test_fraction".to_owned(), Value::Float(f))].into(),
-            base_dir: root.join("examples"),
-            ..RunOptions::default()
-        };
-        let run = engine.run(&flow, options, |_| {}).unwrap();
+    let examples = crate::util::examples_dir();
+    let example = examples.join("regression.ron");
+    let flow =
+        Flow::load(&example).unwrap_or_else(|e| panic!("{} does not load: {e}", example.display()));
+    let mut rig = Rig::builder(pipewright_nodes::registry())
+        .size(1600.0, 1000.0)
+        .seed_runs(
+            &flow,
+            &examples,
+            [0.2, 0.3].map(|f| [("test_fraction".to_owned(), Value::Float(f))].into()),
+        )
+        .open(&example)
+        .build();
+    for run in &rig.runs {
         assert_eq!(run.status, RunStatus::Done, "{run:?}");
-        ids.push(run.id.clone());
     }
-    let options = EditorOptions {
-        dialogs: Box::new(Scripted::default()),
-        examples_dir: None,
-        settings: Default::default(),
-    };
-    let mut app = EditorApp::new(registry, &store_dir, options).unwrap();
-    app.open_path(&example).unwrap();
-    let mut harness = Harness::builder()
-        .with_size(Vec2::new(1600.0, 1000.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut EditorApp| app.ui(ui), app);
-    harness.step();
-    harness.get_by_label("Runs").click();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::time::Instant::now() < deadline {
-        harness.step();
-        if harness.query_by_label("Runs (2)").is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(
-        harness.query_by_label("Runs (2)").is_some(),
-        "both runs listed"
-    );
-    for id in &ids {
-        harness.get_by_label(&format!("check run {id}")).click();
-        for _ in 0..8 {
-            harness.step();
-        }
-    }
-    harness.get_by_label("⚖ Compare (2)").click();
-    for _ in 0..8 {
-        harness.step();
-    }
-    harness.get_by_label("≠ test_fraction");
-    let records: Vec<RunRecord> = ids
-        .iter()
-        .map(|id| Store::open(&store_dir).unwrap().run(id).unwrap())
+    rig.open_runs_tab();
+    rig.check(0);
+    rig.check(1);
+    rig.harness.get_by_label("⚖ Compare (2)").click();
+    rig.settle();
+    assert_eq!(rig.app().center_view(), CenterView::Compare);
+    rig.harness.get_by_label("≠ test_fraction");
+    // The rmse of each run, as the store recorded it.
+    let rmse: Vec<(String, f64)> = (0..2)
+        .map(|i| {
+            let record = rig.store.run(&rig.id(i)).unwrap();
+            record
+                .metrics()
+                .into_iter()
+                .find(|(k, _)| k.ends_with(".rmse"))
+                .expect("an rmse metric")
+        })
         .collect();
-    // Each run's rmse is on screen (one of them starred as the best).
-    for r in &records {
-        let (_, rmse) = r
-            .metrics()
-            .into_iter()
-            .find(|(k, _)| k.ends_with(".rmse"))
-            .expect("an rmse metric");
-        let shown = harness
-            .query_all_by_label_contains(&format!("{:.3}", rmse)[..4])
-            .count();
-        assert!(shown > 0, "rmse {rmse} on screen");
+    assert_eq!(rmse[0].0, rmse[1].0, "the same metric in both runs");
+    // The compare table's rmse row: each run's value, shown to the digits given.
+    let row = rig.numbers_in_row(&rmse[0].0);
+    for (key, value) in &rmse {
+        assert!(
+            row.iter()
+                .any(|(_, shown, tolerance)| (shown - value).abs() <= *tolerance + 1e-12),
+            "{key} = {value} is not shown in its row: {row:?}"
+        );
     }
+    // The newer run is the baseline; the older one's delta against it is shown.
+    let delta = rmse[0].1 - rmse[1].1;
+    assert!(
+        row.iter()
+            .any(|(text, shown, tolerance)| text.starts_with('(')
+                && (shown - delta).abs() <= *tolerance + 1e-12),
+        "the delta {delta} is not shown: {row:?}"
+    );
+    // The lower rmse is the one starred.
+    let best = rmse.iter().map(|(_, v)| *v).fold(f64::INFINITY, f64::min);
+    let starred: Vec<_> = row
+        .iter()
+        .filter(|(text, ..)| text.starts_with('★'))
+        .collect();
+    let [(text, shown, tolerance)] = starred.as_slice() else {
+        panic!("one starred rmse expected: {row:?}");
+    };
+    assert!(
+        (shown - best).abs() <= *tolerance + 1e-12,
+        "{text:?} starred, but the best rmse is {best}"
+    );
 }

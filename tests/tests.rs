@@ -10,11 +10,18 @@ mod examples;
 // The command line: run, runs, show, resume, validate; bad input gets one clear message.
 mod cli;
 
+// The exact text of the command line's error messages, against tests/expected/errors.txt.
+mod errors;
+
 // Crashes and concurrency: kill -9 mid-run, several processes on one store.
 mod crash;
 
 // The crate layering holds: engine never depends on egui/eframe/polars/linfa, nodes never on egui/eframe.
 mod layering;
+
+// The one egui_kittest rig both GUI modules drive the editor with: seeded stores,
+// gestures, and waiting for a condition on a deadline.
+mod gui_rig;
 
 // The desktop editor driven through egui_kittest as a user would.
 mod gui;
