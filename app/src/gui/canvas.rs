@@ -24,6 +24,7 @@ use egui_snarl::{InPin, InPinId, OutPin, OutPinId, Snarl};
 use pipewright_engine::{Category, Edge, Edit, Flow, NodeId, Registry, StepStatus};
 
 use super::command::Command;
+use super::format::format_duration;
 use super::run_state::RunView;
 use super::theme;
 
@@ -597,7 +598,7 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
         if let Some(s) = &status {
             let mut tip = format!("{}", s.status);
             if let Some(d) = s.duration_secs {
-                tip.push_str(&format!(" in {}", theme::format_duration(d)));
+                tip.push_str(&format!(" in {}", format_duration(d)));
             }
             if let Some(m) = &s.message {
                 tip.push_str(&format!("\n{m}"));
@@ -697,7 +698,7 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
         };
         let text = match (s.status, s.duration_secs) {
             (StepStatus::Cached, _) => "cached".to_owned(),
-            (st, Some(d)) if st.is_ok() => theme::format_duration(d),
+            (st, Some(d)) if st.is_ok() => format_duration(d),
             (st, _) => st.name().to_owned(),
         };
         let color = if s.status == StepStatus::Failed {

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points};
-use pipewright_engine::{Comparison, Goal, RunRecord, Value, write_atomic};
+use pipewright_engine::{Comparison, Goal, RunRecord, write_atomic};
 
-use super::command::Command;
-use super::results::{ArtifactCache, Preview, format_number};
-use super::runs::{RunsCommand, RunsOutcome, run_status_color, run_status_icon};
-use super::theme;
+use super::command::{Command, RunsCommand, RunsOutcome};
+use super::format::{format_duration, format_number, value_text};
+use super::results::{ArtifactCache, Preview};
+use super::theme::{self, run_status_color, run_status_icon};
 
 /// Distinct colours for the runs (Tableau 10), in the order of the comparison.
 const RUN_COLORS: [Color32; 10] = [
@@ -130,18 +130,9 @@ impl CompareView {
         match write_atomic(&path, csv.as_bytes()) {
             Ok(()) => {
                 self.export_prompt = None;
-                RunsOutcome {
-                    message: Some((
-                        format!("Exported the comparison to {}", path.display()),
-                        false,
-                    )),
-                    open_flow: None,
-                }
+                RunsOutcome::info(format!("Exported the comparison to {}", path.display()))
             }
-            Err(e) => RunsOutcome {
-                message: Some((format!("Cannot export to {}: {e}", path.display()), true)),
-                open_flow: None,
-            },
+            Err(e) => RunsOutcome::error(format!("Cannot export to {}: {e}", path.display())),
         }
     }
 
@@ -171,14 +162,6 @@ impl CompareView {
             })
             .collect();
         self.series = Some((source, series));
-    }
-}
-
-fn value_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::Text(s)) => s.clone(),
-        Some(v) => v.to_string(),
-        None => "–".to_owned(),
     }
 }
 
@@ -363,7 +346,7 @@ fn runs_legend_ui(view: &CompareView, ui: &mut Ui) {
                 ui.label(&r.started);
                 ui.label(
                     r.duration_secs
-                        .map_or_else(|| "–".to_owned(), theme::format_duration),
+                        .map_or_else(|| "–".to_owned(), format_duration),
                 );
                 ui.label(r.tags.join(", "));
                 ui.end_row();
@@ -406,7 +389,9 @@ fn params_ui(view: &CompareView, ui: &mut Ui) {
                 }
                 let base = p.values.get(b).cloned().flatten();
                 for v in &p.values {
-                    let mut text = RichText::new(value_text(v.as_ref())).monospace();
+                    let mut text =
+                        RichText::new(v.as_ref().map_or_else(|| "–".to_owned(), value_text))
+                            .monospace();
                     if p.differs && *v != base {
                         text = text
                             .background_color(highlight(&visuals))
@@ -721,7 +706,7 @@ fn durations_ui(view: &CompareView, ui: &mut Ui) {
                 for s in &d.secs {
                     match s {
                         Some(s) => {
-                            let mut text = RichText::new(theme::format_duration(*s)).monospace();
+                            let mut text = RichText::new(format_duration(*s)).monospace();
                             if *s == slowest && slowest > 0.0 && d.secs.len() > 1 {
                                 text = text.strong();
                             }

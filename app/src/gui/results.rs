@@ -8,6 +8,7 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 use pipewright_engine::{ArtifactRef, Encoding, Node, Registry, StepStatus, Store};
 
+use super::format::format_number;
 use super::run_state::RunView;
 use super::theme;
 
@@ -171,21 +172,6 @@ fn table_preview(bytes: Vec<u8>) -> Result<TablePreview, String> {
         columns,
         head,
     })
-}
-
-/// A number in a short, readable form.
-pub fn format_number(x: f64) -> String {
-    if x == 0.0 || (x.abs() >= 1e-3 && x.abs() < 1e6) {
-        let s = format!("{x:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s.is_empty() || s == "-" {
-            "0".to_owned()
-        } else {
-            s.to_owned()
-        }
-    } else {
-        format!("{x:.3e}")
-    }
 }
 
 fn key_has(key: &str, words: &[&str]) -> bool {
