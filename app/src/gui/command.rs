@@ -125,6 +125,12 @@ pub enum Command {
     ShowShortcuts,
 }
 
+/// Pushes an edit of the flow; edits with the same `coalesce` key in one gesture
+/// (slider drag, typing) are one undo step.
+pub fn push_edit(commands: &mut Vec<Command>, edit: Edit, coalesce: Option<String>) {
+    commands.push(Command::Edit { edit, coalesce });
+}
+
 /// An answer to the open dialog.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModalAnswer {

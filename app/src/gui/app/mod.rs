@@ -33,7 +33,8 @@ use pipewright_engine::{
 use super::bottom::bottom_ui;
 use super::canvas::{Canvas, CanvasContext, canvas_ui};
 use super::command::{CenterView, Command};
-use super::compare::{CompareView, compare_ui};
+use super::compare::CompareView;
+use super::compare::ui::compare_ui;
 use super::document::Document;
 use super::files::{self, Example, FileDialogs, NativeDialogs};
 use super::inspector::{InspectorContext, inspector_ui};
