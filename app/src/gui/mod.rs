@@ -1,6 +1,6 @@
 //! The desktop editor (eframe + egui-snarl).
 //!
-//! [`EditorApp`] owns the siblings — the open [`document::Document`] (an
+//! [`EditorApp`] owns the siblings — the open `document::Document` (an
 //! `engine::Flow` with undo) and its canvas, the document's run, the Runs list, the
 //! past run shown read-only and the comparison — and decides what the centre shows
 //! ([`CenterView`]). It is built without a window ([`EditorApp::new`]) and drawn into
@@ -10,12 +10,12 @@
 //! Design rules (see STYLE.md):
 //! - Panels never change the flow or the app's state: they push [`Command`]s, drained
 //!   by `logic` each frame ([`EditorApp::execute`]); edits go through `Flow::apply` in
-//!   [`document::Document`], which records undo snapshots (one gesture = one undo
+//!   `document::Document`, which records undo snapshots (one gesture = one undo
 //!   step). Dialog answers, deletes and a past run's stop are commands too.
-//! - The snarl graph on the canvas is a view rebuilt from the flow ([`canvas`]).
+//! - The snarl graph on the canvas is a view rebuilt from the flow (`canvas`).
 //! - Runs go to the engine off the UI thread; the engine wakes the UI after each
 //!   event (`RunOptions::wake`), and the frame takes the events from the run's
-//!   channel ([`run_tracker`], [`run_state`]), so an idle editor does not repaint.
+//!   channel (`run_tracker`, `run_state`), so an idle editor does not repaint.
 //! - File dialogs go through the [`FileDialogs`] trait; where no native dialog exists
 //!   the app asks for a path itself.
 //! - Imports point one way: `command` (with `theme`, `format`, `selection`) knows no
@@ -26,19 +26,23 @@
 //!   (commands, routing while a past run is shown), `file_actions.rs` (open, save,
 //!   unsaved-changes guard), `run_actions.rs` (runs, polling, past-runs commands),
 //!   `chrome.rs` (menus, toolbar, status bar, centre strip), `modals.rs` (dialogs),
-//!   `shortcuts.rs`, `settings.rs`.
+//!   `shortcuts.rs`, `settings.rs`, `tests.rs` (the command loop without a window).
 //! - `command` (`Command`, `RunsCommand`, `CenterView`, `RunsOutcome`), `selection`
-//!   (selected steps), `document`, `canvas` (snarl viewer), `palette`, `inspector`,
-//!   `widgets` (typed editors), `results` (artifacts, plots), `run_state` (what the
-//!   editor knows of a run), `run_tracker` (starts and polls runs), `bottom` (Log,
-//!   Problems, Runs tabs).
+//!   (selected steps), `document` (the flow with undo), `canvas` (the snarl view and
+//!   its sync) + `canvas_viewer` (how steps, pins and menus are drawn), `palette`,
+//!   `inspector` (the selected step) + `flow_inspector` (the flow's own settings and
+//!   parameters), `widgets` (typed editors), `results` (artifacts, plots),
+//!   `run_state` (what the editor knows of a run), `run_tracker` (starts and polls
+//!   runs), `bottom` (Log, Problems, Runs tabs).
 //! - `runs/`: `mod.rs` (list state, background loading), `list.rs` (rows, filter,
 //!   sort, checked runs; no egui), `ui.rs` (drawing), `delete.rs` (confirmation +
 //!   thread).
 //! - `past_run` (a past run read-only: canvas, banner, inspector, re-run, resume,
-//!   stop), `compare` (runs side by side), `format` (values, bytes, numbers,
-//!   durations, dates), `files` (dialogs, examples, recent), `layout` (auto-layout),
-//!   `theme` (colours, every step and run status colour and icon).
+//!   stop); `compare/` (runs side by side: `mod.rs` state and CSV export, `ui.rs`
+//!   drawing).
+//! - `format` (values, bytes, numbers, durations, dates), `files` (dialogs, examples,
+//!   recent), `layout` (auto-layout), `theme` (colours; every step and run status
+//!   colour and icon).
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use crate::gui::past_run::READ_ONLY;
 
 impl EditorApp {
     /// Applies one command now. While a past run is shown, edits are refused and
-    /// the view commands go to it ([`EditorApp::route`]).
+    /// the view commands go to it (see `route`).
     pub fn execute(&mut self, command: Command, ctx: &egui::Context) {
         let Some(command) = self.route(command) else {
             return;

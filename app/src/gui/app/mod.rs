@@ -12,13 +12,15 @@
 //! `chrome.rs` (menus, toolbar, status bar, centre strip), `modals.rs` (dialogs),
 //! `shortcuts.rs` (keyboard), `settings.rs` (what is remembered).
 
-pub mod chrome;
-pub mod execute;
-pub mod file_actions;
-pub mod modals;
-pub mod run_actions;
+mod chrome;
+mod execute;
+mod file_actions;
+mod modals;
+mod run_actions;
 pub mod settings;
 pub mod shortcuts;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -436,12 +438,8 @@ impl EditorApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.poll(ctx);
         self.refresh_problems();
-        // A command may queue more (Cut is Copy then Delete); they run in this pass.
-        while !self.commands.is_empty() {
-            let commands = std::mem::take(&mut self.commands);
-            for c in commands {
-                self.execute(c, ctx);
-            }
+        for c in std::mem::take(&mut self.commands) {
+            self.execute(c, ctx);
         }
         self.refresh_problems();
     }
