@@ -269,6 +269,7 @@ impl PastRun {
         self.route(scratch, commands);
     }
 
+    /// The strip above the canvas: status, parameters, tags and the actions.
     fn banner_ui(&mut self, commands: &mut Vec<Command>, ui: &mut Ui) {
         let Some(v) = self.tracker.view() else {
             return;
@@ -382,6 +383,8 @@ impl PastRun {
             });
     }
 
+    /// The inspector with no step selected: the run's record, parameters, metrics
+    /// and steps.
     fn summary_ui(&self, ui: &mut Ui) {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])

@@ -8,7 +8,7 @@ use super::EditorApp;
 use crate::gui::command::{BottomTab, CenterView, Command, RunsCommand};
 use crate::gui::format::format_duration;
 use crate::gui::past_run::PastRun;
-use crate::gui::theme::{self, ThemeChoice, run_status_icon};
+use crate::gui::theme::{self, ThemeChoice, run_status_color, run_status_icon};
 
 impl EditorApp {
     pub(super) fn menu_bar_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -212,24 +212,23 @@ impl EditorApp {
         };
         let finished = run.steps.values().filter(|s| s.status.is_final()).count();
         let total = run.steps.len();
-        let (text, color) = match run.status {
-            RunStatus::Running if run.is_stopping() => (
-                format!("⏹ stopping… {finished}/{total} steps"),
-                theme::warn_color(ui.visuals()),
-            ),
-            RunStatus::Running => (
+        let icon = run_status_icon(run.status);
+        let mut color = run_status_color(run.status, ui.visuals());
+        let text = match run.status {
+            RunStatus::Running if run.is_stopping() => {
+                color = theme::warn_color(ui.visuals());
                 format!(
-                    "⟳ running {finished}/{total} steps · {:.1} s",
-                    run.elapsed_secs()
-                ),
-                theme::status_color(StepStatus::Running),
+                    "{} stopping… {finished}/{total} steps",
+                    run_status_icon(RunStatus::Cancelled)
+                )
+            }
+            RunStatus::Running => format!(
+                "{icon} running {finished}/{total} steps · {:.1} s",
+                run.elapsed_secs()
             ),
-            RunStatus::Done => (
-                format!(
-                    "✔ done · {total} steps in {}",
-                    format_duration(run.duration_secs.unwrap_or(0.0))
-                ),
-                theme::ok_color(ui.visuals()),
+            RunStatus::Done => format!(
+                "{icon} done · {total} steps in {}",
+                format_duration(run.duration_secs.unwrap_or(0.0))
             ),
             RunStatus::Failed => {
                 let failed = run
@@ -237,13 +236,10 @@ impl EditorApp {
                     .values()
                     .filter(|s| s.status == StepStatus::Failed)
                     .count();
-                (
-                    format!("✖ failed · {failed} step(s) failed"),
-                    theme::error_color(ui.visuals()),
-                )
+                format!("{icon} failed · {failed} step(s) failed")
             }
-            RunStatus::Cancelled => ("⏹ cancelled".to_owned(), theme::warn_color(ui.visuals())),
-            RunStatus::Interrupted => ("interrupted".to_owned(), theme::error_color(ui.visuals())),
+            RunStatus::Cancelled => format!("{icon} cancelled"),
+            RunStatus::Interrupted => "interrupted".to_owned(),
         };
         ui.label(RichText::new(text).color(color).strong())
             .on_hover_text(format!("run {}", run.run_id));
