@@ -6,17 +6,20 @@ use pipewright_engine::{Flow, NodeId, Problem};
 
 use super::command::{BottomTab, Command};
 use super::run_state::RunView;
-use super::runs::{RunsPanel, runs_ui};
+use super::runs::RunsList;
+use super::runs::ui::runs_ui;
 use super::theme;
 
-/// Draws the tab strip and the current tab.
+/// Draws the tab strip and the current tab; `shown_run` is the past run shown in
+/// the centre, if any (highlighted in the Runs list).
 pub fn bottom_ui(
     tab: BottomTab,
     log_filter: &mut Option<NodeId>,
     flow: &Flow,
     problems: &[Problem],
     run: Option<&RunView>,
-    runs: &mut RunsPanel,
+    runs: &mut RunsList,
+    shown_run: Option<&str>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -70,7 +73,7 @@ pub fn bottom_ui(
     match tab {
         BottomTab::Log => log_ui(*log_filter, run, ui),
         BottomTab::Problems => problems_ui(problems, commands, ui),
-        BottomTab::Runs => runs_ui(runs, flow, run, commands, ui),
+        BottomTab::Runs => runs_ui(runs, flow, shown_run, commands, ui),
     }
 }
 

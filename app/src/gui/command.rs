@@ -1,14 +1,27 @@
 //! The commands panels send to the app. UI code never changes the flow or the app's
 //! state directly: it pushes a [`Command`], and the app drains the queue once per
-//! frame ([`super::EditorApp::execute`]), like rerun's `SystemCommand`.
+//! frame (`EditorApp::execute`), like rerun's `SystemCommand`.
+//!
+//! This file knows no panel: the panels import it, never the other way round.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pipewright_engine::{Edit, NodeId, Value};
+use pipewright_engine::{Edit, Flow, NodeId, Value};
 
-use super::runs::RunsCommand;
 use super::theme::ThemeChoice;
+
+/// What the centre of the window shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CenterView {
+    /// The flow being edited.
+    #[default]
+    Flow,
+    /// The past run chosen in the Runs tab, read-only.
+    Run,
+    /// The comparison of runs.
+    Compare,
+}
 
 /// A tab of the bottom panel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -106,4 +119,106 @@ pub enum Command {
     ShowTab(BottomTab),
     /// Acts on past runs (Runs tab, past-run view, comparison); see [`RunsCommand`].
     Runs(RunsCommand),
+    /// Answers the dialog that is open (unsaved changes, a typed path).
+    Modal(ModalAnswer),
+    /// Shows the list of keyboard shortcuts.
+    ShowShortcuts,
+}
+
+/// Pushes an edit of the flow; edits with the same `coalesce` key in one gesture
+/// (slider drag, typing) are one undo step.
+pub fn push_edit(commands: &mut Vec<Command>, edit: Edit, coalesce: Option<String>) {
+    commands.push(Command::Edit { edit, coalesce });
+}
+
+/// An answer to the open dialog.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModalAnswer {
+    /// "Save changes?" ▸ Save: saves, then carries on with the action that asked.
+    Save,
+    /// "Save changes?" ▸ Discard: drops the changes and carries on.
+    Discard,
+    /// The path typed into the in-app path prompt (no file dialog here).
+    Path(PathBuf),
+    /// Closes the dialog; an action waiting for a save is dropped.
+    Cancel,
+}
+
+/// Something the user asked of past runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunsCommand {
+    /// Reads the list of runs from the store again.
+    Refresh,
+    /// Lists the runs of every flow in the store (`true`) or of the open flow only.
+    SetAllFlows(bool),
+    /// Shows a run on the canvas as it ran, read-only.
+    Show(String),
+    /// Switches the centre between the flow, the shown run and the comparison.
+    ShowCenter(CenterView),
+    /// Closes the shown run (back to the flow).
+    CloseRun,
+    /// Closes the comparison.
+    CloseCompare,
+    /// Opens the shown run's flow snapshot as a new, editable flow.
+    OpenAsNewFlow,
+    /// Runs the shown run's flow snapshot again with the same parameters,
+    /// recomputing every step.
+    Rerun,
+    /// Resumes the shown (failed or stopped) run: its finished steps are reused.
+    Resume,
+    /// Stops the re-run or resume going in the shown past run.
+    Stop,
+    /// Compares these runs side by side; the first is the baseline.
+    Compare(Vec<String>),
+    /// Asks for confirmation before deleting these runs.
+    AskDelete(Vec<String>),
+    /// Deletes these runs, then the blobs no remaining run refers to.
+    Delete(Vec<String>),
+    /// Adds a tag to runs.
+    AddTag {
+        /// The runs' ids.
+        runs: Vec<String>,
+        /// The tag.
+        tag: String,
+    },
+    /// Removes a tag from a run.
+    RemoveTag {
+        /// The run's id.
+        run: String,
+        /// The tag.
+        tag: String,
+    },
+    /// Exports the comparison table as CSV (asks where).
+    ExportCsv,
+    /// Exports the comparison table as CSV to this file.
+    ExportCsvTo(PathBuf),
+    /// An edit was attempted on the read-only past run (says why it was refused).
+    ReadOnly,
+}
+
+/// What the app must do after acting on past runs.
+#[derive(Debug, Default)]
+pub struct RunsOutcome {
+    /// A status-bar message, and whether it is an error.
+    pub message: Option<(String, bool)>,
+    /// A flow to open as a new document (through the unsaved-changes guard).
+    pub open_flow: Option<Box<Flow>>,
+}
+
+impl RunsOutcome {
+    /// An outcome that only tells the user something.
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            message: Some((text.into(), false)),
+            open_flow: None,
+        }
+    }
+
+    /// An outcome that reports an error.
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            message: Some((text.into(), true)),
+            open_flow: None,
+        }
+    }
 }

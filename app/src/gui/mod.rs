@@ -1,25 +1,48 @@
 //! The desktop editor (eframe + egui-snarl).
 //!
-//! [`EditorApp`] holds the open [`document::Document`] (an `engine::Flow` with undo),
-//! the canvas view, the run being shown and the dialogs. It is built without a window
-//! ([`EditorApp::new`]) and drawn into any `egui::Ui` ([`EditorApp::ui`]), so the
-//! egui_kittest tests drive exactly what the window shows.
+//! [`EditorApp`] owns the siblings — the open `document::Document` (an
+//! `engine::Flow` with undo) and its canvas, the document's run, the Runs list, the
+//! past run shown read-only and the comparison — and decides what the centre shows
+//! ([`CenterView`]). It is built without a window ([`EditorApp::new`]) and drawn into
+//! any `egui::Ui` ([`EditorApp::ui`]), so the egui_kittest tests drive exactly what
+//! the window shows; [`EditorApp::logic`] is everything but the drawing.
 //!
 //! Design rules (see STYLE.md):
-//! - Panels never change the flow: they push [`Command`]s, drained once per frame by
-//!   [`EditorApp::execute`]; edits go through `Flow::apply` in [`document::Document`],
-//!   which records undo snapshots (one gesture = one undo step).
-//! - The snarl graph on the canvas is a view rebuilt from the flow ([`canvas`]).
-//! - Runs go to the engine off the UI thread; a forwarder thread wakes the UI on each
-//!   event ([`run_state`]), so an idle editor does not repaint.
+//! - Panels never change the flow or the app's state: they push [`Command`]s, drained
+//!   by `logic` each frame ([`EditorApp::execute`]); edits go through `Flow::apply` in
+//!   `document::Document`, which records undo snapshots (one gesture = one undo
+//!   step). Dialog answers, deletes and a past run's stop are commands too.
+//! - The snarl graph on the canvas is a view rebuilt from the flow (`canvas`).
+//! - Runs go to the engine off the UI thread; the engine wakes the UI after each
+//!   event (`RunOptions::wake`), and the frame takes the events from the run's
+//!   channel (`run_tracker`, `run_state`), so an idle editor does not repaint.
 //! - File dialogs go through the [`FileDialogs`] trait; where no native dialog exists
 //!   the app asks for a path itself.
+//! - Imports point one way: `command` (with `theme`, `format`, `selection`) knows no
+//!   panel; panels import it; only `app/` imports the panels.
 //!
-//! Files: `app` (state and commands), `command`, `document`, `canvas` (snarl viewer),
-//! `palette`, `inspector`, `widgets` (typed editors), `results` (artifacts, plots),
-//! `run_state` (runs in progress), `bottom` (Log, Problems, Runs), `runs` (the Runs
-//! tab and the read-only view of a past run), `compare` (runs side by side), `files` (dialogs,
-//! examples, recent), `layout` (auto-layout), `theme`.
+//! Files:
+//! - `app/`: `mod.rs` (state, `new`, read accessors, the frame), `execute.rs`
+//!   (commands, routing while a past run is shown), `file_actions.rs` (open, save,
+//!   unsaved-changes guard), `run_actions.rs` (runs, polling, past-runs commands),
+//!   `chrome.rs` (menus, toolbar, status bar, centre strip), `modals.rs` (dialogs),
+//!   `shortcuts.rs`, `settings.rs`, `tests.rs` (the command loop without a window).
+//! - `command` (`Command`, `RunsCommand`, `CenterView`, `RunsOutcome`), `selection`
+//!   (selected steps), `document` (the flow with undo), `canvas` (the snarl view and
+//!   its sync) + `canvas_viewer` (how steps, pins and menus are drawn), `palette`,
+//!   `inspector` (the selected step) + `flow_inspector` (the flow's own settings and
+//!   parameters), `widgets` (typed editors), `results` (artifacts, plots),
+//!   `run_state` (what the editor knows of a run), `run_tracker` (starts and polls
+//!   runs), `bottom` (Log, Problems, Runs tabs).
+//! - `runs/`: `mod.rs` (list state, background loading), `list.rs` (rows, filter,
+//!   sort, checked runs; no egui), `ui.rs` (drawing), `delete.rs` (confirmation +
+//!   thread).
+//! - `past_run` (a past run read-only: canvas, banner, inspector, re-run, resume,
+//!   stop); `compare/` (runs side by side: `mod.rs` state and CSV export, `ui.rs`
+//!   drawing).
+//! - `format` (values, bytes, numbers, durations, dates), `files` (dialogs, examples,
+//!   recent), `layout` (auto-layout), `theme` (colours; every step and run status
+//!   colour and icon).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,25 +50,32 @@ use std::sync::Arc;
 mod app;
 mod bottom;
 mod canvas;
+mod canvas_viewer;
 mod command;
 mod compare;
 mod document;
 mod files;
+mod flow_inspector;
+mod format;
 mod inspector;
 mod layout;
 mod palette;
+mod past_run;
 mod results;
 mod run_state;
+mod run_tracker;
 mod runs;
+mod selection;
 mod theme;
 mod views;
 mod widgets;
 
-pub use app::{EditorApp, EditorOptions, SETTINGS_KEY, SHORTCUTS, Settings};
-pub use command::{BottomTab, Command};
+pub use app::settings::{SETTINGS_KEY, Settings};
+pub use app::shortcuts::SHORTCUTS;
+pub use app::{EditorApp, EditorOptions};
+pub use command::{BottomTab, CenterView, Command, ModalAnswer, RunsCommand, RunsOutcome};
 pub use files::{DialogResult, Example, FileDialogs, NativeDialogs, find_examples_dir};
 pub use run_state::{LogLine, RunView, StepView};
-pub use runs::{CenterView, RunsCommand};
 pub use theme::ThemeChoice;
 
 impl eframe::App for EditorApp {

@@ -11,6 +11,7 @@ use pipewright_engine::{
     ArtifactRef, ArtifactTypes, ArtifactView, Node, Registry, StepStatus, Store,
 };
 
+use super::format::format_duration;
 use super::run_state::RunView;
 use super::theme;
 
@@ -87,21 +88,6 @@ impl ArtifactCache {
     }
 }
 
-/// A number in a short, readable form.
-pub fn format_number(x: f64) -> String {
-    if x == 0.0 || (x.abs() >= 1e-3 && x.abs() < 1e6) {
-        let s = format!("{x:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s.is_empty() || s == "-" {
-            "0".to_owned()
-        } else {
-            s.to_owned()
-        }
-    } else {
-        format!("{x:.3e}")
-    }
-}
-
 /// Draws the results of `node` in the shown run.
 pub fn results_ui(
     node: &Node,
@@ -132,7 +118,7 @@ pub fn results_ui(
         if let Some(d) = step.duration_secs
             && step.status.is_ok()
         {
-            ui.label(RichText::new(theme::format_duration(d)).weak());
+            ui.label(RichText::new(format_duration(d)).weak());
         }
     });
     if let Some(m) = &step.message {
@@ -210,12 +196,5 @@ mod tests {
         assert_eq!(cache.columns(&r), Some(vec!["x".to_owned()]));
         assert!(Arc::ptr_eq(&loaded, &cache.get(&r).unwrap()), "loaded once");
         assert_eq!(loaded.summary, table.summary());
-    }
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(format_number(0.25), "0.25");
-        assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(1.0e-7), "1.000e-7");
     }
 }

@@ -1,14 +1,18 @@
-//! Runs in progress: the engine runs off the UI thread; its events are forwarded to
-//! the app by a small thread that wakes egui on each one, so the UI repaints exactly
-//! when something happened and idles otherwise.
+//! What the editor knows of one run: the engine runs it off the UI thread and wakes
+//! egui after each event (the `wake` of its `RunOptions`, set by
+//! [`super::run_tracker::RunTracker`]); the frame then takes the events from the
+//! run's channel, so the UI repaints exactly when something happened and idles
+//! otherwise.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, unbounded};
+use crossbeam_channel::Receiver;
 use pipewright_engine::{
     CancelToken, Event, NodeId, RunHandle, RunRecord, RunStatus, StepStatus, Store,
 };
+
+use super::format::format_duration;
 
 /// What the editor knows about one step of the shown run.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,29 +63,9 @@ pub struct RunView {
 }
 
 impl RunView {
-    /// Starts showing a run that the engine has just started; `ctx` is woken on each
-    /// of its events.
-    pub fn start(handle: RunHandle, labels: BTreeMap<NodeId, String>, ctx: &egui::Context) -> Self {
-        let (tx, rx) = unbounded();
-        let source = handle.events.clone();
-        let ctx = ctx.clone();
-        let forwarder = std::thread::Builder::new()
-            .name("pipewright-ui-events".into())
-            .spawn(move || {
-                for event in source.iter() {
-                    if tx.send(event).is_err() {
-                        break;
-                    }
-                    ctx.request_repaint();
-                }
-                ctx.request_repaint();
-            });
-        let events = match forwarder {
-            Ok(_) => rx,
-            // Without a thread to wake the UI, poll the engine's channel directly; the
-            // app keeps repainting while a run goes, so nothing is missed.
-            Err(_) => handle.events.clone(),
-        };
+    /// Starts showing a run that the engine has just started. Its events are taken
+    /// from the handle's channel by [`RunView::poll`].
+    pub fn start(handle: RunHandle, labels: BTreeMap<NodeId, String>) -> Self {
         let steps = labels
             .keys()
             .map(|id| {
@@ -96,7 +80,7 @@ impl RunView {
             })
             .collect();
         Self {
-            run_id: handle.run_id.clone(),
+            run_id: handle.run_id,
             status: RunStatus::Running,
             steps,
             logs: Vec::new(),
@@ -104,8 +88,8 @@ impl RunView {
             record: None,
             labels,
             started: Instant::now(),
-            events: Some(events),
-            cancel: handle.cancel.clone(),
+            events: Some(handle.events),
+            cancel: handle.cancel,
             cancel_requested: false,
         }
     }
@@ -253,10 +237,7 @@ impl RunView {
             } => {
                 let text = match &message {
                     Some(m) => format!("{status}: {m}"),
-                    None => format!(
-                        "{status} in {}",
-                        super::theme::format_duration(duration_secs)
-                    ),
+                    None => format!("{status} in {}", format_duration(duration_secs)),
                 };
                 self.log(Some(node), text, status == StepStatus::Failed);
                 self.set(node, status, Some(duration_secs), message);
@@ -272,7 +253,7 @@ impl RunView {
                     None,
                     format!(
                         "run {run_id} {status} in {}",
-                        super::theme::format_duration(duration_secs)
+                        format_duration(duration_secs)
                     ),
                     status == RunStatus::Failed,
                 );

@@ -1,7 +1,8 @@
-//! Colours and visual settings: port types, step statuses, dark and light themes.
+//! Colours and visual settings: port types, step and run statuses (colour and
+//! icon, every one of them here), dark and light themes.
 
 use egui::Color32;
-use pipewright_engine::StepStatus;
+use pipewright_engine::{RunStatus, StepStatus};
 use serde::{Deserialize, Serialize};
 
 /// The user's choice of theme.
@@ -119,16 +120,24 @@ pub fn ok_color(visuals: &egui::Visuals) -> Color32 {
     }
 }
 
-/// Formats a duration for node footers and the log.
-pub fn format_duration(secs: f64) -> String {
-    if secs < 0.001 {
-        "<1 ms".to_owned()
-    } else if secs < 1.0 {
-        format!("{:.0} ms", secs * 1000.0)
-    } else if secs < 60.0 {
-        format!("{secs:.2} s")
-    } else {
-        format!("{}m {:02}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
+/// The colour of a run status.
+pub fn run_status_color(status: RunStatus, visuals: &egui::Visuals) -> Color32 {
+    match status {
+        RunStatus::Running => status_color(StepStatus::Running),
+        RunStatus::Done => ok_color(visuals),
+        RunStatus::Failed | RunStatus::Interrupted => error_color(visuals),
+        RunStatus::Cancelled => warn_color(visuals),
+    }
+}
+
+/// The symbol of a run status.
+pub fn run_status_icon(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => "⟳",
+        RunStatus::Done => "✔",
+        RunStatus::Failed => "✖",
+        RunStatus::Cancelled => "⏹",
+        RunStatus::Interrupted => "⚠",
     }
 }
 

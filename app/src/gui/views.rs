@@ -10,7 +10,7 @@ use pipewright_engine::{
     TableView,
 };
 
-use super::results::format_number;
+use super::format::format_number;
 use super::theme;
 
 /// A salt that keeps the widget ids of one artifact's views apart from another's.

@@ -1,0 +1,196 @@
+//! The dialogs over the window: unsaved changes, the in-app path prompt (where no
+//! file dialog exists), run with parameters, and the shortcuts list. Their answers
+//! are commands ([`ModalAnswer`], [`Command::RunWith`]) executed with the rest.
+
+use std::path::PathBuf;
+
+use egui::{Key, RichText};
+
+use super::shortcuts::SHORTCUTS;
+use super::{EditorApp, Modal, Pending, PromptPurpose};
+use crate::gui::command::{Command, ModalAnswer};
+use crate::gui::theme;
+use crate::gui::widgets::{ValueEdit, value_editor_ui};
+
+impl EditorApp {
+    /// Draws the open dialog; its answers are pushed to `commands`.
+    pub(super) fn modal_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some(modal) = self.modal.clone() else {
+            return;
+        };
+        let mut close = false;
+        match modal {
+            Modal::Unsaved(pending) => {
+                let action = match &pending {
+                    Pending::New => "starting a new flow",
+                    Pending::Open | Pending::OpenPath(_) | Pending::OpenFlow(_) => {
+                        "opening another flow"
+                    }
+                    Pending::Quit => "closing",
+                };
+                egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
+                    ui.set_width(380.0);
+                    ui.heading("Unsaved changes");
+                    ui.label(format!(
+                        "Save the changes to {} before {action}?",
+                        self.doc.file_name()
+                    ));
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            commands.push(Command::Modal(ModalAnswer::Save));
+                        }
+                        if ui.button("Discard").clicked() {
+                            commands.push(Command::Modal(ModalAnswer::Discard));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                });
+            }
+            Modal::PathPrompt { purpose, mut text } => {
+                let title = match &purpose {
+                    PromptPurpose::Open => "Open flow",
+                    PromptPurpose::SaveAs => "Save flow as",
+                    PromptPurpose::ParamPath { .. } => "Choose a file",
+                };
+                let mut ok = false;
+                egui::Modal::new(egui::Id::new("path-prompt")).show(ctx, |ui| {
+                    ui.set_width(480.0);
+                    ui.heading(title);
+                    ui.label(
+                        RichText::new("No file dialog is available here; type the path.").weak(),
+                    );
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut text)
+                            .desired_width(f32::INFINITY)
+                            .hint_text("/path/to/flow.ron"),
+                    );
+                    r.request_focus();
+                    if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                        ok = true;
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui.button("OK").clicked() {
+                            ok = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            commands.push(Command::Modal(ModalAnswer::Cancel));
+                        }
+                    });
+                });
+                if ok && !text.trim().is_empty() {
+                    commands.push(Command::Modal(ModalAnswer::Path(PathBuf::from(
+                        text.trim(),
+                    ))));
+                } else if let Some(Modal::PathPrompt { text: t, .. }) = &mut self.modal {
+                    *t = text;
+                }
+            }
+            Modal::RunParams(mut values) => {
+                let mut run = false;
+                let flow = self.doc.flow();
+                let mut all_valid = true;
+                egui::Modal::new(egui::Id::new("run-params")).show(ctx, |ui| {
+                    ui.set_width(440.0);
+                    ui.heading("Run with parameters");
+                    ui.label(
+                        RichText::new("These values are for this run only; the flow's defaults do not change.")
+                            .weak(),
+                    );
+                    ui.add_space(6.0);
+                    if flow.parameters.is_empty() {
+                        ui.label("This flow has no flow parameters.");
+                    }
+                    egui::Grid::new("run-params-grid")
+                        .num_columns(2)
+                        .spacing([10.0, 6.0])
+                        .show(ui, |ui| {
+                            for p in &flow.parameters {
+                                let label_id = ui
+                                    .label(RichText::new(&p.name).strong())
+                                    .on_hover_text(&p.help)
+                                    .id;
+                                ui.vertical(|ui| {
+                                    let v = values.get(&p.name).cloned().unwrap_or_else(|| p.default.clone());
+                                    let check = p.ty.check(&v);
+                                    ui.horizontal(|ui| {
+                                        if let ValueEdit::Changed(nv) = value_editor_ui(
+                                            ui,
+                                            egui::Id::new(("run-param", &p.name)),
+                                            &p.ty,
+                                            &v,
+                                            check.is_err(),
+                                            Some(label_id),
+                                        ) {
+                                            values.insert(p.name.clone(), nv);
+                                        }
+                                        if v != p.default {
+                                            ui.label(RichText::new(format!("default {}", p.default)).small().weak());
+                                        }
+                                    });
+                                    if let Err(e) = check {
+                                        all_valid = false;
+                                        ui.colored_label(theme::error_color(ui.visuals()), RichText::new(e).small());
+                                    } else if !p.help.is_empty() {
+                                        ui.label(RichText::new(&p.help).small().weak());
+                                    }
+                                });
+                                ui.end_row();
+                            }
+                        });
+                    ui.add_space(8.0);
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add_enabled(all_valid, egui::Button::new(RichText::new("▶ Run").strong()))
+                            .clicked()
+                        {
+                            run = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                });
+                if run {
+                    close = true;
+                    let overrides = values
+                        .iter()
+                        .filter(|(k, v)| flow.param(k).is_some_and(|p| p.default != **v))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    commands.push(Command::RunWith(overrides));
+                } else if let Some(Modal::RunParams(v)) = &mut self.modal {
+                    *v = values;
+                }
+            }
+            Modal::Shortcuts => {
+                let r = egui::Modal::new(egui::Id::new("shortcuts")).show(ctx, |ui| {
+                    ui.heading("Keyboard shortcuts");
+                    egui::Grid::new("shortcuts-grid")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for (k, what) in SHORTCUTS {
+                                ui.label(RichText::new(*k).monospace());
+                                ui.label(*what);
+                                ui.end_row();
+                            }
+                        });
+                    ui.add_space(6.0);
+                    if ui.button("Close").clicked() {
+                        close = true;
+                    }
+                });
+                if r.should_close() {
+                    close = true;
+                }
+            }
+        }
+        if close {
+            self.modal = None;
+        }
+    }
+}
