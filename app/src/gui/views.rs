@@ -36,7 +36,7 @@ pub fn views_ui(views: &[ArtifactView], salt: Salt<'_>, ui: &mut Ui) {
                     .map(|(k, p)| PlotSet {
                         name: p.name.clone(),
                         points: &p.points,
-                        color: set_color(s, k),
+                        color: indexed_color(k),
                     })
                     .collect();
                 series_plot_ui(s, &sets, egui::Id::new(("series", salt)), 220.0, None, ui);
@@ -235,12 +235,8 @@ const SET_COLORS: [Color32; 10] = [
     Color32::from_rgb(0xba, 0xb0, 0xac),
 ];
 
-/// The colour of the `i`-th of several sets (runs of a comparison, classes).
-pub fn set_color(_series: &SeriesView, i: usize) -> Color32 {
-    indexed_color(i)
-}
-
-/// The `i`-th distinct colour.
+/// The `i`-th distinct colour: of the sets of one plot (classes, clusters), or of the
+/// runs of a comparison.
 pub fn indexed_color(i: usize) -> Color32 {
     SET_COLORS[i % SET_COLORS.len()]
 }

@@ -117,14 +117,17 @@ impl Artifact for Model {
 
     fn views(&self, _max_rows: usize) -> Vec<ArtifactView> {
         let mut views = vec![super::views::coefficients(self)];
-        if !self.hyper.is_empty() {
+        // The intercept flag shows as the coefficient table's (intercept) row already.
+        let items: Vec<Metric> = self
+            .hyper
+            .iter()
+            .filter(|(k, _)| k.as_str() != "fit_intercept")
+            .map(|(k, v)| Metric::new(k.clone(), *v, Goal::Neutral))
+            .collect();
+        if !items.is_empty() {
             views.push(ArtifactView::Scalars(ScalarsView {
                 title: "Hyper-parameters".into(),
-                items: self
-                    .hyper
-                    .iter()
-                    .map(|(k, v)| Metric::new(k.clone(), *v, Goal::Neutral))
-                    .collect(),
+                items,
             }));
         }
         views

@@ -10,25 +10,11 @@ use crate::gui::command::{Command, RunsCommand};
 use crate::gui::format::{format_duration, format_number, value_text};
 use crate::gui::results::ArtifactCache;
 use crate::gui::theme::{self, run_status_color, run_status_icon};
-use crate::gui::views::{PlotSet, series_plot_ui};
-
-/// Distinct colours for the runs (Tableau 10), in the order of the comparison.
-const RUN_COLORS: [Color32; 10] = [
-    Color32::from_rgb(0x4e, 0x79, 0xa7),
-    Color32::from_rgb(0xf2, 0x8e, 0x2b),
-    Color32::from_rgb(0x59, 0xa1, 0x4f),
-    Color32::from_rgb(0xe1, 0x57, 0x59),
-    Color32::from_rgb(0xb0, 0x7a, 0xa1),
-    Color32::from_rgb(0x76, 0xb7, 0xb2),
-    Color32::from_rgb(0xed, 0xc9, 0x48),
-    Color32::from_rgb(0x9c, 0x75, 0x5f),
-    Color32::from_rgb(0xff, 0x9d, 0xa7),
-    Color32::from_rgb(0xba, 0xb0, 0xac),
-];
+use crate::gui::views::{PlotSet, indexed_color, series_plot_ui};
 
 /// The colour of the `i`-th run of a comparison.
 pub fn run_color(i: usize) -> Color32 {
-    RUN_COLORS[i % RUN_COLORS.len()]
+    indexed_color(i)
 }
 
 fn highlight(visuals: &egui::Visuals) -> Color32 {
