@@ -4,7 +4,7 @@
 //! artifact types they exchange, built on polars (tables) and linfa (models). The
 //! engine only knows the [`pipewright_engine::NodeKind`] and
 //! [`pipewright_engine::Artifact`] traits; [`registry`] hands it every kind and
-//! every artifact decoder of this crate.
+//! every artifact type (decoder and views) of this crate.
 //!
 //! ## Artifact types ([`artifacts`])
 //! | port type | Rust type | stored as |

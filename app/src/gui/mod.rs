@@ -31,7 +31,9 @@
 //!   (selected steps), `document` (the flow with undo), `canvas` (the snarl view and
 //!   its sync) + `canvas_viewer` (how steps, pins and menus are drawn), `palette`,
 //!   `inspector` (the selected step) + `flow_inspector` (the flow's own settings and
-//!   parameters), `widgets` (typed editors), `results` (artifacts, plots),
+//!   parameters), `widgets` (typed editors), `results` (a step's outputs, loaded
+//!   once by hash), `views` (draws the engine's artifact views: grids, plots, heat
+//!   maps — all the editor knows of artifact types),
 //!   `run_state` (what the editor knows of a run), `run_tracker` (starts and polls
 //!   runs), `bottom` (Log, Problems, Runs tabs).
 //! - `runs/`: `mod.rs` (list state, background loading), `list.rs` (rows, filter,
