@@ -27,6 +27,15 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT / "assets" / "data" / "regression_dataset.txt"
 OUT = ROOT / "nodes" / "tests" / "reference" / "sklearn_reference.json"
 TEST_FRACTION = 0.2
+SEED = 42
+
+
+def checksum(rows):
+    """Σ (k + 1) · rows[k] mod 2^64: equal only for the same rows in the same order."""
+    total = 0
+    for k, r in enumerate(rows.tolist()):
+        total = (total + (k + 1) * r) % (1 << 64)
+    return total
 
 
 def scores(y_true, y_pred):
@@ -120,6 +129,50 @@ def main() -> None:
             sq_test,
             y_test,
             {"alpha": 0.1, "l1_ratio": 0.5, "max_iter": 1000, "tol": 1e-4},
+        ),
+    }
+    # The shuffled split scikit-learn users write: train_test_split(..., random_state=42).
+    # transform.split must pick exactly these rows (numpy's RandomState permutation,
+    # test rows first), so the fit and the scores are scikit-learn's to the last digits.
+    idx = np.arange(len(y))
+    idx_train, idx_test = train_test_split(idx, test_size=TEST_FRACTION, random_state=SEED)
+    reference["shuffled"] = {
+        "seed": SEED,
+        "test_fraction": TEST_FRACTION,
+        "train_rows": [int(i) for i in idx_train],
+        "test_rows": [int(i) for i in idx_test],
+        "linear_regression": fitted(
+            LinearRegression(), x[idx_train], y[idx_train], x[idx_test], y[idx_test], {}
+        ),
+    }
+    # A million rows made by a formula both sides evaluate exactly (integer arithmetic
+    # and correctly rounded division), so Rust builds the very same table.
+    n = 1_000_000
+    i = np.arange(n, dtype=np.int64)
+    big_x = ((i * 7919) % 100_003).astype(np.float64) / 1000.0
+    big_y = 2.5 * big_x + 1.0 + ((i * 104_729) % 1000).astype(np.float64) / 1000.0
+    big_idx_train, big_idx_test = train_test_split(i, test_size=TEST_FRACTION, random_state=SEED)
+    reference["shuffled_1m"] = {
+        "rows": n,
+        "x": "((i * 7919) % 100003) / 1000",
+        "y": "2.5 * x + 1 + ((i * 104729) % 1000) / 1000",
+        "seed": SEED,
+        "test_fraction": TEST_FRACTION,
+        "n_test": int(len(big_idx_test)),
+        "test_head": [int(v) for v in big_idx_test[:10]],
+        "test_tail": [int(v) for v in big_idx_test[-10:]],
+        "train_head": [int(v) for v in big_idx_train[:10]],
+        "train_tail": [int(v) for v in big_idx_train[-10:]],
+        # Σ (k + 1) · rows[k] mod 2^64 over all rows, a checksum of order and content.
+        "test_checksum": checksum(big_idx_test),
+        "train_checksum": checksum(big_idx_train),
+        "linear_regression": fitted(
+            LinearRegression(),
+            big_x[big_idx_train, None],
+            big_y[big_idx_train],
+            big_x[big_idx_test, None],
+            big_y[big_idx_test],
+            {},
         ),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)

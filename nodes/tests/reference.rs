@@ -4,7 +4,9 @@
 //! `scripts/sklearn_reference.py`; the file records the command and versions).
 //!
 //! Tolerances (relative):
-//! - split: exact (the same rows);
+//! - split: exact (the same rows, in the same order; shuffled splits too, on 1,000 and
+//!   1,000,000 rows);
+//! - least squares after a shuffled split: 1e-12;
 //! - least squares, ridge and the metrics: 1e-9 — both sides solve the same linear
 //!   system directly (QR / Cholesky here, LAPACK there), so only rounding differs;
 //! - elastic net: 1e-6 — both run coordinate descent that stops when the duality
@@ -250,4 +252,132 @@ fn standard_scaler_matches_scikit_learn() {
     let first = row(&scaled, 0);
     close("scaled test x", first[0], &r["test_first_scaled"][0], 1e-12);
     close("scaled test y", first[1], &r["test_first_scaled"][1], 1e-12);
+}
+
+/// The row numbers of a table's `i` column.
+fn row_ids(t: &Table) -> Vec<u64> {
+    pipewright_nodes::columns::f64_values(t.df(), "i")
+        .unwrap()
+        .into_iter()
+        .map(|v| v as u64)
+        .collect()
+}
+
+/// `Σ (k + 1) · rows[k] mod 2^64`, the reference script's checksum of a row order.
+fn checksum(rows: &[u64]) -> u64 {
+    rows.iter().enumerate().fold(0u64, |acc, (k, r)| {
+        acc.wrapping_add((k as u64 + 1).wrapping_mul(*r))
+    })
+}
+
+/// Splits `df` (with a row-number column `i`) as `train_test_split(…, test_size=0.2,
+/// random_state=seed)`, then fits and scores least squares on `x` → `y`.
+fn shuffled_split_and_fit(
+    df: pipewright_nodes::polars::prelude::DataFrame,
+    seed: i64,
+    r: &Json,
+) -> (Table, Table) {
+    let out = run(
+        "transform.split",
+        &[("table", shared(Table::new(df)))],
+        &[
+            ("test_fraction", Value::Float(num(&r["test_fraction"]))),
+            ("shuffle", Value::Bool(true)),
+            ("seed", Value::Int(seed)),
+        ],
+    );
+    let (train, test) = (get::<Table>(&out, "train"), get::<Table>(&out, "test"));
+    check_model(
+        OLS,
+        &r["linear_regression"],
+        (train.clone(), test.clone()),
+        &["x"],
+        &[],
+        1e-12,
+    );
+    (train, test)
+}
+
+fn with_row_ids(t: Table) -> pipewright_nodes::polars::prelude::DataFrame {
+    let n = t.rows();
+    let mut df = t.into_df();
+    df.with_column(pipewright_nodes::columns::f64_series(
+        "i",
+        (0..n).map(|i| i as f64).collect(),
+    ))
+    .unwrap();
+    df
+}
+
+#[test]
+fn a_shuffled_split_takes_scikit_learns_rows_and_gives_its_fit() {
+    let r = &reference()["shuffled"];
+    let loaded = run(
+        "data.load_csv",
+        &[],
+        &[
+            ("path", text("assets/data/regression_dataset.txt")),
+            ("separator", text("tab")),
+            ("has_header", Value::Bool(false)),
+            ("column_names", text("x,y")),
+        ],
+    );
+    let df = with_row_ids(get::<Table>(&loaded, "table"));
+    let (train, test) = shuffled_split_and_fit(df, r["seed"].as_i64().unwrap(), r);
+    let rows = |v: &Json| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        row_ids(&test),
+        rows(&r["test_rows"]),
+        "the same test rows, in order"
+    );
+    assert_eq!(
+        row_ids(&train),
+        rows(&r["train_rows"]),
+        "the same train rows, in order"
+    );
+}
+
+#[test]
+fn a_shuffled_split_of_a_million_rows_is_scikit_learns_too() {
+    let r = &reference()["shuffled_1m"];
+    let n = r["rows"].as_u64().unwrap() as i64;
+    // The script's formula, in the same exact arithmetic.
+    let x: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 100_003) as f64 / 1000.0)
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .zip(&x)
+        .map(|(i, x)| 2.5 * x + 1.0 + ((i * 104_729) % 1000) as f64 / 1000.0)
+        .collect();
+    let df = pipewright_nodes::polars::prelude::DataFrame::new(
+        n as usize,
+        vec![
+            pipewright_nodes::columns::f64_series("x", x),
+            pipewright_nodes::columns::f64_series("y", y),
+        ],
+    )
+    .unwrap();
+    let (train, test) =
+        shuffled_split_and_fit(with_row_ids(Table::new(df)), r["seed"].as_i64().unwrap(), r);
+    let (train, test) = (row_ids(&train), row_ids(&test));
+    let list = |v: &Json| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(test.len() as u64, r["n_test"].as_u64().unwrap());
+    assert_eq!(test[..10], list(&r["test_head"])[..]);
+    assert_eq!(test[test.len() - 10..], list(&r["test_tail"])[..]);
+    assert_eq!(train[..10], list(&r["train_head"])[..]);
+    assert_eq!(train[train.len() - 10..], list(&r["train_tail"])[..]);
+    assert_eq!(checksum(&test), r["test_checksum"].as_u64().unwrap());
+    assert_eq!(checksum(&train), r["train_checksum"].as_u64().unwrap());
 }

@@ -5,12 +5,10 @@ use pipewright_engine::{
     StepError, Value,
 };
 use polars::prelude::*;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 
 use crate::artifacts::{TABLE, Table};
 use crate::error::{NodeError, Result};
+use crate::random::RandomState;
 
 /// `transform.split`.
 pub struct Split {
@@ -23,14 +21,18 @@ impl Split {
         Self {
             desc: KindDescriptor {
                 id: "transform.split",
-                version: 1,
+                // 2: shuffles with numpy's RandomState (scikit-learn's rows), not rand's StdRng.
+                version: 2,
                 category: crate::category::TRANSFORM,
                 title: "Train/test split",
                 doc: "Splits the rows into a training and a test table, like scikit-learn's \
                       train_test_split: the test table gets ceil(test_fraction × rows) rows, \
                       the training table the rest. Without shuffling, the training rows are \
-                      the first ones and the test rows the last; with shuffling, rows are \
-                      drawn by a seeded permutation, the same for the same seed.",
+                      the first ones and the test rows the last. With shuffling it picks \
+                      exactly the rows scikit-learn picks for the same random_state: \
+                      numpy's RandomState(seed).permutation(rows), the first \
+                      ceil(test_fraction × rows) of it for test and the rest for train, \
+                      each in permutation order.",
                 inputs: vec![PortSpec::new("table", TABLE, "the table to split")],
                 outputs: vec![
                     PortSpec::new("train", TABLE, "rows to fit models on"),
@@ -56,10 +58,11 @@ impl Split {
                         "seed",
                         ParamType::Int {
                             min: Some(0),
-                            max: None,
+                            max: Some(i64::from(u32::MAX)),
                         },
                         Value::Int(42),
-                        "random seed of the shuffle",
+                        "random seed of the shuffle (scikit-learn's random_state: the same \
+                         seed gives the same rows)",
                     ),
                 ],
             },
@@ -86,22 +89,40 @@ pub fn sizes(rows: usize, test_fraction: f64) -> Result<(usize, usize)> {
     Ok((rows - n_test, n_test))
 }
 
+/// The (train, test) row indices of a shuffled split, as scikit-learn's
+/// `ShuffleSplit` draws them for an integer `random_state`: `RandomState(seed)
+/// .permutation(rows)`, its first `n_test` entries the test rows, the rest the train
+/// rows, each in permutation order.
+pub fn shuffled_rows(
+    rows: usize,
+    test_fraction: f64,
+    seed: u32,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let (_, n_test) = sizes(rows, test_fraction)?;
+    let mut order = RandomState::new(seed).permutation(rows);
+    let train = order.split_off(n_test);
+    Ok((train, order))
+}
+
 /// Splits `df` into (train, test).
 pub fn split(
     df: &DataFrame,
     test_fraction: f64,
     shuffle: bool,
-    seed: u64,
+    seed: u32,
 ) -> Result<(DataFrame, DataFrame)> {
     let (n_train, n_test) = sizes(df.height(), test_fraction)?;
     if !shuffle {
         return Ok((df.slice(0, n_train), df.slice(n_train as i64, n_test)));
     }
-    // Like scikit-learn's ShuffleSplit: a permutation, the test rows first.
-    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
-    order.shuffle(&mut StdRng::seed_from_u64(seed));
-    let train_idx = IdxCa::from_vec("train".into(), order[n_test..].to_vec());
-    let test_idx = IdxCa::from_vec("test".into(), order[..n_test].to_vec());
+    let (train, test) = shuffled_rows(df.height(), test_fraction, seed)?;
+    let index = |name: &str, rows: Vec<usize>| {
+        IdxCa::from_vec(
+            name.into(),
+            rows.into_iter().map(|r| r as IdxSize).collect(),
+        )
+    };
+    let (train_idx, test_idx) = (index("train", train), index("test", test));
     let take = |idx: &IdxCa| {
         df.take(idx)
             .map_err(NodeError::polars("splitting the table"))
@@ -123,7 +144,9 @@ impl NodeKind for Split {
         let table = inputs.get::<Table>("table")?;
         let test_fraction = params.float("test_fraction")?;
         let shuffle = params.bool("shuffle")?;
-        let seed = params.int("seed")?.max(0) as u64;
+        // The parameter's range is 0..=u32::MAX (numpy's seeds), checked by validation.
+        let seed = u32::try_from(params.int("seed")?)
+            .map_err(|_| StepError::msg("parameter \"seed\" must be between 0 and 4294967295"))?;
         let (train, test) = split(table.df(), test_fraction, shuffle, seed)?;
         let (train, test) = (Table::new(train), Table::new(test));
         ctx.log(format!(
@@ -189,6 +212,25 @@ mod tests {
         assert_ne!(all, (0..100).collect::<Vec<_>>(), "shuffled");
         all.sort();
         assert_eq!(all, (0..100).collect::<Vec<_>>(), "every row exactly once");
+    }
+
+    #[test]
+    fn shuffled_rows_are_scikit_learns() {
+        // numpy 2.4.6 / scikit-learn 1.9.1:
+        //   train_test_split(np.arange(1000), test_size=0.2, random_state=42)
+        // gives test [521, 737, 740, 660, 411, …] and train [29, 535, 695, 557, 836, …];
+        //   np.random.RandomState(7).permutation(10) is [8 5 0 2 1 9 7 3 6 4].
+        let (train, test) = shuffled_rows(1000, 0.2, 42).unwrap();
+        assert_eq!(test[..5], [521, 737, 740, 660, 411]);
+        assert_eq!(train[..5], [29, 535, 695, 557, 836]);
+        assert_eq!((train.len(), test.len()), (800, 200));
+        assert_eq!(
+            RandomState::new(7).permutation(10),
+            [8, 5, 0, 2, 1, 9, 7, 3, 6, 4]
+        );
+        let (train, test) = split(&numbered(1000), 0.2, true, 42).unwrap();
+        assert_eq!(ids(&test)[..5], [521, 737, 740, 660, 411]);
+        assert_eq!(ids(&train)[..5], [29, 535, 695, 557, 836]);
     }
 
     #[test]
