@@ -131,6 +131,22 @@ def main() -> None:
             {"alpha": 0.1, "l1_ratio": 0.5, "max_iter": 1000, "tol": 1e-4},
         ),
     }
+    # Rank-deficient designs: scikit-learn's lstsq gives the minimum-norm weights (a
+    # constant column weighs 0, a doubled one shares the slope), on the in-order split.
+    def doubled(a):
+        return np.column_stack([a[:, 0], 2.0 * a[:, 0]])
+
+    def constant(a):
+        return np.column_stack([a[:, 0], np.full(len(a), 3.0)])
+
+    reference["rank_deficient"] = {
+        "doubled": fitted(
+            LinearRegression(), doubled(x_train), y_train, doubled(x_test), y_test, {}
+        ),
+        "constant": fitted(
+            LinearRegression(), constant(x_train), y_train, constant(x_test), y_test, {}
+        ),
+    }
     # The shuffled split scikit-learn users write: train_test_split(..., random_state=42).
     # transform.split must pick exactly these rows (numpy's RandomState permutation,
     # test rows first), so the fit and the scores are scikit-learn's to the last digits.

@@ -381,3 +381,34 @@ fn a_shuffled_split_of_a_million_rows_is_scikit_learns_too() {
     assert_eq!(checksum(&test), r["test_checksum"].as_u64().unwrap());
     assert_eq!(checksum(&train), r["train_checksum"].as_u64().unwrap());
 }
+
+/// The in-order split with a second feature made from `x` by `f`.
+fn split_with(name: &str, f: fn(f64) -> f64) -> (Table, Table) {
+    let add = |t: Table| {
+        let x = pipewright_nodes::columns::f64_values(t.df(), "x").unwrap();
+        let extra = x.iter().map(|v| f(*v)).collect();
+        let mut df = t.into_df();
+        df.with_column(pipewright_nodes::columns::f64_series(name, extra))
+            .unwrap();
+        Table::new(df)
+    };
+    let (train, test) = split();
+    (add(train), add(test))
+}
+
+#[test]
+fn a_rank_deficient_design_gets_scikit_learns_minimum_norm_fit() {
+    let r = &reference()["rank_deficient"];
+    let doubled = split_with("x2", |x| 2.0 * x);
+    check_model(OLS, &r["doubled"], doubled, &["x", "x2"], &[], 1e-9);
+    // A constant column's weight is exactly 0 on both sides.
+    let constant = split_with("c", |_| 3.0);
+    let fitted = run(
+        OLS,
+        &[("train", shared(constant.0.clone()))],
+        &[("target", text("y")), ("features", text("x,c"))],
+    );
+    assert_eq!(get::<Model>(&fitted, "model").coefficients[1], 0.0);
+    assert_eq!(num(&r["constant"]["coefficients"][1]), 0.0);
+    check_model(OLS, &r["constant"], constant, &["x", "c"], &[], 1e-9);
+}
