@@ -74,8 +74,11 @@ pub mod context;
 pub mod edit;
 pub mod event;
 pub mod flow;
+pub mod fs;
 pub mod kind;
+pub mod record;
 pub mod run;
+pub mod step_error;
 pub mod store;
 pub mod testkit;
 pub mod validate;
@@ -91,15 +94,14 @@ pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, WakeFn};
 pub use flow::{Edge, FORMAT_VERSION, Flow, FlowFileError, FlowParam, Node, NodeId, PortRef};
+pub use fs::write_atomic;
 pub use kind::{
-    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec,
-    Registry, StepError,
+    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec, Registry,
 };
+pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 pub use run::{Engine, RunError, RunHandle, RunOptions};
-pub use store::{
-    GcReport, IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, Store, StoreError,
-    TaskRecord, write_atomic,
-};
+pub use step_error::StepError;
+pub use store::{GcReport, Store, StoreError};
 pub use validate::{Problem, validate};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{

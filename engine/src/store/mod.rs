@@ -15,13 +15,14 @@
 //! so a process killed mid-run leaves every earlier run readable. Blobs are immutable
 //! and named by content, so two processes writing the same blob at once is harmless.
 
-mod record;
-
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
+// Re-exported so `store::RunRecord` and `store::write_atomic` keep naming what they did
+// before the vocabulary and the atomic write moved below the store.
+pub use crate::fs::write_atomic;
+pub use crate::record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 
 use crate::artifact::{ArtifactArc, ArtifactError, ArtifactRef, ArtifactTypes, Encoding};
 use crate::view::ArtifactView;
@@ -75,26 +76,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
         path: path.to_owned(),
         source,
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temp file beside it, then a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(
-        ".{name}.{}.{:x}.tmp",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// A handle on a store folder. Cheap to clone; safe to share between threads and
