@@ -4,6 +4,10 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::context::StepContext;
+use crate::flow::NodeId;
+use crate::kind::{Inputs, NodeKind, Params, StepError};
+use crate::record::StepStatus;
 use crate::testkit::{self, Behaviour, Number, TestKind};
 use crate::{Edge, Node};
 
