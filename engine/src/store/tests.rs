@@ -133,7 +133,7 @@ fn deleting_a_run_collects_only_unreferenced_blobs() {
             });
         }
         f.edges
-            .push(crate::Edge::new(NodeId(1), "out", NodeId(2), "in"));
+            .push(crate::flow::Edge::new(NodeId(1), "out", NodeId(2), "in"));
         f
     };
     let opts = || RunOptions {
