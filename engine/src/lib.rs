@@ -27,6 +27,8 @@
 //!   finished tasks of the old one.
 //! - A run's tasks are appended to a journal as they finish, so a killed process
 //!   loses nothing that had finished; its lock tells a live run from a dead one.
+//! - The tiny test kinds of [`testkit`] (used below) exist only in tests and with the
+//!   `testkit` feature, so a release build never ships them.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -80,6 +82,9 @@ pub mod record;
 pub mod run;
 pub mod step_error;
 pub mod store;
+// Test kinds never ship: only `cargo test` and the `testkit` feature (which tests and
+// benchmarks enable through dev-dependencies) compile them.
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod validate;
 pub mod value;

@@ -19,19 +19,33 @@ pub enum Outcome {
 }
 
 /// Set to `1` to add the engine's test kinds (`const`, `add`, `fail`, `panic`, `wait`)
-/// to the catalogue: the end-to-end crash and cancellation tests use them.
+/// to the catalogue: the end-to-end crash and cancellation tests use them. Only a build
+/// with the `testkit` feature (the app's tests and benches) honours it; a release
+/// binary ignores it.
 pub const TESTKIT_ENV: &str = "PIPEWRIGHT_TESTKIT";
 
 /// The registry of every node kind the app knows.
 pub fn registry() -> Arc<Registry> {
-    let mut r = pipewright_nodes::registry();
+    let r = pipewright_nodes::registry();
+    #[cfg(feature = "testkit")]
+    let r = with_test_kinds(r);
+    #[cfg(not(feature = "testkit"))]
+    if std::env::var(TESTKIT_ENV).is_ok_and(|v| v == "1") {
+        tracing::warn!("{TESTKIT_ENV}=1 is ignored: this build has no test kinds");
+    }
+    Arc::new(r)
+}
+
+/// Adds the engine's test kinds when [`TESTKIT_ENV`] is `1`.
+#[cfg(feature = "testkit")]
+fn with_test_kinds(mut r: Registry) -> Registry {
     if std::env::var(TESTKIT_ENV).is_ok_and(|v| v == "1") {
         for kind in pipewright_engine::testkit::kinds() {
             r.register_arc(kind);
         }
         r.register_artifact(pipewright_engine::testkit::NUMBER_TYPE);
     }
-    Arc::new(r)
+    r
 }
 
 /// Opens the store named on the command line or by default.
