@@ -12,7 +12,7 @@
 //! - [`NodeKind`] / [`KindDescriptor`]: what a step is (typed ports, typed
 //!   parameters) and its code; [`Registry`] collects kinds and artifact decoders.
 //! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
-//! - [`validate`]: every problem of a flow, one message each naming the node.
+//! - [`validate()`]: every problem of a flow, one message each naming the node.
 //! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.
@@ -27,7 +27,7 @@
 //!   finished tasks of the old one.
 //! - A run's tasks are appended to a journal as they finish, so a killed process
 //!   loses nothing that had finished; its lock tells a live run from a dead one.
-//! - The tiny test kinds of [`testkit`] (used below) exist only in tests and with the
+//! - The tiny test kinds of `testkit` (used below) exist only in tests and with the
 //!   `testkit` feature, so a release build never ships them.
 //!
 //! ```
