@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::flow::{Flow, NodeId};
-use crate::store::{RunRecord, RunStatus};
+use crate::record::{RunRecord, RunStatus};
 use crate::value::Value;
 use crate::view::Goal;
 

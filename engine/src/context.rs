@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::{Event, EventSink};
 use crate::flow::NodeId;
-use crate::kind::StepError;
-use crate::store::{IncludedFile, Store};
+use crate::record::IncludedFile;
+use crate::step_error::StepError;
+use crate::store::Store;
 
 /// A shared flag that asks a run to stop. Checked between steps by the scheduler and
 /// by long steps through [`StepContext::check_cancelled`].

@@ -502,8 +502,8 @@ mod tests {
         }
         fn run(
             &self,
-            _: &mut crate::StepContext<'_>,
-            _: &crate::Inputs,
+            _: &mut crate::context::StepContext<'_>,
+            _: &crate::kind::Inputs,
             _: &Params,
         ) -> Result<Outputs, StepError> {
             Ok(Outputs::new())

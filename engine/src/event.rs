@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 
 use crate::flow::NodeId;
-use crate::store::{RunStatus, StepStatus};
+use crate::record::{RunStatus, StepStatus};
 
 /// Called after every event a run sends: a UI that polls the event channel once per
 /// frame passes one that asks for a frame (egui's `request_repaint`), so it needs no

@@ -326,7 +326,7 @@ impl Flow {
     /// Saves atomically (temp file in the same folder, then rename).
     pub fn save(&self, path: &Path) -> Result<(), FlowFileError> {
         let text = self.to_ron()?;
-        crate::store::write_atomic(path, text.as_bytes()).map_err(|source| FlowFileError::Io {
+        crate::fs::write_atomic(path, text.as_bytes()).map_err(|source| FlowFileError::Io {
             path: path.to_owned(),
             source,
         })

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Artifact, ArtifactArc, ArtifactType, ArtifactTypes, DecodeFn, downcast};
 use crate::context::StepContext;
+// Re-exported: `kind::StepError` is where kinds have always found it.
+pub use crate::step_error::StepError;
 use crate::value::{ParamType, Value};
 
 /// The port type that accepts every artifact type (used by the `end` step).
@@ -155,24 +157,6 @@ impl KindDescriptor {
     /// The parameter named `name`.
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
-    }
-}
-
-/// Why a step did not produce its outputs.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum StepError {
-    /// The step failed; the message says why in the user's terms.
-    #[error("{0}")]
-    Failed(String),
-    /// The step saw the run's cancellation and stopped.
-    #[error("cancelled")]
-    Cancelled,
-}
-
-impl StepError {
-    /// A failure with a message.
-    pub fn msg(message: impl fmt::Display) -> Self {
-        StepError::Failed(message.to_string())
     }
 }
 

@@ -12,7 +12,7 @@
 //! - [`NodeKind`] / [`KindDescriptor`]: what a step is (typed ports, typed
 //!   parameters) and its code; [`Registry`] collects kinds and artifact decoders.
 //! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
-//! - [`validate`]: every problem of a flow, one message each naming the node.
+//! - [`validate()`]: every problem of a flow, one message each naming the node.
 //! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.
@@ -27,6 +27,8 @@
 //!   finished tasks of the old one.
 //! - A run's tasks are appended to a journal as they finish, so a killed process
 //!   loses nothing that had finished; its lock tells a live run from a dead one.
+//! - The tiny test kinds of `testkit` (used below) exist only in tests and with the
+//!   `testkit` feature, so a release build never ships them.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -74,9 +76,15 @@ pub mod context;
 pub mod edit;
 pub mod event;
 pub mod flow;
+pub mod fs;
 pub mod kind;
+pub mod record;
 pub mod run;
+pub mod step_error;
 pub mod store;
+// Test kinds never ship: only `cargo test` and the `testkit` feature (which tests and
+// benchmarks enable through dev-dependencies) compile them.
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod validate;
 pub mod value;
@@ -91,15 +99,14 @@ pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, WakeFn};
 pub use flow::{Edge, FORMAT_VERSION, Flow, FlowFileError, FlowParam, Node, NodeId, PortRef};
+pub use fs::write_atomic;
 pub use kind::{
-    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec,
-    Registry, StepError,
+    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec, Registry,
 };
+pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 pub use run::{Engine, RunError, RunHandle, RunOptions};
-pub use store::{
-    GcReport, IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, Store, StoreError,
-    TaskRecord, write_atomic,
-};
+pub use step_error::StepError;
+pub use store::{GcReport, Store, StoreError};
 pub use validate::{Problem, validate};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{

@@ -6,9 +6,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use pipewright_engine::{Comparison, RunRecord, Store, Value, best_runs, write_atomic};
 
-use super::run::format_value;
-use super::table::{TextTable, secs};
-use super::{Outcome, registry};
+use super::common::{Outcome, registry};
+use super::table::{TextTable, format_value, secs};
 
 /// Which runs to compare.
 pub struct Selection {

@@ -3,10 +3,8 @@
 use anyhow::bail;
 use pipewright_engine::{RunRecord, Store};
 
-use super::registry;
-use super::run::format_value;
-use super::table::{TextTable, secs};
-use crate::cli::Outcome;
+use super::common::{Outcome, registry};
+use super::table::{TextTable, format_value, secs};
 
 /// Lists runs, newest first.
 pub fn runs(

@@ -4,19 +4,21 @@
 //! it is a terminal), exits 0 on success, 1 when a run failed and 2 on a usage or
 //! input error with a one-line message naming the file, node or parameter.
 
+mod common;
 mod compare;
 mod inspect;
 mod run;
 mod table;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::{Parser, Subcommand};
-use pipewright_engine::{Flow, Registry, Store, Value};
+pub use common::{
+    Outcome, TESTKIT_ENV, load_flow, open_store, parse_overrides, parse_sweeps, registry,
+};
+use pipewright_engine::Store;
 
 /// Pipewright: draw, run and compare machine-learning pipelines.
 #[derive(Debug, Parser)]
@@ -196,105 +198,6 @@ pub fn global_options_last(args: impl IntoIterator<Item = OsString>) -> Vec<OsSt
     out
 }
 
-/// How a command ended when it did not error.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// All went well.
-    Success,
-    /// A run ran but did not finish successfully.
-    RunFailed,
-}
-
-/// Set to `1` to add the engine's test kinds (`const`, `add`, `fail`, `panic`, `wait`)
-/// to the catalogue: the end-to-end crash and cancellation tests use them.
-pub const TESTKIT_ENV: &str = "PIPEWRIGHT_TESTKIT";
-
-/// The registry of every node kind the app knows.
-pub fn registry() -> Arc<Registry> {
-    let mut r = pipewright_nodes::registry();
-    if std::env::var(TESTKIT_ENV).is_ok_and(|v| v == "1") {
-        for kind in pipewright_engine::testkit::kinds() {
-            r.register_arc(kind);
-        }
-        r.register_artifact(pipewright_engine::testkit::NUMBER_TYPE);
-    }
-    Arc::new(r)
-}
-
-/// Opens the store named on the command line or by default.
-pub fn open_store(explicit: Option<&Path>) -> anyhow::Result<Store> {
-    let dir = Store::default_location(explicit)?;
-    Store::open(&dir).with_context(|| format!("cannot open the store at {}", dir.display()))
-}
-
-/// Loads a flow file with a message naming it.
-pub fn load_flow(path: &Path) -> anyhow::Result<Flow> {
-    Flow::load(path).map_err(anyhow::Error::from)
-}
-
-/// The message for a flag naming a flow parameter the flow does not have.
-fn no_such_param(flow: &Flow, flag: &str, name: &str) -> String {
-    let known: Vec<_> = flow.parameters.iter().map(|p| p.name.as_str()).collect();
-    format!(
-        "{flag} {name}: flow {:?} has no parameter {name:?} (it has: {})",
-        flow.name,
-        if known.is_empty() {
-            "none".to_owned()
-        } else {
-            known.join(", ")
-        }
-    )
-}
-
-/// Parses `--param name=value` arguments against the flow's parameter types.
-pub fn parse_overrides(flow: &Flow, args: &[String]) -> anyhow::Result<BTreeMap<String, Value>> {
-    let mut out = BTreeMap::new();
-    for arg in args {
-        let Some((name, text)) = arg.split_once('=') else {
-            bail!("--param {arg:?}: expected NAME=VALUE");
-        };
-        let name = name.trim();
-        let Some(p) = flow.param(name) else {
-            bail!(no_such_param(flow, "--param", name));
-        };
-        let value =
-            p.ty.parse(text)
-                .map_err(|e| anyhow::anyhow!("--param {name}: {e}"))?;
-        out.insert(name.to_owned(), value);
-    }
-    Ok(out)
-}
-
-/// Parses `--sweep name=v1,v2,…` arguments: each flow parameter with its typed values.
-pub fn parse_sweeps(flow: &Flow, args: &[String]) -> anyhow::Result<Vec<(String, Vec<Value>)>> {
-    let mut out: Vec<(String, Vec<Value>)> = Vec::new();
-    for arg in args {
-        let Some((name, list)) = arg.split_once('=') else {
-            bail!("--sweep {arg:?}: expected NAME=V1,V2,…");
-        };
-        let name = name.trim();
-        if out.iter().any(|(n, _)| n == name) {
-            bail!("--sweep {name}: given twice; list every value in one --sweep");
-        }
-        let Some(p) = flow.param(name) else {
-            bail!(no_such_param(flow, "--sweep", name));
-        };
-        let values = list
-            .split(',')
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| {
-                p.ty.parse(v)
-                    .map_err(|e| anyhow::anyhow!("--sweep {name}: {e}"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if values.is_empty() {
-            bail!("--sweep {name}: no values");
-        }
-        out.push((name.to_owned(), values));
-    }
-    Ok(out)
-}
-
 /// Runs the parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
     let store_arg = cli.store.as_deref();
@@ -434,6 +337,8 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use clap::Parser;
 
     use super::*;

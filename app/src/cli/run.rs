@@ -11,8 +11,9 @@ use pipewright_engine::{
     Engine, Event, NodeId, RunHandle, RunOptions, RunRecord, RunStatus, StepStatus, Store,
 };
 
-use super::table::{TextTable, secs};
-use super::{Outcome, load_flow, parse_overrides, registry};
+use super::common::{Outcome, load_flow, parse_overrides, parse_sweeps, registry};
+use super::compare::print_comparison;
+use super::table::{TextTable, format_value, secs};
 
 /// The folder a flow file's relative paths resolve against.
 fn flow_dir(path: &Path) -> std::path::PathBuf {
@@ -204,17 +205,6 @@ fn print_summary(engine: &Engine, record: &RunRecord) {
     }
 }
 
-/// A metric value with enough digits to compare runs.
-pub fn format_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
-        format!("{v:.6}")
-    } else {
-        format!("{v:.6e}")
-    }
-}
-
 /// Runs a flow once per combination of the swept parameter values, one run after the
 /// other so every step a combination does not change is reused from the cache, then
 /// prints the runs side by side.
@@ -228,7 +218,7 @@ pub fn sweep(
 ) -> anyhow::Result<Outcome> {
     let flow = load_flow(path)?;
     let base = parse_overrides(&flow, params)?;
-    let axes = super::parse_sweeps(&flow, sweeps)?;
+    let axes = parse_sweeps(&flow, sweeps)?;
     if let Some((name, _)) = axes.iter().find(|(n, _)| base.contains_key(n)) {
         anyhow::bail!("{name} is both --param and --sweep; give it once");
     }
@@ -304,7 +294,7 @@ pub fn sweep(
         records.push(record);
     }
     println!();
-    super::compare::print_comparison(&pipewright_engine::Comparison::new(&records, 0), true);
+    print_comparison(&pipewright_engine::Comparison::new(&records, 0), true);
     println!(
         "\nlist them again with: pipewright runs {} --tag {sweep_tag}",
         flow.name

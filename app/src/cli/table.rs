@@ -1,4 +1,4 @@
-//! Plain-text tables for the terminal.
+//! Plain-text tables and numbers for the terminal, shared by every command that prints.
 
 /// A table printed with padded columns.
 #[derive(Default)]
@@ -60,5 +60,16 @@ pub fn secs(s: f64) -> String {
         format!("{s:.2}s")
     } else {
         format!("{:.0}m{:02.0}s", (s / 60.0).floor(), s % 60.0)
+    }
+}
+
+/// A metric value with enough digits to compare runs.
+pub fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.6e}")
     }
 }

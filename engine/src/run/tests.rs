@@ -4,8 +4,12 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::context::StepContext;
+use crate::flow::NodeId;
+use crate::flow::{Edge, Node};
+use crate::kind::{Inputs, NodeKind, Params, StepError};
+use crate::record::StepStatus;
 use crate::testkit::{self, Behaviour, Number, TestKind};
-use crate::{Edge, Node};
 
 fn node(id: u32, kind: &str, value: f64) -> Node {
     Node {
@@ -39,7 +43,7 @@ fn number(engine: &Engine, run: &RunRecord, step: &str) -> f64 {
         .store()
         .run_artifact(run, step, "out", engine.registry().artifact_types())
         .unwrap();
-    crate::downcast::<Number>(a.as_ref()).unwrap().0
+    crate::artifact::downcast::<Number>(a.as_ref()).unwrap().0
 }
 
 fn status_of(run: &RunRecord, id: u32) -> StepStatus {
@@ -229,7 +233,7 @@ fn resume_reruns_only_the_failed_step_and_what_follows() {
     let flaky = Arc::new(std::sync::atomic::AtomicBool::new(true));
     struct Flaky(TestKind, Arc<std::sync::atomic::AtomicBool>);
     impl NodeKind for Flaky {
-        fn descriptor(&self) -> &crate::KindDescriptor {
+        fn descriptor(&self) -> &crate::kind::KindDescriptor {
             self.0.descriptor()
         }
         fn run(
@@ -237,7 +241,7 @@ fn resume_reruns_only_the_failed_step_and_what_follows() {
             ctx: &mut StepContext<'_>,
             i: &Inputs,
             p: &Params,
-        ) -> Result<crate::Outputs, StepError> {
+        ) -> Result<crate::kind::Outputs, StepError> {
             if self.1.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(StepError::msg("transient failure"));
             }
@@ -302,7 +306,7 @@ fn invalid_flows_and_overrides_do_not_start() {
 fn a_step_producing_the_wrong_type_fails_with_a_message() {
     struct Liar(TestKind);
     impl NodeKind for Liar {
-        fn descriptor(&self) -> &crate::KindDescriptor {
+        fn descriptor(&self) -> &crate::kind::KindDescriptor {
             self.0.descriptor()
         }
         fn run(
@@ -310,8 +314,8 @@ fn a_step_producing_the_wrong_type_fails_with_a_message() {
             _: &mut StepContext<'_>,
             _: &Inputs,
             _: &Params,
-        ) -> Result<crate::Outputs, StepError> {
-            Ok(crate::Outputs::new())
+        ) -> Result<crate::kind::Outputs, StepError> {
+            Ok(crate::kind::Outputs::new())
         }
     }
     let mut registry = testkit::registry();
@@ -332,7 +336,7 @@ fn a_step_producing_the_wrong_type_fails_with_a_message() {
 struct ReadNumber(TestKind);
 
 impl NodeKind for ReadNumber {
-    fn descriptor(&self) -> &crate::KindDescriptor {
+    fn descriptor(&self) -> &crate::kind::KindDescriptor {
         self.0.descriptor()
     }
     fn run(
@@ -340,13 +344,13 @@ impl NodeKind for ReadNumber {
         ctx: &mut StepContext<'_>,
         _: &Inputs,
         _: &Params,
-    ) -> Result<crate::Outputs, StepError> {
+    ) -> Result<crate::kind::Outputs, StepError> {
         let bytes = ctx.include_file("data.txt")?;
         let x: f64 = String::from_utf8_lossy(&bytes)
             .trim()
             .parse()
             .map_err(StepError::msg)?;
-        Ok(crate::Outputs::new().with("out", Number(x)))
+        Ok(crate::kind::Outputs::new().with("out", Number(x)))
     }
 }
 

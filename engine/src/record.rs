@@ -1,4 +1,9 @@
-//! Run and task records as kept in the store.
+//! The run vocabulary: how steps and runs end ([`StepStatus`], [`RunStatus`]) and the
+//! records a run leaves ([`RunRecord`], [`TaskRecord`], [`IncludedFile`], [`RunMetric`]).
+//!
+//! They sit below the store, the scheduler and the events: the store keeps them on
+//! disk, the scheduler fills them in and the events carry the statuses, and none of
+//! those has to import another to name a status.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,0 +1,256 @@
+//! The job of one step on the pool: reuse a finished task when the key matches, else
+//! run the kind (catching panics), check its outputs against the kind's ports, store
+//! them and file the task in the cache.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::cache::{cache_key, included_key, lookup_cache};
+use crate::artifact::{ArtifactArc, ArtifactRef};
+use crate::context::{CancelToken, StepContext};
+use crate::event::{Event, EventSink};
+use crate::flow::NodeId;
+use crate::kind::{Inputs, NodeKind, Params, Registry, StepError};
+use crate::record::{IncludedFile, StepStatus, TaskRecord};
+use crate::store::Store;
+
+/// What a worker sends back when a step ends.
+pub(super) struct Completion {
+    pub(super) node: NodeId,
+    pub(super) task: TaskRecord,
+    pub(super) outputs: BTreeMap<String, (ArtifactArc, ArtifactRef)>,
+}
+
+/// Everything a worker needs, shared by every step of the run.
+pub(super) struct Shared {
+    pub(super) registry: Arc<Registry>,
+    pub(super) store: Store,
+    pub(super) events: EventSink,
+    pub(super) cancel: CancelToken,
+    pub(super) no_cache: bool,
+    pub(super) base_dir: PathBuf,
+    pub(super) run_id: String,
+    pub(super) replay_files: BTreeMap<PathBuf, IncludedFile>,
+}
+
+/// The work of one step, sent to the pool.
+pub(super) struct Job {
+    pub(super) node: NodeId,
+    pub(super) label: String,
+    pub(super) kind: Arc<dyn NodeKind>,
+    pub(super) params: Params,
+    pub(super) inputs: Inputs,
+    pub(super) input_refs: Vec<(String, ArtifactRef, ArtifactArc)>,
+    pub(super) reuse: Option<TaskRecord>,
+}
+
+impl Job {
+    fn task(&self, status: StepStatus, key: &str) -> TaskRecord {
+        let desc = self.kind.descriptor();
+        TaskRecord {
+            node: self.node,
+            label: self.label.clone(),
+            kind: desc.id.to_owned(),
+            status,
+            message: None,
+            duration_secs: 0.0,
+            cache_key: key.to_owned(),
+            params: self.params.0.clone(),
+            outputs: BTreeMap::new(),
+            logs: Vec::new(),
+            included: Vec::new(),
+            reused_from: None,
+        }
+    }
+
+    fn fail(&self, key: &str, status: StepStatus, message: String, duration: f64) -> Completion {
+        let mut task = self.task(status, key);
+        task.message = Some(message);
+        task.duration_secs = duration;
+        Completion {
+            node: self.node,
+            task,
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// Reuses a finished task: loads its outputs from the store.
+    fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
+        let mut outputs = BTreeMap::new();
+        for (port, r) in &old.outputs {
+            let a = shared
+                .store
+                .load_artifact(r, shared.registry.artifact_types())
+                .ok()?;
+            outputs.insert(port.clone(), (a, r.clone()));
+        }
+        let mut task = old.clone();
+        task.node = self.node;
+        task.label = self.label.clone();
+        task.status = StepStatus::Cached;
+        // Entries filed under an included-files key still belong to the step's key.
+        task.cache_key = key.to_owned();
+        task.duration_secs = 0.0;
+        Some(Completion {
+            node: self.node,
+            task,
+            outputs,
+        })
+    }
+
+    /// Runs the step (or reuses a finished task) and says how it ended.
+    pub(super) fn execute(self, shared: &Shared) -> Completion {
+        let desc = self.kind.descriptor();
+        let key = cache_key(desc.id, desc.version, &self.params, &self.input_refs);
+        if let Some(old) = &self.reuse
+            && old.cache_key == key
+            && let Some(c) = self.reuse(shared, old, &key)
+        {
+            return c;
+        }
+        if !shared.no_cache
+            && let Some(old) = lookup_cache(&shared.store, &shared.replay_files, &key)
+            && let Some(c) = self.reuse(shared, &old, &key)
+        {
+            return c;
+        }
+        if shared.cancel.is_cancelled() {
+            return self.fail(
+                &key,
+                StepStatus::Cancelled,
+                "the run was cancelled".into(),
+                0.0,
+            );
+        }
+        shared.events.send(Event::StepStarted { node: self.node });
+        let mut ctx = StepContext::new(
+            self.node,
+            shared.cancel.clone(),
+            Some(&shared.events),
+            shared.base_dir.clone(),
+            Some(&shared.store),
+        )
+        .with_replay(&shared.replay_files);
+        let t0 = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.kind.run(&mut ctx, &self.inputs, &self.params)
+        }));
+        let duration = t0.elapsed().as_secs_f64();
+        let produced = match result {
+            Ok(Ok(out)) => out,
+            Ok(Err(StepError::Cancelled)) => {
+                return self.fail(
+                    &key,
+                    StepStatus::Cancelled,
+                    "cancelled while running".into(),
+                    duration,
+                );
+            }
+            Ok(Err(StepError::Failed(msg))) => {
+                let mut c = self.fail(&key, StepStatus::Failed, msg, duration);
+                c.task.logs = ctx.logs;
+                return c;
+            }
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                let mut c = self.fail(
+                    &key,
+                    StepStatus::Failed,
+                    format!("panicked: {msg}"),
+                    duration,
+                );
+                c.task.logs = ctx.logs;
+                return c;
+            }
+        };
+        // Check what the step gave against what its kind declares.
+        let mut outputs = BTreeMap::new();
+        for spec in &desc.outputs {
+            let Some(a) = produced.ports.get(spec.name) else {
+                return self.fail(
+                    &key,
+                    StepStatus::Failed,
+                    format!(
+                        "the step did not produce its output {:?} (a bug in {})",
+                        spec.name, desc.id
+                    ),
+                    duration,
+                );
+            };
+            if a.type_name() != spec.ty && spec.ty != crate::kind::ANY {
+                return self.fail(
+                    &key,
+                    StepStatus::Failed,
+                    format!(
+                        "output {:?} should be {} but the step produced {} (a bug in {})",
+                        spec.name,
+                        spec.ty,
+                        a.type_name(),
+                        desc.id
+                    ),
+                    duration,
+                );
+            }
+            // An input passed through unchanged keeps its stored blob: no re-encoding.
+            let known = self
+                .input_refs
+                .iter()
+                .find(|(_, _, input)| Arc::ptr_eq(input, a))
+                .map(|(_, r, _)| r.clone());
+            let r = match known {
+                Some(r) => r,
+                None => match shared.store.put_artifact(a) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return self.fail(
+                            &key,
+                            StepStatus::Failed,
+                            format!("cannot store output {:?}: {e}", spec.name),
+                            duration,
+                        );
+                    }
+                },
+            };
+            outputs.insert(spec.name.to_owned(), (a.clone(), r));
+        }
+        let mut task = self.task(StepStatus::Done, &key);
+        task.duration_secs = duration;
+        task.logs = ctx.logs;
+        task.included = ctx.included;
+        task.outputs = outputs
+            .iter()
+            .map(|(k, (_, r))| (k.clone(), r.clone()))
+            .collect();
+        // A cache entry that cannot be written only costs a recomputation later.
+        let entry = TaskRecord {
+            reused_from: Some(shared.run_id.clone()),
+            ..task.clone()
+        };
+        let mut keys = vec![key.clone()];
+        if !entry.included.is_empty() {
+            let hashes: Vec<String> = entry.included.iter().map(|f| f.hash.clone()).collect();
+            keys.push(included_key(&key, &hashes));
+        }
+        for k in keys {
+            let filed = TaskRecord {
+                cache_key: k,
+                ..entry.clone()
+            };
+            if let Err(e) = shared.store.put_cached(&filed) {
+                tracing::warn!("cannot record step {:?} in the cache: {e}", self.label);
+            }
+        }
+        Completion {
+            node: self.node,
+            task,
+            outputs,
+        }
+    }
+}
