@@ -9,7 +9,9 @@
 //! 3. storing a 100 MiB table artifact (encode to Parquet, hash, write);
 //! 4. listing 1,000 runs from a store.
 //!
-//! Results are printed and written to `bench/RESULTS.md`.
+//! Results are printed and written to `bench/RESULTS.md`, headed by the machine (CPU
+//! model, cores) and the date; every figure is the median with the min–max over its
+//! runs, so a reader can tell a noisy machine from a real difference.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,9 +27,61 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+/// The spread of repeated measurements.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    min: f64,
+    median: f64,
+    max: f64,
+    runs: usize,
+}
+
+impl Spread {
+    fn of(mut v: Vec<f64>) -> Self {
+        v.sort_by(f64::total_cmp);
+        Self {
+            min: v[0],
+            median: v[v.len() / 2],
+            max: v[v.len() - 1],
+            runs: v.len(),
+        }
+    }
+
+    /// Every value scaled (seconds → µs, or a rate).
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        let (a, b) = (f(self.min), f(self.max));
+        Self {
+            min: a.min(b),
+            median: f(self.median),
+            max: a.max(b),
+            runs: self.runs,
+        }
+    }
+
+    /// `median (min–max, N runs)` with `digits` decimals and a unit.
+    fn show(self, digits: usize, unit: &str) -> String {
+        format!(
+            "{:.d$} {unit} ({:.d$}–{:.d$}, {} runs)",
+            self.median,
+            self.min,
+            self.max,
+            self.runs,
+            d = digits
+        )
+    }
+}
+
+/// The CPU model, as /proc/cpuinfo names it.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
 }
 
 fn node(id: u32, kind: &str) -> Node {
@@ -40,8 +94,8 @@ fn node(id: u32, kind: &str) -> Node {
     }
 }
 
-/// Seconds per step of running `flow` on a fresh store, median of `reps`.
-fn per_step(flow: &Flow, reps: usize) -> f64 {
+/// Seconds per step of running `flow` on a fresh store, over `reps` runs.
+fn per_step(flow: &Flow, reps: usize) -> Spread {
     let times: Vec<f64> = (0..reps)
         .map(|_| {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -57,7 +111,7 @@ fn per_step(flow: &Flow, reps: usize) -> f64 {
             t.elapsed().as_secs_f64() / flow.nodes.len() as f64
         })
         .collect();
-    median(times)
+    Spread::of(times)
 }
 
 fn scheduling(out: &mut String) {
@@ -87,7 +141,8 @@ fn scheduling(out: &mut String) {
             t.elapsed().as_secs_f64()
         })
         .collect();
-    let spawn_s = median(spawn);
+    let spawn = Spread::of(spawn);
+    let spawn_s = spawn.median;
     writeln!(
         out,
         "## 1. Scheduling overhead (target: under 1 ms per step)\n"
@@ -95,17 +150,17 @@ fn scheduling(out: &mut String) {
     .ok();
     writeln!(
         out,
-        "| flow | per step | steps/s | vs. starting one process |"
+        "| flow | per step | steps/s (median) | vs. starting one process (median) |"
     )
     .ok();
     writeln!(out, "|---|---|---|---|").ok();
     for (name, s) in [("1,000-node chain", chain_s), ("1,000-node fan-out", fan_s)] {
         writeln!(
             out,
-            "| {name} | {:.1} µs | {:.0} | {:.1}× cheaper |",
-            s * 1e6,
-            1.0 / s,
-            spawn_s / s
+            "| {name} | {} | {:.0} | {:.1}× cheaper |",
+            s.map(|x| x * 1e6).show(1, "µs"),
+            1.0 / s.median,
+            spawn_s / s.median
         )
         .ok();
     }
@@ -113,9 +168,9 @@ fn scheduling(out: &mut String) {
         out,
         "\nEach step runs on the thread pool, stores its output blob, appends its task \
          to the run journal and writes a cache entry. Starting one `true` process here \
-         takes {:.2} ms (median of 30); Metaflow starts a process per step (~0.3 s with \
-         its Python start-up).\n",
-        spawn_s * 1e3
+         takes {}; Metaflow starts a process per step (~0.3 s with its Python \
+         start-up).\n",
+        spawn.map(|x| x * 1e3).show(2, "ms")
     )
     .ok();
 }
@@ -171,21 +226,19 @@ fn regression_cli(out: &mut String) {
         "## 2. Regression example on 1,000,000 rows, cold CLI process (target: under 1 s)\n"
     )
     .ok();
-    writeln!(out, "| case | median | min |").ok();
-    writeln!(out, "|---|---|---|").ok();
+    writeln!(out, "| case | wall time: median (min–max) |").ok();
+    writeln!(out, "|---|---|").ok();
     writeln!(
         out,
-        "| cold process, empty store ({:.1} MB of TSV) | {:.3} s | {:.3} s |",
+        "| cold process, empty store ({:.1} MB of TSV) | {} |",
         text.len() as f64 / 1e6,
-        median(cold.clone()),
-        cold.iter().copied().fold(f64::INFINITY, f64::min)
+        Spread::of(cold).show(3, "s")
     )
     .ok();
     writeln!(
         out,
-        "| cold process, every step cached | {:.3} s | {:.3} s |\n",
-        median(warm.clone()),
-        warm.iter().copied().fold(f64::INFINITY, f64::min)
+        "| cold process, every step cached | {} |\n",
+        Spread::of(warm).show(3, "s")
     )
     .ok();
     writeln!(
@@ -252,14 +305,23 @@ fn store_table(out: &mut String) {
         "## 3. Storing a 100 MiB table artifact (target: over 300 MB/s)\n"
     )
     .ok();
-    writeln!(out, "| part | median | throughput |").ok();
+    writeln!(out, "| part | time: median (min–max) | throughput |").ok();
     writeln!(out, "|---|---|---|").ok();
     for (name, t) in [
-        ("encode + hash + write (put_artifact)", median(times)),
-        ("encode to Parquet only", median(encode)),
-        ("hash + write 100 MiB of bytes (put_blob)", median(raw_t)),
+        ("encode + hash + write (put_artifact)", Spread::of(times)),
+        ("encode to Parquet only", Spread::of(encode)),
+        (
+            "hash + write 100 MiB of bytes (put_blob)",
+            Spread::of(raw_t),
+        ),
     ] {
-        writeln!(out, "| {name} | {:.3} s | {:.0} MB/s |", t, mib / t).ok();
+        writeln!(
+            out,
+            "| {name} | {} | {} |",
+            t.show(3, "s"),
+            t.map(|x| mib / x).show(0, "MB/s")
+        )
+        .ok();
     }
     writeln!(out).ok();
 }
@@ -305,8 +367,8 @@ fn list_runs(out: &mut String) {
     writeln!(out, "## 4. Listing 1,000 runs (target: under 100 ms)\n").ok();
     writeln!(
         out,
-        "| store | median |\n|---|---|\n| 1,000 runs × 8 tasks | {:.1} ms |\n",
-        median(times) * 1e3
+        "| store | time: median (min–max) |\n|---|---|\n| 1,000 runs × 8 tasks | {} |\n",
+        Spread::of(times).map(|x| x * 1e3).show(1, "ms")
     )
     .ok();
 }
@@ -321,9 +383,13 @@ fn main() {
     let mut out = String::new();
     writeln!(
         out,
-        "# Pipewright benchmarks\n\n`cargo bench -p pipewright` on {} cores, {}.\n",
+        "# Pipewright benchmarks\n\n`cargo bench -p pipewright` (release build) on {}, \
+         {} cores, {} UTC. Each figure is the median of its runs with the min–max in \
+         brackets: a wide range means the machine was busy, so compare figures measured \
+         in one run, as ratios.\n",
+        cpu_model(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        chrono::Local::now().format("%Y-%m-%d %H:%M")
+        chrono::Utc::now().format("%Y-%m-%d %H:%M")
     )
     .ok();
     type Section = (&'static str, fn(&mut String));
