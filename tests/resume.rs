@@ -168,3 +168,62 @@ fn resume_with_another_flow_file_and_a_flow_file_that_is_gone() {
         Some(fixed.canonicalize().unwrap().as_path())
     );
 }
+
+/// In the editor, Resume on a failed run runs the open document as edited now (not
+/// the run's snapshot), reusing the steps that still match.
+///
+/// ```text
+///   ran:      const(1) ──▶ fail(#2) ──▶ add(#3)
+///   resumed:  const(1) ──────────────▶ add(#3)
+/// ```
+#[test]
+fn the_editor_resumes_a_failed_run_with_the_document_as_edited() {
+    use egui::{Key, Modifiers};
+    use pipewright::gui::Command;
+    use pipewright_engine::{Edge, Edit, Flow, Node, NodeId, Value, testkit};
+
+    let builder = crate::gui_rig::Rig::builder(testkit::registry());
+    let path = builder.dir().join("toy.ron");
+    let mut flow = Flow::new("toy");
+    for (id, kind) in [(1, "const"), (2, "fail"), (3, "add")] {
+        flow.nodes.push(Node {
+            id: NodeId(id),
+            kind: kind.into(),
+            label: format!("{kind}{id}"),
+            params: [("value".to_owned(), Value::Float(1.0).into())].into(),
+            pos: (200.0 * id as f32, 0.0),
+        });
+    }
+    flow.edges = vec![
+        Edge::new(NodeId(1), "out", NodeId(2), "in"),
+        Edge::new(NodeId(2), "out", NodeId(3), "in"),
+    ];
+    flow.save(&path).unwrap();
+    let mut rig = builder.open(&path).build();
+    rig.key(Modifiers::NONE, Key::F5);
+    assert_eq!(rig.wait_for_run(), RunStatus::Failed);
+    let failed = rig.store.latest_run("toy").unwrap().unwrap();
+
+    // The fix, in the document only (not saved).
+    for edit in [
+        Edit::RemoveNodes(vec![NodeId(2)]),
+        Edit::Connect(Edge::new(NodeId(1), "out", NodeId(3), "in")),
+    ] {
+        rig.harness.state_mut().command(Command::Edit {
+            edit,
+            coalesce: None,
+        });
+    }
+    rig.settle();
+    rig.click_label("↻ Resume");
+    assert_eq!(rig.wait_for_run(), RunStatus::Done);
+    assert_eq!(rig.app().step_status(NodeId(1)), Some(StepStatus::Cached));
+    assert_eq!(rig.app().step_status(NodeId(3)), Some(StepStatus::Done));
+    let resumed = rig.store.latest_run("toy").unwrap().unwrap();
+    assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+    assert_eq!(&resumed.flow, rig.app().flow(), "it ran the document");
+    assert_eq!(
+        resumed.flow_path.as_deref(),
+        Some(path.canonicalize().unwrap().as_path())
+    );
+}
