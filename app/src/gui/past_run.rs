@@ -515,3 +515,81 @@ impl PastRun {
             });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A past run's Resume runs its flow file as it is now.
+
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use pipewright_engine::{Edge, Node, StepStatus, Store, Value, testkit};
+
+    use super::*;
+
+    /// `const(1) ──▶ <middle>(#2) ──▶ add(#3)`
+    fn chain(middle: &str) -> Flow {
+        let mut flow = Flow::new("toy");
+        for (id, kind) in [(1, "const"), (2, middle), (3, "add")] {
+            flow.nodes.push(Node {
+                id: NodeId(id),
+                kind: kind.into(),
+                label: format!("step{id}"),
+                params: [("value".to_owned(), Value::Float(1.0).into())].into(),
+                pos: (0.0, 0.0),
+            });
+        }
+        flow.edges = vec![
+            Edge::new(NodeId(1), "out", NodeId(2), "in"),
+            Edge::new(NodeId(2), "out", NodeId(3), "in"),
+        ];
+        flow
+    }
+
+    #[test]
+    fn resume_runs_the_flow_file_as_it_is_now_and_says_when_it_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path().join("store")).unwrap(),
+        );
+        let path = dir.path().join("toy.ron");
+        chain("fail").save(&path).unwrap();
+        let options = RunOptions {
+            base_dir: dir.path().to_owned(),
+            flow_path: Some(path.clone()),
+            ..RunOptions::default()
+        };
+        let failed = engine.run(&chain("fail"), options, |_| {}).unwrap();
+        assert_eq!(failed.status, RunStatus::Failed);
+
+        // Fixed in the file: the middle step adds instead of failing.
+        chain("add").save(&path).unwrap();
+        let ctx = egui::Context::default();
+        let mut past = PastRun::new(failed.clone(), engine.clone(), None);
+        let outcome = past.rerun(true, None, &ctx);
+        assert_eq!(
+            outcome.message.as_ref().map(|m| m.1),
+            Some(false),
+            "{outcome:?}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while past.is_running() {
+            assert!(Instant::now() < deadline, "the resume did not end");
+            std::thread::sleep(Duration::from_millis(5));
+            past.poll();
+        }
+        let resumed = engine.store().run(past.run_id()).unwrap();
+        assert_eq!(resumed.status, RunStatus::Done);
+        assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+        assert_eq!(resumed.flow, chain("add"));
+        assert_eq!(past.flow(), &chain("add"), "the canvas shows what ran");
+        assert_eq!(resumed.task(NodeId(1)).unwrap().status, StepStatus::Cached);
+
+        std::fs::remove_file(&path).unwrap();
+        let mut past = PastRun::new(failed, engine, None);
+        let outcome = past.rerun(true, None, &ctx);
+        let (text, is_error) = outcome.message.unwrap();
+        assert!(is_error && text.contains("is gone"), "{text}");
+    }
+}

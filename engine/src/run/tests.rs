@@ -603,3 +603,34 @@ fn resume_runs_the_current_flow_and_reuses_what_matches() {
     assert_eq!(status_of(&again, 1), StepStatus::Done);
     assert_eq!(number(&engine, &again, "add3"), 15.0);
 }
+
+// A cached output whose stored bytes are damaged is a cache miss, in a normal run and
+// in a resume: the step is computed again, the run does not fail.
+//   const(1) ──▶ fail
+#[test]
+fn a_reused_output_that_cannot_be_loaded_is_recomputed() {
+    let (engine, dir) = engine(testkit::registry());
+    let f = flow(vec![node(1, "const", 1.0), node(2, "fail", 0.0)], &[(1, 2)]);
+    let failed = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    let hash = failed.task(NodeId(1)).unwrap().outputs["out"].hash.clone();
+    let shard = dir.path().join("blobs").join(&hash[..2]);
+    let blob = std::fs::read_dir(&shard)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains(&hash[2..]))
+        .unwrap();
+    std::fs::write(&blob, b"not what was stored").unwrap();
+
+    let again = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(status_of(&again, 1), StepStatus::Done);
+    let fixed = flow(vec![node(1, "const", 1.0), node(2, "add", 0.0)], &[(1, 2)]);
+    std::fs::write(&blob, b"not what was stored").unwrap();
+    let resumed = engine
+        .start_resume(&failed.id, &fixed, RunOptions::default())
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(resumed.status, RunStatus::Done);
+    assert_eq!(status_of(&resumed, 1), StepStatus::Done);
+}
