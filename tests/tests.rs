@@ -10,6 +10,10 @@ mod examples;
 // The command line: run, runs, show, resume, validate; bad input gets one clear message.
 mod cli;
 
+// The step cache keyed by file content across folders, and resume running the flow
+// file as it is now, reusing what still matches (issue 8, parts 1 and 3).
+mod resume;
+
 // The exact text of the command line's error messages, against tests/expected/errors.txt.
 mod errors;
 

@@ -41,6 +41,9 @@ pub struct StepContext<'a> {
     base_dir: PathBuf,
     store: Option<&'a Store>,
     replay: Option<&'a BTreeMap<PathBuf, IncludedFile>>,
+    /// Files the scheduler read (and hashed into the cache key) before the step ran,
+    /// by resolved path: the step gets these very bytes.
+    prefetched: BTreeMap<PathBuf, Vec<u8>>,
     pub(crate) logs: Vec<String>,
     pub(crate) included: Vec<IncludedFile>,
 }
@@ -60,6 +63,7 @@ impl<'a> StepContext<'a> {
             base_dir,
             store,
             replay: None,
+            prefetched: BTreeMap::new(),
             logs: Vec::new(),
             included: Vec::new(),
         }
@@ -74,6 +78,13 @@ impl<'a> StepContext<'a> {
     /// Reads the files in `replay` from the store's copies instead of the disk.
     pub(crate) fn with_replay(mut self, replay: &'a BTreeMap<PathBuf, IncludedFile>) -> Self {
         self.replay = Some(replay);
+        self
+    }
+
+    /// Hands the step the bytes of files already read for its cache key, so it reads
+    /// exactly what the key was computed from.
+    pub(crate) fn with_prefetched(mut self, files: BTreeMap<PathBuf, Vec<u8>>) -> Self {
+        self.prefetched = files;
         self
     }
 
@@ -126,7 +137,8 @@ impl<'a> StepContext<'a> {
 
     /// Reads a data file the step depends on. Its content is hashed and a copy kept in
     /// the store with the run, so the run records exactly what it saw, and a cached
-    /// result is reused only while the file is unchanged.
+    /// result is reused only where the file the step would read then has the same
+    /// content (from whichever folder the flow runs).
     ///
     /// In a replay ([`crate::Engine::start_replay`]) a file the replayed run read is
     /// taken from the store's copy, so the replay sees exactly what the run saw.
@@ -146,11 +158,17 @@ impl<'a> StepContext<'a> {
                 kept.path.display(),
                 &kept.hash[..12]
             ));
-            self.included.push(kept.clone());
+            self.included.push(IncludedFile {
+                requested: Some(path.to_owned()),
+                ..kept.clone()
+            });
             return Ok(bytes);
         }
-        let bytes = std::fs::read(&full)
-            .map_err(|e| StepError::msg(format!("cannot read {}: {e}", full.display())))?;
+        let bytes = match self.prefetched.remove(&full) {
+            Some(bytes) => bytes,
+            None => std::fs::read(&full)
+                .map_err(|e| StepError::msg(format!("cannot read {}: {e}", full.display())))?,
+        };
         let hash = match self.store {
             Some(store) => store
                 .put_blob(crate::artifact::Encoding::Raw, &bytes)
@@ -162,6 +180,7 @@ impl<'a> StepContext<'a> {
             path: full,
             hash,
             bytes: bytes.len() as u64,
+            requested: Some(path.to_owned()),
         });
         Ok(bytes)
     }

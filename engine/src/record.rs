@@ -130,6 +130,11 @@ pub struct IncludedFile {
     pub hash: String,
     /// Its size.
     pub bytes: u64,
+    /// The path as the step asked for it (relative to the flow file's folder, or
+    /// absolute), so a cached result is checked against the file the step would read
+    /// *now*, from wherever the flow is run, not against the file it read then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
 }
 
 /// One execution of a step inside a run.
@@ -148,7 +153,8 @@ pub struct TaskRecord {
     pub message: Option<String>,
     /// Wall time of the step itself (zero when cached or skipped).
     pub duration_secs: f64,
-    /// The step's cache key (kind, version, resolved parameters, input hashes).
+    /// The step's cache key: kind, version, resolved parameters with every path
+    /// parameter replaced by the content hash of the file it names, input hashes.
     #[serde(default)]
     pub cache_key: String,
     /// Resolved parameters it ran with.
@@ -192,9 +198,13 @@ pub struct RunRecord {
     pub finished_at: Option<DateTime<Utc>>,
     /// How it ended.
     pub status: RunStatus,
-    /// The run it resumed, if any.
+    /// The run it resumed, if any: shown as `resumed from RUN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<String>,
+    /// The flow file it was started from (absolute), when it came from a file: what
+    /// `resume` runs by default. `None` for a flow never saved and for older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_path: Option<PathBuf>,
     /// Free-text tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,

@@ -60,10 +60,16 @@ pub enum Command {
         #[arg(long = "sweep", value_name = "NAME=V1,V2,…")]
         sweeps: Vec<String>,
     },
-    /// Resume a failed or cancelled run: finished steps are reused, the rest re-run.
+    /// Resume a run with its flow file as it is now (after a fix): every finished step
+    /// of the run whose inputs, parameters and data files still match is reused, the
+    /// rest runs. The new run is recorded as resumed from this one. (`replay` re-runs
+    /// the run's own snapshot instead.)
     Resume {
         /// The run id (a unique prefix is enough).
         run: String,
+        /// The flow file to run (default: the file the run was started from).
+        #[arg(long, value_name = "FILE")]
+        flow: Option<PathBuf>,
     },
     /// Replay a run: its flow snapshot and parameters, with every data file it read
     /// taken from the store's copy, so the result matches even if the file changed.
@@ -243,7 +249,9 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             tags,
             sweeps: _,
         }) => run::run(&open_store(store_arg)?, &flow, &params, no_cache, tags),
-        Some(Command::Resume { run: id }) => run::resume(&open_store(store_arg)?, &id),
+        Some(Command::Resume { run: id, flow }) => {
+            run::resume(&open_store(store_arg)?, &id, flow.as_deref())
+        }
         Some(Command::Replay { run: id, no_cache }) => {
             run::replay(&open_store(store_arg)?, &id, no_cache)
         }

@@ -1,4 +1,4 @@
-//! `pipewright run` and `pipewright resume`: a run with a live per-step display.
+//! `pipewright run`, `resume` and `replay`: a run with a live per-step display.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -39,6 +39,7 @@ pub fn run(
         overrides,
         no_cache,
         base_dir,
+        flow_path: Some(path.to_owned()),
         tags,
         ..Default::default()
     };
@@ -48,11 +49,47 @@ pub fn run(
     follow(&engine, handle)
 }
 
-/// Resumes a run.
-pub fn resume(store: &Store, id: &str) -> anyhow::Result<Outcome> {
+/// Resumes a run with a flow file as it is now: `flow`, else the file the run was
+/// started from. Every finished step whose cache key still matches is reused.
+pub fn resume(store: &Store, id: &str, flow: Option<&Path>) -> anyhow::Result<Outcome> {
     let engine = Engine::new(registry(), store.clone());
+    let origin = store
+        .run(id)
+        .with_context(|| format!("cannot resume run {id}"))?;
+    let path = match flow {
+        Some(path) => path.to_owned(),
+        None => origin.flow_path.clone().with_context(|| {
+            format!(
+                "cannot resume run {}: it does not record the flow file it came from \
+                 (started from an unsaved flow, or by an older Pipewright); pass --flow FILE, \
+                 or `pipewright replay {}` re-runs the run's own snapshot",
+                origin.id, origin.id
+            )
+        })?,
+    };
+    if !path.exists() {
+        anyhow::bail!(
+            "cannot resume run {}: its flow file {} is gone (moved or deleted); pass \
+             --flow FILE to resume with another file, or `pipewright replay {}` re-runs \
+             the run's own snapshot",
+            origin.id,
+            path.display(),
+            origin.id
+        );
+    }
+    let flow = load_flow(&path)?;
+    println!(
+        "resuming run {} with {} as it is now",
+        origin.id,
+        path.display()
+    );
+    let options = RunOptions {
+        base_dir: flow_dir(&path),
+        flow_path: Some(path.clone()),
+        ..RunOptions::default()
+    };
     let handle = engine
-        .start_resume(id, RunOptions::default())
+        .start_resume(&origin.id, &flow, options)
         .with_context(|| format!("cannot resume run {id}"))?;
     follow(&engine, handle)
 }
@@ -259,6 +296,7 @@ pub fn sweep(
             overrides,
             no_cache,
             base_dir: base_dir.clone(),
+            flow_path: Some(path.to_owned()),
             tags: tags.clone(),
             ..Default::default()
         };

@@ -6,6 +6,7 @@
 //! [`RunTracker`].
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use egui::{Color32, RichText, Ui};
 use pipewright_engine::{Edit, Engine, Flow, NodeId, Registry, RunOptions, RunRecord, RunStatus};
@@ -19,6 +20,12 @@ use super::run_state::RunView;
 use super::run_tracker::{Polled, RunTracker};
 use super::selection::Selection;
 use super::theme::{self, run_status_color, run_status_icon};
+
+/// Whether two paths name the same file (either may be relative or not canonical).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_owned());
+    canonical(a) == canonical(b)
+}
 
 /// Why an edit of a past run is refused.
 pub const READ_ONLY: &str = "This past run is shown as it ran and cannot be edited: use \u{201c}Open as new flow\u{201d} to edit a copy";
@@ -124,8 +131,17 @@ impl PastRun {
         }
     }
 
-    /// Runs the snapshot again (`resume`: only the steps that did not finish).
-    pub fn rerun(&mut self, resume: bool, ctx: &egui::Context) -> RunsOutcome {
+    /// Runs the snapshot again, or (`resume`) resumes the run with its flow as it is
+    /// now: the open `document` when it is the run's flow file (as edited, even
+    /// unsaved), else that file read again; a run that records no flow file (a flow
+    /// never saved) resumes with its snapshot. Every step whose key still matches is
+    /// reused, the rest runs.
+    pub fn rerun(
+        &mut self,
+        resume: bool,
+        document: Option<(&Flow, &Path)>,
+        ctx: &egui::Context,
+    ) -> RunsOutcome {
         let Some(view) = self.tracker.view() else {
             return RunsOutcome::info("No run is shown");
         };
@@ -133,21 +149,53 @@ impl PastRun {
             return RunsOutcome::info("This run is still going");
         }
         let old = view.run_id.clone();
+        let Some(record) = &view.record else {
+            return RunsOutcome::error("The run's record is not loaded");
+        };
         let started = if resume {
             if view.status == RunStatus::Done {
                 return RunsOutcome::info(
                     "Resume re-runs a failed or stopped run; this one is done",
                 );
             }
-            let labels = self.labels();
-            self.tracker.resume(&old, labels, ctx)
-        } else {
-            let Some(record) = &view.record else {
-                return RunsOutcome::error("The run's record is not loaded");
+            let flow_path = record.flow_path.clone();
+            let flow = match (&flow_path, document) {
+                (Some(path), Some((flow, open))) if same_file(path, open) => flow.clone(),
+                (Some(path), _) => match Flow::load(path) {
+                    Ok(flow) => flow,
+                    Err(_) if !path.exists() => {
+                        return RunsOutcome::error(format!(
+                            "Cannot resume: the run's flow file {} is gone (moved or deleted); \
+                             Re-run runs the run's own snapshot",
+                            path.display()
+                        ));
+                    }
+                    Err(e) => return RunsOutcome::error(format!("Cannot resume: {e}")),
+                },
+                (None, _) => self.flow.clone(),
             };
+            let options = RunOptions {
+                base_dir: flow_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(Path::to_owned)
+                    .unwrap_or_else(|| record.base_dir.clone()),
+                flow_path,
+                ..RunOptions::default()
+            };
+            let started = self.tracker.resume(&old, &flow, options, ctx);
+            if started.is_ok() {
+                // The canvas shows the flow the new run runs.
+                self.selection.retain(&flow);
+                self.flow = flow;
+                self.revision += 1;
+            }
+            started
+        } else {
             let options = RunOptions {
                 overrides: record.params.clone(),
                 base_dir: record.base_dir.clone(),
+                flow_path: record.flow_path.clone(),
                 no_cache: true,
                 ..RunOptions::default()
             };
@@ -169,14 +217,6 @@ impl PastRun {
     /// Stops the re-run or resume in progress (the banner shows it stopping).
     pub fn stop(&mut self) {
         self.tracker.stop();
-    }
-
-    fn labels(&self) -> BTreeMap<NodeId, String> {
-        self.flow
-            .nodes
-            .iter()
-            .map(|n| (n.id, n.label.clone()))
-            .collect()
     }
 
     /// Applies what the past run's canvas or inspector pushed: view commands here,
@@ -473,5 +513,83 @@ impl PastRun {
                         }
                     });
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A past run's Resume runs its flow file as it is now.
+
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use pipewright_engine::{Edge, Node, StepStatus, Store, Value, testkit};
+
+    use super::*;
+
+    /// `const(1) ──▶ <middle>(#2) ──▶ add(#3)`
+    fn chain(middle: &str) -> Flow {
+        let mut flow = Flow::new("toy");
+        for (id, kind) in [(1, "const"), (2, middle), (3, "add")] {
+            flow.nodes.push(Node {
+                id: NodeId(id),
+                kind: kind.into(),
+                label: format!("step{id}"),
+                params: [("value".to_owned(), Value::Float(1.0).into())].into(),
+                pos: (0.0, 0.0),
+            });
+        }
+        flow.edges = vec![
+            Edge::new(NodeId(1), "out", NodeId(2), "in"),
+            Edge::new(NodeId(2), "out", NodeId(3), "in"),
+        ];
+        flow
+    }
+
+    #[test]
+    fn resume_runs_the_flow_file_as_it_is_now_and_says_when_it_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path().join("store")).unwrap(),
+        );
+        let path = dir.path().join("toy.ron");
+        chain("fail").save(&path).unwrap();
+        let options = RunOptions {
+            base_dir: dir.path().to_owned(),
+            flow_path: Some(path.clone()),
+            ..RunOptions::default()
+        };
+        let failed = engine.run(&chain("fail"), options, |_| {}).unwrap();
+        assert_eq!(failed.status, RunStatus::Failed);
+
+        // Fixed in the file: the middle step adds instead of failing.
+        chain("add").save(&path).unwrap();
+        let ctx = egui::Context::default();
+        let mut past = PastRun::new(failed.clone(), engine.clone(), None);
+        let outcome = past.rerun(true, None, &ctx);
+        assert_eq!(
+            outcome.message.as_ref().map(|m| m.1),
+            Some(false),
+            "{outcome:?}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while past.is_running() {
+            assert!(Instant::now() < deadline, "the resume did not end");
+            std::thread::sleep(Duration::from_millis(5));
+            past.poll();
+        }
+        let resumed = engine.store().run(past.run_id()).unwrap();
+        assert_eq!(resumed.status, RunStatus::Done);
+        assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+        assert_eq!(resumed.flow, chain("add"));
+        assert_eq!(past.flow(), &chain("add"), "the canvas shows what ran");
+        assert_eq!(resumed.task(NodeId(1)).unwrap().status, StepStatus::Cached);
+
+        std::fs::remove_file(&path).unwrap();
+        let mut past = PastRun::new(failed, engine, None);
+        let outcome = past.rerun(true, None, &ctx);
+        let (text, is_error) = outcome.message.unwrap();
+        assert!(is_error && text.contains("is gone"), "{text}");
     }
 }

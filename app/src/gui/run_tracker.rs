@@ -72,19 +72,20 @@ impl RunTracker {
         Ok(self.follow(RunView::start(handle, labels)))
     }
 
-    /// Resumes the run `run_id` (its finished steps are reused); `labels` name the
-    /// steps until the engine reports its own. Returns the new run's id.
+    /// Resumes the run `run_id` with `flow` as it is now (every finished step whose
+    /// cache key still matches is reused, the rest runs); `options` give the folder,
+    /// the flow file to record and extra overrides. Returns the new run's id.
     pub fn resume(
         &mut self,
         run_id: &str,
-        labels: BTreeMap<NodeId, String>,
+        flow: &Flow,
+        mut options: RunOptions,
         ctx: &egui::Context,
     ) -> Result<String, RunError> {
-        let options = RunOptions {
-            wake: Some(waker(ctx)),
-            ..RunOptions::default()
-        };
-        let handle = self.engine.start_resume(run_id, options)?;
+        options.wake = Some(waker(ctx));
+        let handle = self.engine.start_resume(run_id, flow, options)?;
+        let labels: BTreeMap<NodeId, String> =
+            flow.nodes.iter().map(|n| (n.id, n.label.clone())).collect();
         Ok(self.follow(RunView::start(handle, labels)))
     }
 

@@ -35,7 +35,6 @@ fn pool() -> &'static rayon::ThreadPool {
 pub(super) struct Coordinator {
     pub(super) flow: Flow,
     pub(super) params: BTreeMap<NodeId, Params>,
-    pub(super) reuse: HashMap<NodeId, TaskRecord>,
     pub(super) shared: Arc<Shared>,
 }
 
@@ -104,7 +103,6 @@ impl Coordinator {
                     params: self.params.get(&id).cloned().unwrap_or_default(),
                     inputs,
                     input_refs,
-                    reuse: self.reuse.get(&id).cloned(),
                 };
                 let shared = shared.clone();
                 let done = done_tx.clone();

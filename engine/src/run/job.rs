@@ -2,13 +2,13 @@
 //! run the kind (catching panics), check its outputs against the kind's ports, store
 //! them and file the task in the cache.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::cache::{cache_key, included_key, lookup_cache};
+use super::cache::{Step, StepFiles, cache_key, included_key, lookup_cache, still_valid};
 use crate::artifact::{ArtifactArc, ArtifactRef};
 use crate::context::{CancelToken, StepContext};
 use crate::event::{Event, EventSink};
@@ -34,6 +34,10 @@ pub(super) struct Shared {
     pub(super) base_dir: PathBuf,
     pub(super) run_id: String,
     pub(super) replay_files: BTreeMap<PathBuf, IncludedFile>,
+    /// In a resume, the finished tasks of the origin run by cache key: a step of the
+    /// current flow whose key matches one reuses it (linked to the origin run), however
+    /// the flow was edited around it.
+    pub(super) resume: HashMap<String, TaskRecord>,
 }
 
 /// The work of one step, sent to the pool.
@@ -44,7 +48,6 @@ pub(super) struct Job {
     pub(super) params: Params,
     pub(super) inputs: Inputs,
     pub(super) input_refs: Vec<(String, ArtifactRef, ArtifactArc)>,
-    pub(super) reuse: Option<TaskRecord>,
 }
 
 impl Job {
@@ -77,7 +80,9 @@ impl Job {
         }
     }
 
-    /// Reuses a finished task: loads its outputs from the store.
+    /// Reuses a finished task: loads its outputs from the store. A blob that cannot be
+    /// loaded (missing, or damaged so its bytes no longer match their hash) makes this
+    /// a cache miss: `None`, and the step is computed again.
     fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
         let mut outputs = BTreeMap::new();
         for (port, r) in &old.outputs {
@@ -90,6 +95,9 @@ impl Job {
         let mut task = old.clone();
         task.node = self.node;
         task.label = self.label.clone();
+        // The same key from other parameter text (a path naming the same bytes): the
+        // record says what this step was given.
+        task.params = self.params.0.clone();
         task.status = StepStatus::Cached;
         // Entries filed under an included-files key still belong to the step's key.
         task.cache_key = key.to_owned();
@@ -104,15 +112,24 @@ impl Job {
     /// Runs the step (or reuses a finished task) and says how it ended.
     pub(super) fn execute(self, shared: &Shared) -> Completion {
         let desc = self.kind.descriptor();
-        let key = cache_key(desc.id, desc.version, &self.params, &self.input_refs);
-        if let Some(old) = &self.reuse
-            && old.cache_key == key
-            && let Some(c) = self.reuse(shared, old, &key)
+        // The files the step's path parameters name are read before the lookup: the
+        // key holds their content, never their (relative) names.
+        let files = StepFiles::read(desc, &self.params, &shared.base_dir, &shared.replay_files);
+        let key = cache_key(desc.id, desc.version, &files.key_params, &self.input_refs);
+        let step = Step {
+            desc,
+            params: &self.params,
+            base_dir: &shared.base_dir,
+            replay: &shared.replay_files,
+        };
+        if let Some(old) = shared.resume.get(&key)
+            && let Some(old) = still_valid(old.clone(), &step)
+            && let Some(c) = self.reuse(shared, &old, &key)
         {
             return c;
         }
         if !shared.no_cache
-            && let Some(old) = lookup_cache(&shared.store, &shared.replay_files, &key)
+            && let Some(old) = lookup_cache(&shared.store, &step, &key)
             && let Some(c) = self.reuse(shared, &old, &key)
         {
             return c;
@@ -133,7 +150,8 @@ impl Job {
             shared.base_dir.clone(),
             Some(&shared.store),
         )
-        .with_replay(&shared.replay_files);
+        .with_replay(&shared.replay_files)
+        .with_prefetched(files.bytes);
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             self.kind.run(&mut ctx, &self.inputs, &self.params)

@@ -14,8 +14,9 @@
 //!   skipping descendants of a failed step, cancellation, the run's final status;
 //! - `job.rs`: the job of one step on the pool: reuse, execute (catching panics,
 //!   checking outputs against the kind), fail;
-//! - `cache.rs`: the cache key, the lookup that honours included files, the
-//!   included-files key.
+//! - `cache.rs`: the cache key (path parameters replaced by the content hash of the
+//!   files they name), the lookup that checks included files where the step would
+//!   read them now, the included-files key.
 
 mod cache;
 mod coordinator;
@@ -69,7 +70,11 @@ pub struct RunOptions {
     pub no_cache: bool,
     /// The folder relative paths resolve against (the flow file's folder).
     pub base_dir: PathBuf,
-    /// The run this one resumes: its finished steps are reused as they are.
+    /// The flow file the flow was read from, recorded in the run so `resume` can run
+    /// that file as it is then (`None` for a flow never saved).
+    pub flow_path: Option<PathBuf>,
+    /// The run this one resumes: each of its finished tasks is reused by a step whose
+    /// cache key it has (set by [`Engine::start_resume`]).
     pub resume: Option<RunRecord>,
     /// Free-text tags recorded with the run.
     pub tags: Vec<String>,
@@ -172,8 +177,13 @@ impl Engine {
             .base_dir
             .canonicalize()
             .unwrap_or_else(|_| options.base_dir.clone());
+        let flow_path = options
+            .flow_path
+            .as_ref()
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()));
         let record = RunRecord {
             id: String::new(),
+            flow_path,
             flow_name: flow.name.clone(),
             flow: flow.clone(),
             base_dir: base_dir.clone(),
@@ -202,22 +212,23 @@ impl Engine {
                 base_dir,
                 run_id: run_id.clone(),
                 replay_files: options.replay_files,
+                resume: options
+                    .resume
+                    .map(|r| {
+                        let id = r.id;
+                        r.tasks
+                            .into_iter()
+                            .filter(|t| t.status.is_ok() && !t.cache_key.is_empty())
+                            .map(|mut t| {
+                                // Point at the run that computed it, not at a run that
+                                // reused it.
+                                t.reused_from.get_or_insert_with(|| id.clone());
+                                (t.cache_key.clone(), t)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }),
-            reuse: options
-                .resume
-                .map(|r| {
-                    let id = r.id;
-                    r.tasks
-                        .into_iter()
-                        .filter(|t| t.status.is_ok())
-                        .map(|mut t| {
-                            // Point at the run that computed it, not at a run that reused it.
-                            t.reused_from.get_or_insert_with(|| id.clone());
-                            (t.node, t)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
         };
         let thread = std::thread::Builder::new()
             .name(format!("pipewright-run-{run_id}"))
@@ -253,9 +264,10 @@ impl Engine {
 
     /// Starts a new run that replays `run_id`: the same flow snapshot and parameters,
     /// and every data file the run read is taken from the store's copy, so the result
-    /// is the same even after the file changed on disk. With `no_cache` every step is
-    /// recomputed. `control` gives the cancel token, the wake-up and `no_cache`; the
-    /// rest comes from the replayed run.
+    /// is the same even after the file changed on disk (the flow file is not read).
+    /// Its cache keys are the replayed run's, so with the cache on every step is
+    /// reused; with `no_cache` every step is recomputed. `control` gives the cancel
+    /// token, the wake-up and `no_cache`; the rest comes from the replayed run.
     pub fn start_replay(&self, run_id: &str, control: RunOptions) -> Result<RunHandle, RunError> {
         let previous = self.store.run(run_id)?;
         let replay_files = previous
@@ -269,6 +281,7 @@ impl Engine {
         let options = RunOptions {
             overrides: previous.params.clone(),
             base_dir: previous.base_dir.clone(),
+            flow_path: previous.flow_path.clone(),
             tags,
             cancel: control.cancel,
             wake: control.wake,
@@ -279,21 +292,53 @@ impl Engine {
         self.start(&previous.flow, options)
     }
 
-    /// Starts a new run that resumes `run_id`: the same flow snapshot and parameters,
-    /// its finished steps reused, the failed, skipped and cancelled ones run again.
-    /// `control` gives the cancel token and the wake-up; the rest comes from the run.
-    pub fn start_resume(&self, run_id: &str, control: RunOptions) -> Result<RunHandle, RunError> {
+    /// Starts a new run of `flow` (the flow *as it is now*, e.g. the run's flow file
+    /// read again after a fix) that resumes `run_id`, as Metaflow's resume does: every
+    /// step whose cache key matches a finished task of the origin run reuses it (the
+    /// key covers the kind, its parameters, the content of the files it reads and its
+    /// inputs, so a reused result is the one the step would compute now), every other
+    /// step runs. The new run records `resumed_from`.
+    ///
+    /// Flow parameters: the values the origin run set away from its flow's defaults
+    /// are kept (for the parameters `flow` still declares); the others take `flow`'s
+    /// defaults; `control.overrides` come on top. `control` also gives the folder
+    /// relative paths resolve against (the origin's when empty), the flow file to
+    /// record, extra tags, the cancel token and the wake-up.
+    pub fn start_resume(
+        &self,
+        run_id: &str,
+        flow: &Flow,
+        control: RunOptions,
+    ) -> Result<RunHandle, RunError> {
         let previous = self.store.run(run_id)?;
+        let mut overrides: BTreeMap<String, Value> = previous
+            .changed_params()
+            .into_iter()
+            .filter(|(k, _)| flow.param(k).is_some())
+            .collect();
+        overrides.extend(control.overrides);
+        let mut tags = previous.tags.clone();
+        for t in control.tags {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        let base_dir = if control.base_dir.as_os_str().is_empty() {
+            previous.base_dir.clone()
+        } else {
+            control.base_dir
+        };
         let options = RunOptions {
-            overrides: previous.params.clone(),
-            base_dir: previous.base_dir.clone(),
-            tags: previous.tags.clone(),
+            overrides,
+            base_dir,
+            flow_path: control.flow_path,
+            tags,
             cancel: control.cancel,
             wake: control.wake,
-            no_cache: false,
-            resume: Some(previous.clone()),
+            no_cache: control.no_cache,
+            resume: Some(previous),
             replay_files: BTreeMap::new(),
         };
-        self.start(&previous.flow, options)
+        self.start(flow, options)
     }
 }

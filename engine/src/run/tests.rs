@@ -268,7 +268,7 @@ fn resume_reruns_only_the_failed_step_and_what_follows() {
 
     flaky.store(false, std::sync::atomic::Ordering::SeqCst);
     let handle = engine
-        .start_resume(&failed.id, RunOptions::default())
+        .start_resume(&failed.id, &f, RunOptions::default())
         .unwrap();
     let resumed = handle.wait().unwrap();
     assert_eq!(resumed.status, RunStatus::Done);
@@ -405,4 +405,232 @@ fn included_files_are_kept_and_a_replay_sees_what_the_run_saw() {
         assert_eq!(status_of(&replay, 1), expected);
         assert!(replay.tags.contains(&format!("replay-of-{}", first.id)));
     }
+}
+
+/// Reads a number from the file its `path` parameter names, plus `value`.
+struct ReadPath(crate::kind::KindDescriptor);
+
+impl ReadPath {
+    fn new() -> Self {
+        let mut desc = TestKind::new("read_path", Behaviour::Const)
+            .descriptor()
+            .clone();
+        desc.params.push(crate::kind::ParamSpec::new(
+            "path",
+            crate::value::ParamType::Path,
+            Value::Text(String::new()),
+            "the file",
+        ));
+        Self(desc)
+    }
+}
+
+impl NodeKind for ReadPath {
+    fn descriptor(&self) -> &crate::kind::KindDescriptor {
+        &self.0
+    }
+    fn run(
+        &self,
+        ctx: &mut StepContext<'_>,
+        _: &Inputs,
+        p: &Params,
+    ) -> Result<crate::kind::Outputs, StepError> {
+        let bytes = ctx.include_file(p.text("path")?)?;
+        let x: f64 = String::from_utf8_lossy(&bytes)
+            .trim()
+            .parse()
+            .map_err(StepError::msg)?;
+        Ok(crate::kind::Outputs::new().with("out", Number(x + p.float("value")?)))
+    }
+}
+
+fn file_registry() -> Registry {
+    let mut registry = testkit::registry();
+    registry.register(ReadNumber(TestKind::new("read", Behaviour::Const)));
+    registry.register(ReadPath::new());
+    registry
+}
+
+fn read_path_node(id: u32, path: &str) -> Node {
+    let mut n = node(id, "read_path", 0.0);
+    n.params
+        .insert("path".into(), Value::Text(path.into()).into());
+    n
+}
+
+fn in_dir(dir: &std::path::Path) -> RunOptions {
+    RunOptions {
+        base_dir: dir.to_owned(),
+        ..Default::default()
+    }
+}
+
+// Two folders, one flow naming `data.txt` relatively, different bytes in each:
+//   read_path(data.txt) ──▶ add(+1)
+// The second folder must not get the first folder's result (issue 8, part 1); a
+// third folder with the first folder's bytes reuses it.
+#[test]
+fn the_same_relative_path_in_another_folder_is_another_file() {
+    let (engine, _dir) = engine(file_registry());
+    let f = flow(
+        vec![read_path_node(1, "data.txt"), node(2, "add", 1.0)],
+        &[(1, 2)],
+    );
+    let [a, b, c] = [(); 3].map(|_| tempfile::tempdir().unwrap());
+    std::fs::write(a.path().join("data.txt"), "500").unwrap();
+    std::fs::write(b.path().join("data.txt"), "1000").unwrap();
+    std::fs::write(c.path().join("data.txt"), "500").unwrap();
+    let first = engine.run(&f, in_dir(a.path()), |_| {}).unwrap();
+    assert_eq!(number(&engine, &first, "add2"), 501.0);
+
+    let second = engine.run(&f, in_dir(b.path()), |_| {}).unwrap();
+    assert_eq!(status_of(&second, 1), StepStatus::Done);
+    assert_eq!(number(&engine, &second, "add2"), 1001.0);
+    let seen = &second.task(NodeId(1)).unwrap().included[0];
+    assert_eq!(seen.path, b.path().join("data.txt").canonicalize().unwrap());
+
+    // The same bytes elsewhere: a hit, recorded as resting on this folder's file.
+    let third = engine.run(&f, in_dir(c.path()), |_| {}).unwrap();
+    assert_eq!(status_of(&third, 1), StepStatus::Cached);
+    assert_eq!(status_of(&third, 2), StepStatus::Cached);
+    assert_eq!(number(&engine, &third, "add2"), 501.0);
+    let seen = &third.task(NodeId(1)).unwrap().included[0];
+    assert_eq!(seen.path, c.path().join("data.txt").canonicalize().unwrap());
+}
+
+// A step that includes a file it does not name in a path parameter:
+//   read(data.txt)
+// The lookup checks the file where the step would read it now, not where the cached
+// task read it.
+#[test]
+fn a_file_included_without_a_path_parameter_is_checked_where_it_would_be_read() {
+    let (engine, _dir) = engine(file_registry());
+    let f = flow(vec![node(1, "read", 0.0)], &[]);
+    let [a, b] = [(); 2].map(|_| tempfile::tempdir().unwrap());
+    std::fs::write(a.path().join("data.txt"), "5").unwrap();
+    std::fs::write(b.path().join("data.txt"), "7").unwrap();
+    let first = engine.run(&f, in_dir(a.path()), |_| {}).unwrap();
+    assert_eq!(number(&engine, &first, "read1"), 5.0);
+    let second = engine.run(&f, in_dir(b.path()), |_| {}).unwrap();
+    assert_eq!(status_of(&second, 1), StepStatus::Done);
+    assert_eq!(number(&engine, &second, "read1"), 7.0);
+    // Back in the first folder: its own earlier result.
+    let third = engine.run(&f, in_dir(a.path()), |_| {}).unwrap();
+    assert_eq!(status_of(&third, 1), StepStatus::Cached);
+    assert_eq!(number(&engine, &third, "read1"), 5.0);
+}
+
+// A replay reads the stored copy; its keys are the original run's, so it is served
+// from the cache even after the file changed and even from a path parameter.
+//   read_path(data.txt) ──▶ add(+1)
+#[test]
+fn a_replay_of_a_path_parameter_reuses_the_original_keys() {
+    let (engine, _dir) = engine(file_registry());
+    let f = flow(
+        vec![read_path_node(1, "data.txt"), node(2, "add", 1.0)],
+        &[(1, 2)],
+    );
+    let a = tempfile::tempdir().unwrap();
+    std::fs::write(a.path().join("data.txt"), "5").unwrap();
+    let first = engine.run(&f, in_dir(a.path()), |_| {}).unwrap();
+    std::fs::write(a.path().join("data.txt"), "9").unwrap();
+    for no_cache in [false, true] {
+        let replay = engine
+            .start_replay(
+                &first.id,
+                RunOptions {
+                    no_cache,
+                    ..RunOptions::default()
+                },
+            )
+            .unwrap()
+            .wait()
+            .unwrap();
+        assert_eq!(number(&engine, &replay, "add2"), 6.0, "no_cache {no_cache}");
+        let key = |r: &RunRecord| r.task(NodeId(1)).unwrap().cache_key.clone();
+        assert_eq!(key(&replay), key(&first));
+    }
+}
+
+// Resume runs the flow as it is now (issue 8, part 3): the origin failed at step 2;
+// the fixed flow replaces it, adds a step, and the unchanged step 1 is reused.
+//   before: const(1) ──▶ fail            after: const(1) ──▶ add(+2) ──▶ add(+3)
+#[test]
+fn resume_runs_the_current_flow_and_reuses_what_matches() {
+    let (engine, _dir) = engine(testkit::registry());
+    let broken = flow(vec![node(1, "const", 1.0), node(2, "fail", 0.0)], &[(1, 2)]);
+    let failed = engine.run(&broken, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+
+    let fixed = flow(
+        vec![
+            node(1, "const", 1.0),
+            node(2, "add", 2.0),
+            node(3, "add", 3.0),
+        ],
+        &[(1, 2), (2, 3)],
+    );
+    let resumed = engine
+        .start_resume(&failed.id, &fixed, RunOptions::default())
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(resumed.status, RunStatus::Done);
+    assert_eq!(resumed.resumed_from.as_deref(), Some(failed.id.as_str()));
+    assert_eq!(resumed.flow, fixed, "the run records the flow it ran");
+    assert_eq!(status_of(&resumed, 1), StepStatus::Cached);
+    assert_eq!(
+        resumed.task(NodeId(1)).unwrap().reused_from.as_deref(),
+        Some(failed.id.as_str())
+    );
+    assert_eq!(status_of(&resumed, 2), StepStatus::Done);
+    assert_eq!(number(&engine, &resumed, "add3"), 6.0);
+
+    // A changed parameter is a changed key: nothing stale is reused.
+    let changed = flow(
+        vec![
+            node(1, "const", 10.0),
+            node(2, "add", 2.0),
+            node(3, "add", 3.0),
+        ],
+        &[(1, 2), (2, 3)],
+    );
+    let again = engine
+        .start_resume(&resumed.id, &changed, RunOptions::default())
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(status_of(&again, 1), StepStatus::Done);
+    assert_eq!(number(&engine, &again, "add3"), 15.0);
+}
+
+// A cached output whose stored bytes are damaged is a cache miss, in a normal run and
+// in a resume: the step is computed again, the run does not fail.
+//   const(1) ──▶ fail
+#[test]
+fn a_reused_output_that_cannot_be_loaded_is_recomputed() {
+    let (engine, dir) = engine(testkit::registry());
+    let f = flow(vec![node(1, "const", 1.0), node(2, "fail", 0.0)], &[(1, 2)]);
+    let failed = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    let hash = failed.task(NodeId(1)).unwrap().outputs["out"].hash.clone();
+    let shard = dir.path().join("blobs").join(&hash[..2]);
+    let blob = std::fs::read_dir(&shard)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains(&hash[2..]))
+        .unwrap();
+    std::fs::write(&blob, b"not what was stored").unwrap();
+
+    let again = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+    assert_eq!(status_of(&again, 1), StepStatus::Done);
+    let fixed = flow(vec![node(1, "const", 1.0), node(2, "add", 0.0)], &[(1, 2)]);
+    std::fs::write(&blob, b"not what was stored").unwrap();
+    let resumed = engine
+        .start_resume(&failed.id, &fixed, RunOptions::default())
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(resumed.status, RunStatus::Done);
+    assert_eq!(status_of(&resumed, 1), StepStatus::Done);
 }

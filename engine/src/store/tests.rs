@@ -26,6 +26,7 @@ fn record(flow: &str) -> RunRecord {
         finished_at: None,
         status: RunStatus::Running,
         resumed_from: None,
+        flow_path: None,
         tags: vec![],
         tasks: vec![],
     }

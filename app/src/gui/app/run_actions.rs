@@ -82,6 +82,8 @@ impl EditorApp {
         let options = RunOptions {
             overrides: overrides.clone(),
             base_dir: self.base_dir(),
+            // Unsaved edits run too; the file is still where a later resume starts.
+            flow_path: self.doc.path().map(PathBuf::from),
             ..RunOptions::default()
         };
         match self.run.start(self.doc.flow(), options, ctx) {
@@ -94,6 +96,8 @@ impl EditorApp {
         }
     }
 
+    /// Resumes the document's last (failed or stopped) run with the flow as it is
+    /// edited now: the steps whose key still matches are reused, the rest run.
     pub(super) fn resume(&mut self, ctx: &egui::Context) {
         let Some(run) = self.run.view() else {
             self.info("Nothing to resume: no run yet");
@@ -104,12 +108,17 @@ impl EditorApp {
             return;
         }
         let id = run.run_id.clone();
-        let labels = run
-            .steps
-            .keys()
-            .filter_map(|id| self.doc.flow().node(*id).map(|n| (n.id, n.label.clone())))
-            .collect();
-        match self.run.resume(&id, labels, ctx) {
+        // The flow as edited now must be runnable: resuming it is running it.
+        if let Some(why) = self.run_blocker() {
+            self.error(format!("Cannot resume: {why}"));
+            return;
+        }
+        let options = RunOptions {
+            base_dir: self.base_dir(),
+            flow_path: self.doc.path().map(PathBuf::from),
+            ..RunOptions::default()
+        };
+        match self.run.resume(&id, self.doc.flow(), options, ctx) {
             Ok(new) => self.info(format!("Resuming run {id} as run {new}")),
             Err(e) => self.error(format!("Cannot resume: {e}")),
         }
@@ -193,9 +202,12 @@ impl EditorApp {
             },
             RunsCommand::Rerun | RunsCommand::Resume => {
                 let resume = command == RunsCommand::Resume;
+                // The open document, when it is the past run's flow file: a resume
+                // runs it as edited now.
+                let document = self.doc.path().map(|p| (self.doc.flow(), p));
                 match &mut self.past_run {
                     Some(past) => {
-                        let outcome = past.rerun(resume, ctx);
+                        let outcome = past.rerun(resume, document, ctx);
                         if past.is_running() {
                             self.center = CenterView::Run;
                         }

@@ -443,6 +443,7 @@ mod tests {
             finished_at: secs.map(|s| started_at + Duration::seconds(s)),
             status,
             resumed_from: None,
+            flow_path: None,
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             tasks: Vec::new(),
         }
