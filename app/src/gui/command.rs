@@ -104,7 +104,8 @@ pub enum Command {
     RunWith(BTreeMap<String, Value>),
     /// Cancels the run in progress.
     Stop,
-    /// Re-runs the last failed or cancelled run, reusing its finished steps.
+    /// Resumes the last failed or cancelled run with the document as it is now, reusing
+    /// every finished step that still matches.
     Resume,
     /// Asks for a file for a node's path parameter.
     BrowseParam {
@@ -164,7 +165,8 @@ pub enum RunsCommand {
     /// Runs the shown run's flow snapshot again with the same parameters,
     /// recomputing every step.
     Rerun,
-    /// Resumes the shown (failed or stopped) run: its finished steps are reused.
+    /// Resumes the shown (failed or stopped) run with its flow file as it is now: its
+    /// finished steps that still match are reused.
     Resume,
     /// Stops the re-run or resume going in the shown past run.
     Stop,

@@ -376,7 +376,7 @@ impl PastRun {
                     let resumable = !running && status != RunStatus::Done;
                     if ui
                         .add_enabled(resumable, egui::Button::new("↻ Resume"))
-                        .on_hover_text("Run the failed, skipped and stopped steps again, reusing the finished ones")
+                        .on_hover_text("Run this flow as its file is now, reusing every finished step of this run whose inputs and parameters still match")
                         .on_disabled_hover_text("Only a failed or stopped run can be resumed")
                         .clicked()
                     {

@@ -176,7 +176,7 @@ impl EditorApp {
                     .is_some_and(|r| !r.is_running() && r.status != RunStatus::Done);
                 if ui
                     .add_enabled(resumable, egui::Button::new("↻ Resume"))
-                    .on_hover_text("Re-run the failed or stopped run, reusing its finished steps")
+                    .on_hover_text("Run the flow as it is now after a failed or stopped run, reusing every finished step whose inputs and parameters still match")
                     .clicked()
                 {
                     commands.push(Command::Resume);
