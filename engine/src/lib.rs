@@ -107,7 +107,7 @@ pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, Task
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use step_error::StepError;
 pub use store::{GcReport, Store, StoreError};
-pub use validate::{Problem, validate};
+pub use validate::{Problem, validate, validate_in};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{
     ArtifactView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric, PointSet,
