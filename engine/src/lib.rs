@@ -94,7 +94,7 @@ pub use artifact::{
     Artifact, ArtifactArc, ArtifactError, ArtifactRef, ArtifactType, ArtifactTypes, DecodeFn,
     Encoding, ViewFn, downcast,
 };
-pub use compare::{Comparison, best_runs, flow_diff};
+pub use compare::{CachedFrom, Comparison, best_runs, flow_diff, steps_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, WakeFn};

@@ -45,6 +45,7 @@ fn task(id: u32) -> TaskRecord {
         logs: vec![],
         included: vec![],
         reused_from: None,
+        original_duration_secs: None,
     }
 }
 
