@@ -117,7 +117,7 @@ pub fn parse(
     has_header: bool,
     names: &[String],
 ) -> Result<DataFrame> {
-    parse_noting(path, bytes, separator, has_header, &names).map(|(df, _)| df)
+    parse_noting(path, bytes, separator, has_header, names).map(|(df, _)| df)
 }
 
 /// [`parse`], and what it tidied on the way (for the step's log): header names
