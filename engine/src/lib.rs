@@ -12,7 +12,8 @@
 //! - [`NodeKind`] / [`KindDescriptor`]: what a step is (typed ports, typed
 //!   parameters) and its code; [`Registry`] collects kinds and artifact decoders.
 //! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
-//! - [`validate()`]: every problem of a flow, one message each naming the node.
+//! - [`validate()`]: every problem of a flow, one message each naming the node;
+//!   [`validate_in()`] also checks the data files it reads exist, from the flow's folder.
 //! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.

@@ -157,7 +157,62 @@ pub fn parse_noting(
             ));
         }
     }
+    let padded = numbers_with_spaces(&mut df).map_err(|e| NodeError::Csv {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    if !padded.is_empty() {
+        notes.push(format!(
+            "read as numbers without the spaces around them: {}",
+            padded
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok((df, notes))
+}
+
+/// Text columns whose every field is a number with spaces around it (`1, 2.5`, as
+/// in a file written with a space after each comma) become numeric columns; their
+/// names are returned.
+fn numbers_with_spaces(df: &mut DataFrame) -> PolarsResult<Vec<String>> {
+    let mut changed = Vec::new();
+    let names: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_string())
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in names {
+        let column = df.column(&name)?.str()?.clone();
+        let trimmed: Vec<Option<&str>> = column
+            .iter()
+            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+            .collect();
+        let padded = column.iter().flatten().any(|v| v.trim().len() != v.len());
+        if !padded || trimmed.iter().all(Option::is_none) {
+            continue;
+        }
+        let ints: Option<Vec<Option<i64>>> = trimmed
+            .iter()
+            .map(|v| v.map_or(Some(None), |v| v.parse().ok().map(Some)))
+            .collect();
+        let series = if let Some(ints) = ints {
+            Series::new(name.as_str().into(), ints)
+        } else {
+            let floats: Option<Vec<Option<f64>>> = trimmed
+                .iter()
+                .map(|v| v.map_or(Some(None), |v| v.parse().ok().map(Some)))
+                .collect();
+            let Some(floats) = floats else { continue };
+            Series::new(name.as_str().into(), floats)
+        };
+        df.replace(&name, series.into_column())?;
+        changed.push(name);
+    }
+    Ok(changed)
 }
 
 /// Refuses UTF-16 (polars would read it as garbage) and makes UTF-8 text plain: no
@@ -495,6 +550,23 @@ mod tests {
         assert_eq!(
             ctx.logs()[0],
             "trimmed spaces around column names: \" y\" → \"y\""
+        );
+        // A space after every comma in the rows too: still numbers.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.csv"), "x, y, s\n1, 2.5, a\n3 , 4, b\n").unwrap();
+        let p = params(&kind, &[("path", Value::Text("d.csv".into()))]);
+        let mut ctx = StepContext::standalone(dir.path());
+        let out = kind.run(&mut ctx, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(df.column("x").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(df.column("y").unwrap().dtype(), &DataType::Float64);
+        assert!(
+            df.column("s").unwrap().dtype().is_string(),
+            "text stays text"
+        );
+        assert_eq!(
+            ctx.logs()[1],
+            "read as numbers without the spaces around them: \"x\", \"y\""
         );
     }
 
