@@ -575,3 +575,280 @@ fn a_sweep_runs_each_value_reusing_unchanged_steps() {
     }
     assert_eq!(store.runs(Some("regression")).unwrap().len(), 3);
 }
+
+/// Runs a command with stdout read only up to its first line, then closed.
+fn first_line_then_close(store: &std::path::Path, args: &[&str]) -> std::process::Output {
+    use std::io::{BufRead, BufReader};
+    let mut child = crate::util::pipewright(store)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    drop(stdout); // the reader goes away, as `| head -1` does
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Many runs, so `runs` and `show` print more than a pipe buffer holds.
+    for i in 0..3 {
+        expect_code(
+            &run(
+                dir.path(),
+                &[
+                    "run",
+                    "examples/branch_join.ron",
+                    "-p",
+                    &format!("test_fraction=0.{}", i + 2),
+                ],
+            ),
+            0,
+        );
+    }
+    let id = Store::open(dir.path()).unwrap().runs(None).unwrap()[0]
+        .id
+        .clone();
+    for args in [
+        vec!["show", id.as_str(), "--step", "Load dataset"],
+        vec!["show", id.as_str()],
+        vec!["runs"],
+        vec!["--help"],
+    ] {
+        // Repeat: whether the reader closes before or after the last write varies.
+        for _ in 0..3 {
+            let out = first_line_then_close(dir.path(), &args);
+            let (_, err) = crate::util::text(&out);
+            assert!(
+                !err.contains("panicked") && !err.contains("Broken pipe"),
+                "{args:?}: {err}"
+            );
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn an_io_error_says_its_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, err) = expect_code(&run(dir.path(), &["validate", "no/such/flow.ron"]), 2);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
+
+#[test]
+fn warnings_in_a_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/synthetic.ron", "-p", "rows=100"],
+        ),
+        0,
+    );
+    // Cache entries that cannot be rewritten (a folder in each one's place): the
+    // recomputing run works and warns.
+    for entry in std::fs::read_dir(dir.path().join("cache")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir_all(path.join("blocked")).unwrap();
+    }
+    let out = crate::util::pipewright(dir.path())
+        .args([
+            "run",
+            "examples/synthetic.ron",
+            "-p",
+            "rows=100",
+            "--no-cache",
+        ])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let (_, err) = expect_code(&out, 0);
+    assert!(err.contains("cannot record step"), "{err}");
+    assert!(!err.contains('\u{1b}'), "colour codes in a pipe: {err:?}");
+}
+
+#[test]
+fn show_step_fails_when_an_artifact_cannot_be_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(&run(dir.path(), &["run", "examples/regression.ron"]), 0);
+    let id = Store::open(dir.path()).unwrap().runs(None).unwrap()[0]
+        .id
+        .clone();
+    std::fs::remove_dir_all(dir.path().join("blobs")).unwrap();
+    let (out, err) = expect_code(
+        &run(dir.path(), &["show", &id, "--step", "Load dataset"]),
+        2,
+    );
+    assert!(out.contains("cannot load"), "{out}");
+    assert!(
+        err.contains("step \"Load dataset\"") && err.contains("cannot load artifact(s) table"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runs_name_metrics_by_step_and_cached_steps_say_where_they_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(&run(dir.path(), &["run", "examples/branch_join.ron"]), 0);
+    let (out, _) = expect_code(&run(dir.path(), &["runs"]), 0);
+    assert!(
+        out.contains("Metrics (least squares).rmse=") && out.contains("Metrics (ridge).rmse="),
+        "{out}"
+    );
+    assert!(!out.contains(" rmse="), "a bare metric name: {out}");
+
+    expect_code(&run(dir.path(), &["run", "examples/branch_join.ron"]), 0);
+    let runs = Store::open(dir.path()).unwrap().runs(None).unwrap();
+    let (first, second) = (&runs[1], &runs[0]);
+    let (out, _) = expect_code(&run(dir.path(), &["show", &second.id]), 0);
+    assert!(
+        out.contains(&format!("cached (from {}, originally ", first.id)),
+        "{out}"
+    );
+    assert!(!out.contains("0µs"), "{out}");
+    let (out, _) = expect_code(
+        &run(dir.path(), &["show", &second.id, "--step", "Ridge"]),
+        0,
+    );
+    assert!(
+        out.contains(&format!("time      cached (from {}, originally ", first.id)),
+        "{out}"
+    );
+    let (out, _) = expect_code(&run(dir.path(), &["compare", &first.id, &second.id]), 0);
+    let ridge = out
+        .lines()
+        .skip_while(|l| !l.starts_with("step durations"))
+        .find(|l| l.trim_start().starts_with("Ridge"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        ridge.contains(&format!("cached (from {}, originally ", first.id)),
+        "{ridge}"
+    );
+}
+
+#[test]
+fn compare_best_ranks_one_flow_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for fraction in ["0.2", "0.3"] {
+        expect_code(
+            &run(
+                dir.path(),
+                &[
+                    "run",
+                    "examples/regression.ron",
+                    "-p",
+                    &format!("test_fraction={fraction}"),
+                ],
+            ),
+            0,
+        );
+    }
+    expect_code(&run(dir.path(), &["run", "examples/branch_join.ron"]), 0);
+    expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/branch_join.ron", "-p", "test_fraction=0.3"],
+        ),
+        0,
+    );
+    let (_, err) = expect_code(
+        &run(dir.path(), &["compare", "--best", "0", "--metric", "rmse"]),
+        2,
+    );
+    assert!(err.contains("--best 0: give the number of runs"), "{err}");
+
+    let (out, _) = expect_code(
+        &run(dir.path(), &["compare", "--best", "5", "--metric", "rmse"]),
+        0,
+    );
+    assert!(
+        out.contains("ranking the runs of flow \"branch_join\" (the newest run's; 2 run(s) of other flows left out"),
+        "{out}"
+    );
+    let flow_row = out.lines().find(|l| l.starts_with("flow ")).unwrap();
+    assert!(!flow_row.contains("regression"), "{flow_row}");
+    let (out, _) = expect_code(
+        &run(
+            dir.path(),
+            &[
+                "compare",
+                "--best",
+                "5",
+                "--metric",
+                "rmse",
+                "--flow",
+                "regression",
+            ],
+        ),
+        0,
+    );
+    assert!(!out.contains("ranking the runs"), "{out}");
+    assert!(!out.contains("branch_join"), "{out}");
+}
+
+#[test]
+fn comparing_runs_of_different_flows_says_so_and_matches_steps_by_label() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_code(&run(dir.path(), &["run", "examples/regression.ron"]), 0);
+    expect_code(&run(dir.path(), &["run", "examples/branch_join.ron"]), 0);
+    let runs = Store::open(dir.path()).unwrap().runs(None).unwrap();
+    let (out, _) = expect_code(&run(dir.path(), &["compare", &runs[1].id, &runs[0].id]), 0);
+    assert!(
+        out.contains("note: these runs are of different flows (regression, branch_join)"),
+        "{out}"
+    );
+    assert!(out.contains("steps matched by label"), "{out}");
+    assert!(
+        !out.contains("wire "),
+        "no wire-by-wire diff of unrelated flows: {out}"
+    );
+    assert!(!out.contains(" kind "), "no node-by-id kind changes: {out}");
+}
+
+#[test]
+fn validate_reports_a_missing_data_file_and_non_finite_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow =
+        std::fs::read_to_string(crate::util::root().join("examples/regression.ron")).unwrap();
+    let path = dir.path().join("moved.ron");
+    std::fs::write(&path, &flow).unwrap();
+    let (out, _) = expect_code(&run(dir.path(), &["validate", path.to_str().unwrap()]), 2);
+    assert!(
+        out.contains("node \"Load dataset\" (#2): parameter \"path\": the data file")
+            && out.contains("regression_dataset.txt does not exist"),
+        "{out}"
+    );
+    let (_, err) = expect_code(
+        &run(
+            dir.path(),
+            &["run", "examples/synthetic.ron", "-p", "noise=inf"],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("--param noise: inf is not a finite number"),
+        "{err}"
+    );
+    // test_fraction 0 and 1 always fail at run time: validation refuses them.
+    for bound in ["0", "1"] {
+        let (_, err) = expect_code(
+            &run(
+                dir.path(),
+                &[
+                    "run",
+                    "examples/regression.ron",
+                    "-p",
+                    &format!("test_fraction={bound}"),
+                ],
+            ),
+            2,
+        );
+        assert!(err.contains("is out of range (0, 1)"), "{bound}: {err}");
+    }
+}

@@ -96,6 +96,43 @@ fn bad_flows() -> Vec<(&'static str, String)> {
             "newer_format.ron",
             "Flow(format: 99, name: \"future\", nodes: [])\n".to_owned(),
         ),
+        ("format_zero.ron", "Flow(format: 0, name: \"x\", nodes: [])\n".to_owned()),
+        ("empty.ron", String::new()),
+        (
+            "bom.ron",
+            "\u{feff}Flow(format: 1, name: \"x\", nodes: [])\n".to_owned(),
+        ),
+        (
+            // The comma is missing on line 5; the parser notices on line 8.
+            "missing_comma.ron",
+            "Flow(\n    format: 1,\n    name: \"x\",\n    nodes: [\n        \
+             Node(id: 1, kind: \"data.check\", label: \"A\")\n\n        // the next one\n        \
+             Node(id: 2, kind: \"data.check\", label: \"B\"),\n    ],\n)\n"
+                .to_owned(),
+        ),
+        (
+            "duplicate_id.ron",
+            r#"Flow(
+    format: 1,
+    name: "bad",
+    nodes: [
+        Node(id: 1, kind: "data.synthetic_regression", label: "Generate"),
+        Node(id: 1, kind: "data.check", label: "Check"),
+        Node(id: 2, kind: "data.check", label: "Check 2"),
+    ],
+    edges: [
+        Edge(from: PortRef(node: 1, port: "table"), to: PortRef(node: 2, port: "table")),
+    ],
+)
+"#
+            .to_owned(),
+        ),
+        ("zero_fraction.ron", {
+            let example = root().join("examples/synthetic.ron");
+            std::fs::read_to_string(&example)
+                .unwrap()
+                .replace("\"test_fraction\": Float(0.25)", "\"test_fraction\": Float(0.0)")
+        }),
     ]
 }
 
@@ -141,8 +178,18 @@ const BAD_ARGUMENTS: &[&[&str]] = &[
     &["compare", "nope"],
     &["tag", "nope", "x"],
     &["delete", "nope", "--yes"],
+    &["compare", "--best", "0", "--metric", "rmse"],
+    &["run", "examples/regression.ron", "-p", "test_fraction=1"],
+    &["run", "examples/synthetic.ron", "-p", "noise=inf"],
+    &["run", "examples/synthetic.ron", "-p", "noise=NaN"],
+    &["validate", "no/such/flow.ron"],
+    &["validate", "<TMP>/not_utf8.ron"],
+    // The regression example copied away from its data file.
+    &["validate", "<TMP>/moved/regression.ron"],
     // The load step fails on a ragged row: the run fails and names the step.
     &["run", "<TMP>/ragged/flow.ron"],
+    // A data file saved as UTF-16.
+    &["run", "<TMP>/utf16/flow.ron"],
 ];
 
 /// Replaces what changes from run to run: the temporary folder, run ids, durations.
@@ -269,6 +316,27 @@ fn report(tmp: &Path) -> String {
     )
     .unwrap();
     std::fs::write(ragged.join("data.tsv"), "1.0\t2.0\n3.0\n4.0\t5.0\n").unwrap();
+    std::fs::write(
+        tmp.join("not_utf8.ron"),
+        b"Flow(\n    format: 1,\n    name: \"caf\xe9\",\n)\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tmp.join("moved")).unwrap();
+    std::fs::copy(&example, tmp.join("moved/regression.ron")).unwrap();
+    let utf16 = tmp.join("utf16");
+    std::fs::create_dir_all(&utf16).unwrap();
+    std::fs::write(
+        utf16.join("flow.ron"),
+        flow.replace("../assets/data/regression_dataset.txt", "data.tsv"),
+    )
+    .unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(
+        "1.0\t2.0\n3.0\t4.0\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    std::fs::write(utf16.join("data.tsv"), bytes).unwrap();
     let tmp_text = tmp.to_str().unwrap();
     for args in BAD_ARGUMENTS {
         let args: Vec<String> = args.iter().map(|a| a.replace("<TMP>", tmp_text)).collect();

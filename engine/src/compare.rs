@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::flow::{Flow, NodeId};
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{RunRecord, RunStatus, StepStatus, TaskRecord};
 use crate::value::Value;
 use crate::view::Goal;
 
@@ -65,6 +65,27 @@ pub struct DurationRow {
     pub step: String,
     /// Seconds per run (`None`: the run has no such step; cached steps count 0).
     pub secs: Vec<Option<f64>>,
+    /// Per run: where a cached step's result came from (`None`: computed or absent).
+    pub cached: Vec<Option<CachedFrom>>,
+}
+
+/// Where a cached step's result came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedFrom {
+    /// The run that computed it.
+    pub run: String,
+    /// How long the computation took there (unknown for records from before it was kept).
+    pub original_duration_secs: Option<f64>,
+}
+
+impl CachedFrom {
+    /// The cache origin of a task, if it was reused.
+    pub fn of(task: &TaskRecord) -> Option<Self> {
+        (task.status == StepStatus::Cached).then(|| CachedFrom {
+            run: task.reused_from.clone().unwrap_or_else(|| "?".into()),
+            original_duration_secs: task.original_duration_secs,
+        })
+    }
 }
 
 /// Runs side by side.
@@ -221,27 +242,35 @@ impl Comparison {
         }
         let durations = steps
             .into_iter()
-            .map(|(node, step)| DurationRow {
-                secs: runs
+            .map(|(node, step)| {
+                let tasks: Vec<Option<&TaskRecord>> = runs
                     .iter()
                     .map(|r| {
-                        r.tasks
-                            .iter()
-                            .find(|t| match node {
-                                Some(n) => t.node == n,
-                                None => t.label == step,
-                            })
-                            .map(|t| t.duration_secs)
+                        r.tasks.iter().find(|t| match node {
+                            Some(n) => t.node == n,
+                            None => t.label == step,
+                        })
                     })
-                    .collect(),
-                step,
+                    .collect();
+                DurationRow {
+                    secs: tasks.iter().map(|t| t.map(|t| t.duration_secs)).collect(),
+                    cached: tasks.iter().map(|t| t.and_then(CachedFrom::of)).collect(),
+                    step,
+                }
             })
             .collect();
 
+        // Node ids of different flows say nothing about each other, so their structure
+        // is compared by step label instead of wire by wire.
         let mut structure = Vec::new();
         if let Some(base) = runs.get(baseline) {
             for r in runs.iter().filter(|r| r.id != base.id) {
-                for line in flow_diff(&base.flow, &r.flow) {
+                let lines = if r.flow_name == base.flow_name {
+                    flow_diff(&base.flow, &r.flow)
+                } else {
+                    steps_diff(&base.flow, &r.flow)
+                };
+                for line in lines {
                     structure.push(format!("{}: {line}", r.id));
                 }
             }
@@ -255,6 +284,18 @@ impl Comparison {
             durations,
             structure,
         }
+    }
+
+    /// The names of the compared runs' flows, each once, in run order: more than one
+    /// means parameters are matched by name and metrics and durations by step label.
+    pub fn flow_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for r in &self.runs {
+            if !names.contains(&r.flow.as_str()) {
+                names.push(&r.flow);
+            }
+        }
+        names
     }
 
     /// The table as CSV: a `section,name,<run ids…>` header, then parameter, metric
@@ -351,6 +392,35 @@ pub fn best_runs<'a>(runs: &'a [RunRecord], metric: &str, n: usize) -> Vec<&'a R
         }
     });
     scored.into_iter().take(n).map(|(_, r)| r).collect()
+}
+
+/// How the steps of `other`, a different flow, differ from `base`'s, matched by label:
+/// steps only in one of them, and steps of one label but different kinds.
+pub fn steps_diff(base: &Flow, other: &Flow) -> Vec<String> {
+    let mut out = vec![format!(
+        "flow {:?}, not the baseline's {:?}: steps matched by label",
+        other.name, base.name
+    )];
+    let find = |f: &Flow, label: &str| f.nodes.iter().find(|n| n.label == label).cloned();
+    for n in &other.nodes {
+        match find(base, &n.label) {
+            None => out.push(format!("step {:?} ({}) only in this run", n.label, n.kind)),
+            Some(b) if b.kind != n.kind => out.push(format!(
+                "step {:?} is {} here, {} in the baseline",
+                n.label, n.kind, b.kind
+            )),
+            Some(_) => {}
+        }
+    }
+    for b in &base.nodes {
+        if find(other, &b.label).is_none() {
+            out.push(format!(
+                "step {:?} ({}) only in the baseline",
+                b.label, b.kind
+            ));
+        }
+    }
+    out
 }
 
 /// How `other` differs from `base` in structure: nodes added or removed, kinds
@@ -594,6 +664,82 @@ mod tests {
         let best = best_runs(&runs, "rmse", 2);
         assert_eq!(best[0].id, runs[1].id);
         assert_eq!(best.len(), 2);
+    }
+
+    #[test]
+    fn runs_of_different_flows_compare_steps_by_label_not_nodes_by_id() {
+        let (runs, _dir) = runs();
+        let a = runs[0].clone();
+        let mut b = runs[1].clone();
+        b.flow_name = "other".into();
+        b.flow.name = "other".into();
+        // Node #2 of the other flow is another step altogether.
+        b.flow.nodes[1].label = "Scale".into();
+        b.flow.nodes[1].kind = "scale".into();
+        let c = Comparison::new(&[a, b.clone()], 0);
+        assert_eq!(c.flow_names(), ["cmp", "other"]);
+        let lines: Vec<String> = c
+            .structure
+            .iter()
+            .map(|l| l.trim_start_matches(&format!("{}: ", b.id)).to_owned())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "flow \"other\", not the baseline's \"cmp\": steps matched by label",
+                "step \"Scale\" (scale) only in this run",
+                "step \"add3\" (add) only in this run",
+                "step \"add2\" (add) only in the baseline",
+            ]
+        );
+        assert!(!c.structure.iter().any(|l| l.contains("wire")), "{lines:?}");
+    }
+
+    #[test]
+    fn a_reused_task_keeps_the_time_it_took_when_computed() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(
+            Arc::new(testkit::registry()),
+            Store::open(dir.path()).unwrap(),
+        );
+        let first = engine
+            .run(&flow(1.0, false), RunOptions::default(), |_| {})
+            .unwrap();
+        let second = engine
+            .run(&flow(1.0, false), RunOptions::default(), |_| {})
+            .unwrap();
+        for (a, b) in first.tasks.iter().zip(&second.tasks) {
+            assert_eq!(b.status, StepStatus::Cached);
+            assert_eq!(b.duration_secs, 0.0);
+            assert_eq!(b.original_duration_secs, Some(a.duration_secs));
+        }
+        let third = engine
+            .run(&flow(1.0, false), RunOptions::default(), |_| {})
+            .unwrap();
+        assert_eq!(
+            third.tasks[0].original_duration_secs,
+            Some(first.tasks[0].duration_secs),
+            "still the computation's time, not the cached run's zero"
+        );
+    }
+
+    #[test]
+    fn a_cached_step_says_where_its_result_came_from() {
+        let (runs, _dir) = runs();
+        let mut b = runs[1].clone();
+        b.tasks[1].status = StepStatus::Cached;
+        b.tasks[1].reused_from = Some(runs[0].id.clone());
+        b.tasks[1].original_duration_secs = Some(0.002);
+        let c = Comparison::new(&[runs[0].clone(), b], 0);
+        let add = c.durations.iter().find(|d| d.step == "add2").unwrap();
+        assert_eq!(add.cached[0], None);
+        assert_eq!(
+            add.cached[1],
+            Some(CachedFrom {
+                run: runs[0].id.clone(),
+                original_duration_secs: Some(0.002)
+            })
+        );
     }
 
     #[test]

@@ -185,6 +185,44 @@ pub enum FlowFileError {
         /// The file's format.
         found: u32,
     },
+    /// The file holds nothing (or only blanks).
+    #[error("{path}: the file is empty; a flow file starts with Flow(")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file starts with a UTF-8 byte-order mark.
+    #[error(
+        "{path}: the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which flow files do not have; save it as UTF-8 without BOM"
+    )]
+    ByteOrderMark {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not UTF-8 text.
+    #[error(
+        "{path}: not UTF-8 text: byte 0x{byte:02X} at byte offset {offset} (line {line}, column {column}) is not valid UTF-8"
+    )]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The first invalid byte.
+        byte: u8,
+        /// Its 0-based offset in the file.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column (in characters).
+        column: usize,
+    },
+    /// The file names a format that never existed.
+    #[error("{path}: flow format {found} does not exist (formats start at 1)")]
+    BadFormat {
+        /// The file.
+        path: PathBuf,
+        /// The file's format.
+        found: u32,
+    },
     /// Serialising failed (should not happen for a valid flow).
     #[error("cannot write flow: {0}")]
     Serialize(String),
@@ -271,12 +309,35 @@ impl Flow {
         struct Header {
             format: u32,
         }
-        let syntax = |e: ron::error::SpannedError| FlowFileError::Syntax {
-            path: path.to_owned(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
+        let syntax = |e: ron::error::SpannedError| {
+            let (mut line, mut column) = (e.span.start.line, e.span.start.col);
+            let mut message = e.code.to_string();
+            // The parser notices a missing comma at the next value, which may be lines
+            // (and comments) further down; the fault is right after the previous value.
+            if matches!(e.code, ron::Error::ExpectedComma)
+                && let Some((l, c)) = end_of_previous_token(text, line, column)
+                && l < line
+            {
+                (line, column) = (l, c);
+                message = format!("{message} after this (before line {})", e.span.start.line);
+            }
+            FlowFileError::Syntax {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
         };
+        if text.trim().is_empty() {
+            return Err(FlowFileError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        if text.starts_with('\u{feff}') {
+            return Err(FlowFileError::ByteOrderMark {
+                path: path.to_owned(),
+            });
+        }
         let options = ron::Options::default();
         if let Ok(header) = options.from_str::<IgnoreRest<Header>>(text)
             && header.0.format > FORMAT_VERSION
@@ -287,6 +348,12 @@ impl Flow {
             });
         }
         let mut flow: Flow = options.from_str(text).map_err(syntax)?;
+        if flow.format == 0 {
+            return Err(FlowFileError::BadFormat {
+                path: path.to_owned(),
+                found: 0,
+            });
+        }
         if flow.format > FORMAT_VERSION {
             return Err(FlowFileError::TooNew {
                 path: path.to_owned(),
@@ -316,9 +383,25 @@ impl Flow {
 
     /// Loads a flow file.
     pub fn load(path: &Path) -> Result<Self, FlowFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FlowFileError::Io {
+        let bytes = std::fs::read(path).map_err(|source| FlowFileError::Io {
             path: path.to_owned(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            // Everything before the offset is valid UTF-8, so it can be counted in lines
+            // and characters.
+            let before = String::from_utf8_lossy(&bytes[..offset]);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            FlowFileError::NotUtf8 {
+                path: path.to_owned(),
+                byte: bytes[offset],
+                offset,
+                line,
+                column,
+            }
         })?;
         Self::from_ron(&text, path)
     }
@@ -358,6 +441,56 @@ impl Flow {
         }
         Ok(values)
     }
+}
+
+/// The 1-based (line, column) just after the last token (not blank, not a comment)
+/// before the 1-based (`line`, `column`) position of `text`.
+fn end_of_previous_token(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let mut chars = text.chars().peekable();
+    let (mut l, mut c) = (1, 1);
+    let mut last = None;
+    let mut in_string = false;
+    while let Some(ch) = chars.next() {
+        if (l, c) >= (line, column) {
+            break;
+        }
+        let advance = |l: &mut usize, c: &mut usize, ch: char| {
+            if ch == '\n' {
+                *l += 1;
+                *c = 1;
+            } else {
+                *c += 1;
+            }
+        };
+        if in_string {
+            if ch == '\\' {
+                advance(&mut l, &mut c, ch);
+                if let Some(next) = chars.next() {
+                    advance(&mut l, &mut c, next);
+                }
+                last = Some((l, c));
+                continue;
+            }
+            in_string = ch != '"';
+        } else if ch == '/' && chars.peek() == Some(&'/') {
+            // A line comment: skip to the end of the line.
+            for next in chars.by_ref() {
+                advance(&mut l, &mut c, next);
+                if next == '\n' {
+                    break;
+                }
+            }
+            c = 1;
+            continue;
+        } else if ch == '"' {
+            in_string = true;
+        }
+        advance(&mut l, &mut c, ch);
+        if in_string || !ch.is_whitespace() {
+            last = Some((l, c));
+        }
+    }
+    last
 }
 
 /// Deserialises a struct's known fields and skips any others (for reading a header).
@@ -424,6 +557,59 @@ mod tests {
         let err = Flow::from_ron(text, Path::new("bad.ron")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("bad.ron:4:"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_comma_is_reported_where_it_is_missing() {
+        // Line 5 lacks its comma; the parser only notices at line 8.
+        let text = "Flow(\n    format: 1,\n    name: \"x\",\n    nodes: [\n        \
+                    Node(id: 1, kind: \"a\", label: \"A // \\\"B\")\n\n        // second\n        \
+                    Node(id: 2, kind: \"a\", label: \"B\"),\n    ],\n)\n";
+        let err = Flow::from_ron(text, Path::new("c.ron")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.ron:5:50: Expected comma after this (before line 8)"
+        );
+        let text = "Flow(\n    format: 1,\n    name: \"x\"\n\n    nodes: [],\n)\n";
+        let err = Flow::from_ron(text, Path::new("c.ron")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.ron:3:14: Expected comma after this (before line 5)"
+        );
+    }
+
+    #[test]
+    fn empty_bom_and_format_zero_files_get_their_own_messages() {
+        let p = Path::new("f.ron");
+        for empty in ["", "  \n"] {
+            assert_eq!(
+                Flow::from_ron(empty, p).unwrap_err().to_string(),
+                "f.ron: the file is empty; a flow file starts with Flow("
+            );
+        }
+        let err = Flow::from_ron("\u{feff}Flow(format: 1, name: \"x\")", p).unwrap_err();
+        assert!(matches!(err, FlowFileError::ByteOrderMark { .. }), "{err}");
+        let err = Flow::from_ron("Flow(format: 0, name: \"x\")", p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.ron: flow format 0 does not exist (formats start at 1)"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_its_byte_offset_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin.ron");
+        std::fs::write(&path, b"Flow(\n  name: \"\xc3\xa9\xff\",\n)").unwrap();
+        let err = Flow::load(&path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: not UTF-8 text: byte 0xFF at byte offset 17 (line 2, column 11) is not valid UTF-8",
+                path.display()
+            )
+        );
+        assert!(std::error::Error::source(&err).is_none(), "said once");
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub struct ParamSpec {
     pub doc: &'static str,
     /// A text or path parameter that must be set to something non-empty.
     pub required: bool,
+    /// The range of a number excludes its bounds (`(0, 1)`, not `[0, 1]`): for a share
+    /// such as a test fraction, where either bound always fails at run time.
+    pub open_range: bool,
 }
 
 impl ParamSpec {
@@ -112,7 +115,28 @@ impl ParamSpec {
             default,
             doc,
             required: false,
+            open_range: false,
         }
+    }
+
+    /// Excludes the bounds of a number's range: validation refuses the bounds
+    /// themselves, so a value that can only fail at run time is reported before it.
+    pub fn open_range(mut self) -> Self {
+        self.open_range = true;
+        self
+    }
+
+    /// The allowed range as text, `[0, 1]` or `(0, 1)` for an open range; `None` for
+    /// a type without one.
+    pub fn range_text(&self) -> Option<String> {
+        let text = self.ty.range_text()?;
+        if !self.open_range {
+            return Some(text);
+        }
+        let inner = text
+            .trim_start_matches(['[', '('])
+            .trim_end_matches([']', ')']);
+        Some(format!("({inner})"))
     }
 
     /// Marks a text or path parameter as one that must be set.

@@ -12,7 +12,8 @@
 //! - [`NodeKind`] / [`KindDescriptor`]: what a step is (typed ports, typed
 //!   parameters) and its code; [`Registry`] collects kinds and artifact decoders.
 //! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
-//! - [`validate()`]: every problem of a flow, one message each naming the node.
+//! - [`validate()`]: every problem of a flow, one message each naming the node;
+//!   [`validate_in()`] also checks the data files it reads exist, from the flow's folder.
 //! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.
@@ -94,7 +95,7 @@ pub use artifact::{
     Artifact, ArtifactArc, ArtifactError, ArtifactRef, ArtifactType, ArtifactTypes, DecodeFn,
     Encoding, ViewFn, downcast,
 };
-pub use compare::{Comparison, best_runs, flow_diff};
+pub use compare::{CachedFrom, Comparison, best_runs, flow_diff, steps_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, WakeFn};
@@ -107,7 +108,7 @@ pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, Task
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use step_error::StepError;
 pub use store::{GcReport, Store, StoreError};
-pub use validate::{Problem, validate};
+pub use validate::{Problem, validate, validate_in};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{
     ArtifactView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric, PointSet,

@@ -172,6 +172,10 @@ pub struct TaskRecord {
     /// For a cached task: the run whose task it reused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reused_from: Option<String>,
+    /// For a cached task: how long the step took when it was computed, so a reused
+    /// step is not shown as if it had been timed at zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_duration_secs: Option<f64>,
 }
 
 /// One execution of a flow.

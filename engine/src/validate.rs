@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::Path;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 
 use crate::flow::{Flow, Node, NodeId};
 use crate::kind::{KindDescriptor, Params, Registry};
-use crate::value::{ParamValue, Value};
+use crate::value::{ParamType, ParamValue, Value};
 
 /// One problem found in a flow.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +98,14 @@ pub fn resolve_params(
             continue;
         }
         match spec.ty.check(&raw) {
+            Ok(v) if spec.open_range && on_a_bound(&spec.ty, &v) => problems.push(param_problem(
+                node,
+                spec.name,
+                format!(
+                    "{v} is out of range {} (the bounds themselves are excluded)",
+                    spec.range_text().unwrap_or_default()
+                ),
+            )),
             Ok(v) => {
                 out.insert(spec.name.to_owned(), v);
             }
@@ -108,6 +117,17 @@ pub fn resolve_params(
     } else {
         Err(problems)
     }
+}
+
+/// Whether a number sits exactly on one of its type's bounds.
+fn on_a_bound(ty: &ParamType, v: &Value) -> bool {
+    let Some(x) = v.as_f64() else { return false };
+    let (min, max) = match ty {
+        ParamType::Float { min, max } => (*min, *max),
+        ParamType::Int { min, max } => (min.map(|m| m as f64), max.map(|m| m as f64)),
+        _ => (None, None),
+    };
+    min == Some(x) || max == Some(x)
 }
 
 /// Checks a flow against a registry. An empty list means it can run.
@@ -142,10 +162,24 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         .collect();
 
     // Nodes and their parameters.
-    let mut ids = BTreeSet::new();
+    // Wires and inputs name nodes by id, so with an id used twice they cannot be told
+    // apart: the id is reported once, naming both nodes, and the wires touching it are
+    // left unchecked rather than blamed on whichever node a lookup happens to find.
+    let mut ids: BTreeMap<NodeId, &Node> = BTreeMap::new();
+    let mut duplicated = BTreeSet::new();
     for node in &flow.nodes {
-        if !ids.insert(node.id) {
-            problems.push(node_problem(node, format!("id {} is used twice", node.id)));
+        if let Some(first) = ids.get(&node.id) {
+            duplicated.insert(node.id);
+            problems.push(node_problem(
+                node,
+                format!(
+                    "id {} is also used by node {:?}; give each node its own id (the wires \
+                     of {} are checked once it is unique)",
+                    node.id, first.label, node.id
+                ),
+            ));
+        } else {
+            ids.insert(node.id, node);
         }
         match registry.descriptor(&node.kind) {
             None => problems.push(node_problem(
@@ -190,6 +224,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             .or_default() += 1;
     }
     for edge in &flow.edges {
+        if duplicated.contains(&edge.from.node) || duplicated.contains(&edge.to.node) {
+            continue;
+        }
         let from = flow.node(edge.from.node);
         let to = flow.node(edge.to.node);
         let (Some(from), Some(to)) = (from, to) else {
@@ -252,6 +289,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
     }
     for (&(id, port), &count) in &arriving {
+        if duplicated.contains(&id) {
+            continue;
+        }
         let Some(node) = flow.node(id) else { continue };
         let single = registry
             .descriptor(&node.kind)
@@ -264,7 +304,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             ));
         }
     }
-    for node in &flow.nodes {
+    for node in flow.nodes.iter().filter(|n| !duplicated.contains(&n.id)) {
         let Some(desc) = registry.descriptor(&node.kind) else {
             continue;
         };
@@ -289,6 +329,50 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             param: None,
             message: format!("cycle through nodes {}", names.join(" → ")),
         });
+    }
+    problems
+}
+
+/// [`validate`], and also every file a step would read (a `Path` parameter) checked
+/// to exist, resolved against `base_dir`, the flow file's folder. The CLI's `validate`
+/// and the editor's Problems list call this, so a missing data file is reported before
+/// a run instead of by it.
+pub fn validate_in(flow: &Flow, registry: &Registry, base_dir: &Path) -> Vec<Problem> {
+    let mut problems = validate(flow, registry);
+    let flow_values: BTreeMap<String, Value> = flow
+        .parameters
+        .iter()
+        .map(|p| (p.name.clone(), p.default.clone()))
+        .collect();
+    for node in &flow.nodes {
+        let Some(desc) = registry.descriptor(&node.kind) else {
+            continue;
+        };
+        // Parameters that do not resolve are reported by `validate` already.
+        let Ok(params) = resolve_params(node, desc, &flow_values) else {
+            continue;
+        };
+        for spec in desc.params.iter().filter(|p| p.ty == ParamType::Path) {
+            let Some(text) = params.0.get(spec.name).and_then(Value::as_str) else {
+                continue;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let path = base_dir.join(text);
+            if !path.is_file() {
+                let why = if path.exists() {
+                    "is not a file"
+                } else {
+                    "does not exist"
+                };
+                problems.push(param_problem(
+                    node,
+                    spec.name,
+                    format!("the data file {} {why}", path.display()),
+                ));
+            }
+        }
     }
     problems
 }
@@ -323,7 +407,6 @@ mod tests {
     use crate::kind::{
         Category, KindDescriptor, NodeKind, Outputs, ParamSpec, PortSpec, StepError,
     };
-    use crate::value::ParamType;
 
     /// `source` gives a table; `sink` needs a table and a model; `model` gives a model.
     struct K(KindDescriptor);
@@ -458,6 +541,81 @@ mod tests {
         let labels: Vec<&str> = pasted.nodes.iter().map(|n| n.label.as_str()).collect();
         assert_eq!(labels, ["N1", "N2", "N1 2", "N2 2"]);
         assert!(messages(&pasted).is_empty(), "{:?}", messages(&pasted));
+    }
+
+    #[test]
+    fn an_open_range_refuses_its_bounds() {
+        let mut r = registry();
+        let mut k = kind("open", vec![], vec![]);
+        k.0.params[0] = k.0.params[0].clone().open_range();
+        r.register(k);
+        let mut f = Flow::new("o");
+        f.nodes = vec![node(1, "open")];
+        for bound in [0.0, 1.0] {
+            f.nodes[0]
+                .params
+                .insert("fraction".into(), ParamValue::Lit(Value::Float(bound)));
+            let problems = validate(&f, &r);
+            assert_eq!(
+                problems[0].message,
+                format!(
+                    "node \"N1\" (#1): parameter \"fraction\": {bound} is out of range (0, 1) \
+                     (the bounds themselves are excluded)"
+                )
+            );
+        }
+        f.nodes[0]
+            .params
+            .insert("fraction".into(), ParamValue::Lit(Value::Float(0.5)));
+        assert!(validate(&f, &r).is_empty());
+    }
+
+    //  source1 ──▶ sink2   and a second node #1 (a sink): the wire's problems are not
+    //  blamed on either #1.
+    #[test]
+    fn a_duplicate_id_is_reported_once_and_not_blamed_for_its_wires() {
+        let mut f = good();
+        let mut twin = node(1, "sink");
+        twin.label = "Twin".into();
+        f.nodes.push(twin);
+        f.edges
+            .push(Edge::new(NodeId(1), "out", NodeId(2), "model"));
+        assert_eq!(
+            messages(&f),
+            [
+                "node \"Twin\" (#1): id #1 is also used by node \"N1\"; give each node its own \
+              id (the wires of #1 are checked once it is unique)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_data_file_names_the_step_and_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("here.csv"), "x\n1\n").unwrap();
+        let mut f = good();
+        f.nodes[0].params.insert(
+            "path".into(),
+            ParamValue::Lit(Value::Text("here.csv".into())),
+        );
+        f.nodes[1].params.insert(
+            "path".into(),
+            ParamValue::Lit(Value::Text("gone.csv".into())),
+        );
+        assert!(
+            validate(&f, &registry()).is_empty(),
+            "without a folder: no check"
+        );
+        let problems = validate_in(&f, &registry(), dir.path());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].message,
+            format!(
+                "node \"N2\" (#2): parameter \"path\": the data file {} does not exist",
+                dir.path().join("gone.csv").display()
+            )
+        );
+        assert_eq!(problems[0].param.as_deref(), Some("path"));
     }
 
     #[test]

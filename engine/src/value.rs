@@ -134,8 +134,10 @@ impl ParamType {
             }
             (ParamType::Float { min, max }, Value::Float(_) | Value::Int(_)) => {
                 let x = value.as_f64().unwrap_or(f64::NAN);
-                if x.is_nan() {
-                    return Err("NaN is not a valid number".into());
+                // No step can compute with an infinite or NaN setting, and a run record
+                // could not even store one (JSON has no such numbers).
+                if !x.is_finite() {
+                    return Err(format!("{x} is not a finite number"));
                 }
                 if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
                     Err(format!("{x} is out of range {}", range_text(min, max)))
@@ -156,6 +158,16 @@ impl ParamType {
                 self.name(),
                 value.type_name()
             )),
+        }
+    }
+
+    /// The allowed range of a number as text (`[0, 1]`, `[1, ∞)`); `None` for a type
+    /// without one.
+    pub fn range_text(&self) -> Option<String> {
+        match self {
+            ParamType::Int { min, max } => Some(range_text(min, max)),
+            ParamType::Float { min, max } => Some(range_text(min, max)),
+            _ => None,
         }
     }
 
@@ -269,6 +281,21 @@ mod tests {
         let err = ty.check(&Value::Float(1.5)).unwrap_err();
         assert!(err.contains("out of range [0, 1]"), "{err}");
         assert!(ty.check(&Value::Text("x".into())).is_err());
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_even_without_a_range() {
+        let any = ParamType::Float {
+            min: Some(0.0),
+            max: None,
+        };
+        assert_eq!(any.parse("inf").unwrap_err(), "inf is not a finite number");
+        assert_eq!(any.parse("NaN").unwrap_err(), "NaN is not a finite number");
+        assert_eq!(
+            any.check(&Value::Float(f64::NEG_INFINITY)).unwrap_err(),
+            "-inf is not a finite number"
+        );
+        assert_eq!(any.parse("1e3"), Ok(Value::Float(1000.0)));
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub enum NodeError {
         /// The file as the user gave it.
         path: String,
     },
+    /// A data file is text in an encoding other than UTF-8.
+    #[error("file {path} is {encoding} text; save it as UTF-8 and load it again")]
+    Encoding {
+        /// The file as the user gave it.
+        path: String,
+        /// The encoding it appears to be in, e.g. `UTF-16 LE`.
+        encoding: &'static str,
+    },
     /// A line of a delimited file has a different number of fields than the first.
     #[error("file {path}: line {line} has {found} fields, but line {first_line} has {expected}")]
     RaggedRow {

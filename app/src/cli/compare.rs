@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use pipewright_engine::{Comparison, RunRecord, Store, Value, best_runs, write_atomic};
 
 use super::common::{Outcome, registry};
-use super::table::{TextTable, format_value, secs};
+use super::table::{TextTable, cached_text, format_value, secs};
 
 /// Which runs to compare.
 pub struct Selection {
@@ -29,10 +29,36 @@ fn select(store: &Store, sel: &Selection) -> anyhow::Result<Vec<RunRecord>> {
         runs.push(store.run(id)?);
     }
     if let (Some(n), Some(metric)) = (sel.best, &sel.metric) {
+        if n == 0 {
+            bail!("--best 0: give the number of runs to compare (2 or more)");
+        }
+        // Ranking is only fair within one flow: another flow's `rmse` scores another
+        // model on other data. Without --flow, the newest run's flow is the one.
         let all = store.runs(sel.flow.as_deref())?;
+        let flow = match &sel.flow {
+            Some(f) => f.clone(),
+            None => {
+                let Some(newest) = all.first() else {
+                    bail!("no runs to rank by {metric:?}");
+                };
+                let others = all
+                    .iter()
+                    .filter(|r| r.flow_name != newest.flow_name)
+                    .count();
+                if others > 0 {
+                    println!(
+                        "--best {n}: ranking the runs of flow {:?} (the newest run's; {others} \
+                         run(s) of other flows left out; choose one with --flow)\n",
+                        newest.flow_name
+                    );
+                }
+                newest.flow_name.clone()
+            }
+        };
+        let all: Vec<RunRecord> = all.into_iter().filter(|r| r.flow_name == flow).collect();
         let best = best_runs(&all, metric, n);
         if best.is_empty() {
-            bail!("no run has a metric {metric:?}");
+            bail!("no run of flow {flow:?} has a metric {metric:?}");
         }
         runs.extend(best.into_iter().cloned());
     }
@@ -68,6 +94,14 @@ pub fn compare(
         }
     };
     let c = Comparison::new(&runs, baseline);
+    let flows = c.flow_names();
+    if flows.len() > 1 {
+        println!(
+            "note: these runs are of different flows ({}): parameters are matched by name, \
+             metrics and step durations by step label\n",
+            flows.join(", ")
+        );
+    }
     print_comparison(&c, differences_only);
     if let Some(path) = csv {
         write_atomic(path, c.to_csv(differences_only).as_bytes())
@@ -154,7 +188,12 @@ pub fn print_comparison(c: &Comparison, differences_only: bool) {
             &format!("  {}", d.step),
             d.secs
                 .iter()
-                .map(|s| s.map(secs).unwrap_or_else(|| "—".into()))
+                .zip(&d.cached)
+                .map(|(s, cached)| match (s, cached) {
+                    (_, Some(from)) => cached_text(from),
+                    (Some(s), None) => secs(*s),
+                    (None, None) => "—".into(),
+                })
                 .collect(),
         );
     }

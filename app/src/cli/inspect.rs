@@ -1,10 +1,10 @@
 //! `pipewright runs` and `pipewright show`: the client API on the terminal.
 
 use anyhow::bail;
-use pipewright_engine::{RunRecord, Store};
+use pipewright_engine::{CachedFrom, RunRecord, Store, TaskRecord};
 
 use super::common::{Outcome, registry};
-use super::table::{TextTable, format_value, secs};
+use super::table::{TextTable, cached_text, format_value, secs};
 
 /// Lists runs, newest first.
 pub fn runs(
@@ -45,7 +45,8 @@ pub fn runs(
             .metrics()
             .iter()
             .filter(|(k, _)| !k.ends_with(".n"))
-            .map(|(k, v)| format!("{}={}", k.rsplit('.').next().unwrap_or(k), format_value(*v)))
+            // By `Step.metric`: a flow with several scoring steps has one `rmse` each.
+            .map(|(k, v)| format!("{k}={}", format_value(*v)))
             .collect();
         t.row(vec![
             r.id.clone(),
@@ -107,7 +108,7 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
                 task.label.clone(),
                 task.kind.clone(),
                 task.status.to_string(),
-                secs(task.duration_secs),
+                task_time(task),
                 last,
             ]);
         }
@@ -131,10 +132,7 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
             .map(|m| format!(": {m}"))
             .unwrap_or_default()
     );
-    println!("time      {}", secs(task.duration_secs));
-    if let Some(from) = &task.reused_from {
-        println!("reused    from run {from}");
-    }
+    println!("time      {}", task_time(task));
     for (k, v) in &task.params {
         println!("param     {k} = {v}");
     }
@@ -153,6 +151,7 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
         }
     }
     let registry = registry();
+    let mut unreadable = Vec::new();
     for (port, r) in &task.outputs {
         println!(
             "\nartifact {port}: {} ({}, {} bytes, {})",
@@ -165,8 +164,28 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
         // The same views the editor draws, as text.
         match store.artifact_views(r, registry.artifact_types(), 10) {
             Ok(views) => print!("{}", pipewright_engine::views_to_text(&views)),
-            Err(e) => println!("  cannot load: {e}"),
+            Err(e) => {
+                println!("  cannot load: {e}");
+                unreadable.push(port.as_str());
+            }
         }
     }
+    if !unreadable.is_empty() {
+        bail!(
+            "step {:?} of run {}: cannot load artifact(s) {}",
+            task.label,
+            run.id,
+            unreadable.join(", ")
+        );
+    }
     Ok(Outcome::Success)
+}
+
+/// A step's time: its wall time, or for a cached step where its result came from and
+/// how long computing it took there (a reused step was not timed at zero).
+fn task_time(task: &TaskRecord) -> String {
+    match CachedFrom::of(task) {
+        Some(from) => cached_text(&from),
+        None => secs(task.duration_secs),
+    }
 }

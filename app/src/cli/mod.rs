@@ -324,7 +324,8 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Delete { runs, yes }) => compare::delete(&open_store(store_arg)?, &runs, yes),
         Some(Command::Validate { flow }) => {
             let f = load_flow(&flow)?;
-            let problems = pipewright_engine::validate(&f, &registry());
+            let dir = flow.parent().unwrap_or(std::path::Path::new("."));
+            let problems = pipewright_engine::validate_in(&f, &registry(), dir);
             if problems.is_empty() {
                 println!(
                     "{}: ok ({} nodes, {} edges)",

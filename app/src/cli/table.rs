@@ -63,6 +63,14 @@ pub fn secs(s: f64) -> String {
     }
 }
 
+/// A cached step's time: `cached (from RUN, originally 2.0ms)`.
+pub fn cached_text(from: &pipewright_engine::CachedFrom) -> String {
+    match from.original_duration_secs {
+        Some(d) => format!("cached (from {}, originally {})", from.run, secs(d)),
+        None => format!("cached (from {})", from.run),
+    }
+}
+
 /// A metric value with enough digits to compare runs.
 pub fn format_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {

@@ -220,6 +220,7 @@ impl Coordinator {
             logs: Vec::new(),
             included: Vec::new(),
             reused_from: None,
+            original_duration_secs: None,
         };
         if let Err(e) = writer.append_task(task) {
             store_error.get_or_insert(e);

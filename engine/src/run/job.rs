@@ -66,6 +66,7 @@ impl Job {
             logs: Vec::new(),
             included: Vec::new(),
             reused_from: None,
+            original_duration_secs: None,
         }
     }
 
@@ -101,6 +102,8 @@ impl Job {
         task.status = StepStatus::Cached;
         // Entries filed under an included-files key still belong to the step's key.
         task.cache_key = key.to_owned();
+        // A task reused from a reused task keeps the time of the computation itself.
+        task.original_duration_secs = old.original_duration_secs.or(Some(old.duration_secs));
         task.duration_secs = 0.0;
         Some(Completion {
             node: self.node,

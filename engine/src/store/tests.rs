@@ -46,6 +46,7 @@ fn task(id: u32) -> TaskRecord {
         logs: vec![],
         included: vec![],
         reused_from: None,
+        original_duration_secs: None,
     }
 }
 

@@ -90,7 +90,10 @@ impl NodeKind for LoadCsv {
         let names = parse_list(params.text("column_names")?);
         let bytes = ctx.include_file(path)?;
         ctx.check_cancelled()?;
-        let df = parse(path, bytes, separator, has_header, &names)?;
+        let (df, notes) = parse_noting(path, bytes, separator, has_header, &names)?;
+        for note in notes {
+            ctx.log(note);
+        }
         let types: Vec<String> = df
             .columns()
             .iter()
@@ -108,6 +111,162 @@ impl NodeKind for LoadCsv {
 
 /// Parses delimited bytes; `names`, when not empty, names the columns.
 pub fn parse(
+    path: &str,
+    bytes: Vec<u8>,
+    separator: u8,
+    has_header: bool,
+    names: &[String],
+) -> Result<DataFrame> {
+    parse_noting(path, bytes, separator, has_header, names).map(|(df, _)| df)
+}
+
+/// [`parse`], and what it tidied on the way (for the step's log): header names
+/// trimmed of spaces.
+pub fn parse_noting(
+    path: &str,
+    bytes: Vec<u8>,
+    separator: u8,
+    has_header: bool,
+    names: &[String],
+) -> Result<(DataFrame, Vec<String>)> {
+    let bytes = normalise_text(path, bytes, separator)?;
+    let mut notes = Vec::new();
+    let mut df = parse_utf8(path, bytes, separator, has_header, names)?;
+    if has_header && names.is_empty() {
+        // `x, y` names its second column " y" to polars; nobody means that.
+        let old: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let trimmed: Vec<String> = old.iter().map(|n| n.trim().to_owned()).collect();
+        if trimmed != old {
+            let changed: Vec<String> = old
+                .iter()
+                .zip(&trimmed)
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| format!("{a:?} → {b:?}"))
+                .collect();
+            df.set_column_names(&trimmed).map_err(|e| NodeError::Csv {
+                path: path.to_owned(),
+                message: format!("column names without their spaces: {e}"),
+            })?;
+            notes.push(format!(
+                "trimmed spaces around column names: {}",
+                changed.join(", ")
+            ));
+        }
+    }
+    let padded = numbers_with_spaces(&mut df).map_err(|e| NodeError::Csv {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    if !padded.is_empty() {
+        notes.push(format!(
+            "read as numbers without the spaces around them: {}",
+            padded
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok((df, notes))
+}
+
+/// Text columns whose every field is a number with spaces around it (`1, 2.5`, as
+/// in a file written with a space after each comma) become numeric columns; their
+/// names are returned.
+fn numbers_with_spaces(df: &mut DataFrame) -> PolarsResult<Vec<String>> {
+    let mut changed = Vec::new();
+    let names: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_string())
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in names {
+        let column = df.column(&name)?.str()?.clone();
+        let trimmed: Vec<Option<&str>> = column
+            .iter()
+            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+            .collect();
+        let padded = column.iter().flatten().any(|v| v.trim().len() != v.len());
+        if !padded || trimmed.iter().all(Option::is_none) {
+            continue;
+        }
+        let ints: Option<Vec<Option<i64>>> = trimmed
+            .iter()
+            .map(|v| v.map_or(Some(None), |v| v.parse().ok().map(Some)))
+            .collect();
+        let series = if let Some(ints) = ints {
+            Series::new(name.as_str().into(), ints)
+        } else {
+            let floats: Option<Vec<Option<f64>>> = trimmed
+                .iter()
+                .map(|v| v.map_or(Some(None), |v| v.parse().ok().map(Some)))
+                .collect();
+            let Some(floats) = floats else { continue };
+            Series::new(name.as_str().into(), floats)
+        };
+        df.replace(&name, series.into_column())?;
+        changed.push(name);
+    }
+    Ok(changed)
+}
+
+/// Refuses UTF-16 (polars would read it as garbage) and makes UTF-8 text plain: no
+/// byte-order mark, `\n` line ends, no blank lines at the end (an editor's final
+/// empty line is not a row of missing values).
+fn normalise_text(path: &str, mut bytes: Vec<u8>, separator: u8) -> Result<Vec<u8>> {
+    let encoding = match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => Some("UTF-16 LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 BE"),
+        // Without a byte-order mark, UTF-16 shows as a zero byte beside each ASCII one.
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16 LE"),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16 BE"),
+        _ => None,
+    };
+    if let Some(encoding) = encoding {
+        return Err(NodeError::Encoding {
+            path: path.to_owned(),
+            encoding,
+        });
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    if bytes.contains(&b'\r') {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut it = bytes.iter().peekable();
+        while let Some(&b) = it.next() {
+            if b == b'\r' && it.peek() == Some(&&b'\n') {
+                continue;
+            }
+            out.push(b);
+        }
+        bytes = out;
+    }
+    // A line of only spaces (and tabs, unless tabs separate fields) is blank.
+    let blank = |b: u8| b == b' ' || b == b'\n' || (b == b'\t' && separator != b'\t');
+    let mut end = bytes.len();
+    while end > 0 && blank(bytes[end - 1]) {
+        end -= 1;
+    }
+    // Keep the last line's own spaces: they may be fields. Cut only whole lines.
+    let last_line_end = bytes[end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| end + i);
+    bytes.truncate(last_line_end);
+    if !bytes.is_empty() {
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
+}
+
+/// Parses normalised UTF-8 bytes.
+fn parse_utf8(
     path: &str,
     bytes: Vec<u8>,
     separator: u8,
@@ -357,6 +516,90 @@ mod tests {
         let df = load(&text, &[]).unwrap();
         assert_eq!(df.height(), 301);
         assert!(df.column("y").unwrap().dtype().is_string());
+    }
+
+    #[test]
+    fn blank_lines_at_the_end_are_not_rows() {
+        for text in [
+            "x,y\n1,2\n3,4\n\n",
+            "x,y\n1,2\n3,4\n   \n",
+            "x,y\n1,2\n3,4\n\n \n\n",
+            "x,y\n1,2\n3,4",
+        ] {
+            let df = load(text, &[]).unwrap();
+            assert_eq!(df.shape(), (2, 2), "{text:?}");
+            assert_eq!(df.column("y").unwrap().null_count(), 0, "{text:?}");
+        }
+        // The last row's empty last field stays a missing value.
+        let df = load("x,y\n1,2\n3,\n\n", &[]).unwrap();
+        assert_eq!(df.shape(), (2, 2));
+        assert_eq!(df.column("y").unwrap().null_count(), 1);
+    }
+
+    #[test]
+    fn spaces_around_header_names_are_trimmed_and_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.csv"), "x, y\n1,2.5\n3,4\n").unwrap();
+        let kind = LoadCsv::new();
+        let p = params(&kind, &[("path", Value::Text("d.csv".into()))]);
+        let mut ctx = StepContext::standalone(dir.path());
+        let out = kind.run(&mut ctx, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(df.get_column_names(), ["x", "y"]);
+        assert!(df.column("y").unwrap().dtype().is_float());
+        assert_eq!(
+            ctx.logs()[0],
+            "trimmed spaces around column names: \" y\" → \"y\""
+        );
+        // A space after every comma in the rows too: still numbers.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.csv"), "x, y, s\n1, 2.5, a\n3 , 4, b\n").unwrap();
+        let p = params(&kind, &[("path", Value::Text("d.csv".into()))]);
+        let mut ctx = StepContext::standalone(dir.path());
+        let out = kind.run(&mut ctx, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(df.column("x").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(df.column("y").unwrap().dtype(), &DataType::Float64);
+        assert!(
+            df.column("s").unwrap().dtype().is_string(),
+            "text stays text"
+        );
+        assert_eq!(
+            ctx.logs()[1],
+            "read as numbers without the spaces around them: \"x\", \"y\""
+        );
+    }
+
+    #[test]
+    fn utf16_is_named_and_a_bom_or_crlf_file_reads_right() {
+        let utf16 = |text: &str, bom: bool| -> Vec<u8> {
+            let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
+            out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            out
+        };
+        for bom in [true, false] {
+            let err = parse("d.csv", utf16("x,y\n1,2\n", bom), b',', true, &[]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "file d.csv is UTF-16 LE text; save it as UTF-8 and load it again"
+            );
+        }
+        let df = parse(
+            "d.csv",
+            b"\xEF\xBB\xBFx,y\r\n1,a\r\n2,b\r\n\r\n".to_vec(),
+            b',',
+            true,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            df.get_column_names(),
+            ["x", "y"],
+            "no BOM in the first name"
+        );
+        assert_eq!(df.shape(), (2, 2));
+        let y: Vec<Option<&str>> = df.column("y").unwrap().str().unwrap().iter().collect();
+        assert_eq!(y, [Some("a"), Some("b")], "no \\r in the last column");
     }
 
     #[test]

@@ -259,6 +259,57 @@ pub(crate) mod tests {
         );
     }
 
+    /// Every trainer's log prints each weight exactly as the stored model reads back.
+    #[test]
+    fn logs_and_the_stored_model_hold_the_same_numbers() {
+        use pipewright_engine::{Artifact, Value};
+
+        use crate::artifacts::{Model, model::decode_model};
+        use crate::testutil::{output, params, run_in, tables};
+        // Noisy data, so the weights have all their digits.
+        let n = 200;
+        let a: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 3.1).collect();
+        let b: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 1.91).cos() + 0.013 * i as f64)
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 1.3 + 11.98 * a[i] - 0.71 * b[i] + ((i * 7919) % 101) as f64 / 97.0)
+            .collect();
+        let data = df!("a" => a, "b" => b, "y" => y).unwrap();
+        let kinds: Vec<Box<dyn pipewright_engine::NodeKind>> = vec![
+            Box::new(crate::train::LinearRegression::new()),
+            Box::new(crate::train::Ridge::new()),
+            Box::new(crate::train::ElasticNet::new()),
+        ];
+        for kind in &kinds {
+            let p = params(kind.as_ref(), &[("target", Value::Text("y".into()))]);
+            let (out, log) = run_in(
+                std::path::Path::new("."),
+                kind.as_ref(),
+                &tables(&[("train", data.clone())]),
+                &p,
+            );
+            let fitted = output::<Model>(&out.unwrap(), "model").clone();
+            let (encoding, bytes) = fitted.encode().unwrap();
+            let stored = decode_model(encoding, &bytes).unwrap();
+            let stored = stored.as_any().downcast_ref::<Model>().unwrap();
+            assert_eq!(
+                stored, &fitted,
+                "{}: the store keeps every bit",
+                fitted.algorithm
+            );
+            let logged = |prefix: &str| -> f64 {
+                let line = log.iter().find(|l| l.starts_with(prefix)).unwrap();
+                line[prefix.len()..].parse().unwrap()
+            };
+            assert_eq!(logged("intercept: ").to_bits(), stored.intercept.to_bits());
+            for (name, w) in stored.features.iter().zip(&stored.coefficients) {
+                let text = format!("coefficient of {name}: ");
+                assert_eq!(logged(&text).to_bits(), w.to_bits(), "{}", fitted.algorithm);
+            }
+        }
+    }
+
     #[test]
     fn centring_subtracts_the_means() {
         let d = Design::from_frame(&exact(), "y", "a").unwrap();

@@ -47,7 +47,8 @@ impl Split {
                         },
                         Value::Float(0.2),
                         "share of the rows held out for testing",
-                    ),
+                    )
+                    .open_range(),
                     ParamSpec::new(
                         "shuffle",
                         ParamType::Bool,
