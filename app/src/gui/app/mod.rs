@@ -380,7 +380,12 @@ impl EditorApp {
             return;
         }
         self.problems_revision = Some(self.doc.revision());
-        self.problems = validate(self.doc.flow(), &self.registry);
+        // With a file, relative data paths can be checked too (a missing data file is a
+        // problem before the run, not a failure in it).
+        self.problems = match self.doc.path().and_then(std::path::Path::parent) {
+            Some(dir) => pipewright_engine::validate_in(self.doc.flow(), &self.registry, dir),
+            None => validate(self.doc.flow(), &self.registry),
+        };
         self.problems_by_node.clear();
         for p in &self.problems {
             if let Some(id) = p.node {

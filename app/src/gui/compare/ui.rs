@@ -494,7 +494,17 @@ fn durations_ui(view: &CompareView, ui: &mut Ui) {
             for d in &view.comparison.durations {
                 ui.label(&d.step);
                 let slowest = d.secs.iter().flatten().fold(0.0f64, |a, b| a.max(*b));
-                for s in &d.secs {
+                for (i, s) in d.secs.iter().enumerate() {
+                    if let Some(Some(from)) = d.cached.get(i) {
+                        // A cached step was not timed here: say where its result came from.
+                        let took = from
+                            .original_duration_secs
+                            .map(|t| format!(", originally {}", format_duration(t)))
+                            .unwrap_or_default();
+                        ui.label(RichText::new("cached").italics().weak())
+                            .on_hover_text(format!("reused from run {}{took}", from.run));
+                        continue;
+                    }
                     match s {
                         Some(s) => {
                             let mut text = RichText::new(format_duration(*s)).monospace();
