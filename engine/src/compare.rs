@@ -28,6 +28,8 @@ pub struct RunColumn {
     pub duration_secs: Option<f64>,
     /// Tags.
     pub tags: Vec<String>,
+    /// The run it resumed, if it is a resume.
+    pub resumed_from: Option<String>,
 }
 
 /// A parameter row: its value in each run.
@@ -122,6 +124,7 @@ impl Comparison {
                     .to_string(),
                 duration_secs: r.duration_secs(),
                 tags: r.tags.clone(),
+                resumed_from: r.resumed_from.clone(),
             })
             .collect();
 
@@ -573,6 +576,15 @@ mod tests {
         ]
         .into();
         r
+    }
+
+    #[test]
+    fn a_resumed_run_names_its_origin_in_its_column() {
+        let (mut runs, _dir) = runs();
+        runs[1].resumed_from = Some(runs[0].id.clone());
+        let c = Comparison::new(&runs, 0);
+        assert_eq!(c.runs[0].resumed_from, None);
+        assert_eq!(c.runs[1].resumed_from.as_deref(), Some(runs[0].id.as_str()));
     }
 
     #[test]

@@ -145,6 +145,15 @@ pub fn print_comparison(c: &Comparison, differences_only: bool) {
             .map(|r| r.duration_secs.map(secs).unwrap_or_default())
             .collect(),
     );
+    if c.runs.iter().any(|r| r.resumed_from.is_some()) {
+        line(
+            "resumed from",
+            c.runs
+                .iter()
+                .map(|r| r.resumed_from.clone().unwrap_or_default())
+                .collect(),
+        );
+    }
     line("", vec![]);
     line("parameters (* differs)", vec![]);
     for p in c.params.iter().filter(|p| !differences_only || p.differs) {

@@ -189,6 +189,9 @@ fn runs_legend_ui(view: &CompareView, ui: &mut Ui) {
                     if i == view.comparison.baseline {
                         ui.label(RichText::new("baseline").small().weak());
                     }
+                    if let Some(from) = &r.resumed_from {
+                        ui.label(RichText::new(format!("resumed from {from}")).small().weak());
+                    }
                 });
                 ui.label(&r.flow);
                 ui.label(

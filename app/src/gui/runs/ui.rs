@@ -444,10 +444,22 @@ fn row_ui(
             }
             Column::Status => {
                 let s = row.record.status;
-                ui.label(
-                    RichText::new(format!("{} {}", run_status_icon(s), s))
-                        .color(run_status_color(s, &visuals)),
+                let r = ui.label(
+                    RichText::new(format!(
+                        "{} {}{}",
+                        run_status_icon(s),
+                        s,
+                        if row.record.resumed_from.is_some() {
+                            " ↻"
+                        } else {
+                            ""
+                        }
+                    ))
+                    .color(run_status_color(s, &visuals)),
                 );
+                if let Some(from) = &row.record.resumed_from {
+                    r.on_hover_text(format!("resumed from run {from}"));
+                }
             }
             Column::Param(p) => match row.changed.get(p) {
                 Some(v) => {
