@@ -80,6 +80,9 @@ impl Job {
     /// Reuses a finished task: loads its outputs from the store.
     fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
         let mut outputs = BTreeMap::new();
+        // Held before loading, so a concurrent GC keeps them until the journal names them.
+        let (store, run) = (&shared.store, &shared.run_id);
+        store.hold_blobs(run, old.outputs.values()).ok()?;
         for (port, r) in &old.outputs {
             let a = shared
                 .store
