@@ -82,7 +82,7 @@ impl Job {
         let mut outputs = BTreeMap::new();
         // Held before loading, so a concurrent GC keeps them until the journal names them.
         let (store, run) = (&shared.store, &shared.run_id);
-        store.hold_blobs(run, old.outputs.values()).ok()?;
+        store.hold_task_blobs(run, old).ok()?;
         for (port, r) in &old.outputs {
             let a = shared
                 .store

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::blobs::{BlobProblem, read_checked};
-use super::runs::HOLDS_FILE;
+use super::runs::{DELETED_FILE, HOLDS_FILE};
 use super::{Store, StoreError, io_err};
 use crate::artifact::Encoding;
 use crate::record::{RunStatus, TaskRecord};
@@ -82,8 +82,8 @@ pub struct RepairReport {
 
 impl Store {
     /// Deletes runs (not one that is still running), then collects the blobs no
-    /// remaining run refers to. A run another process deleted meanwhile (its id no
-    /// longer in the store, or its folder gone under us) counts as deleted: two
+    /// remaining run refers to. A run another process deleted meanwhile
+    /// ([`StoreError::Deleted`], or its folder gone under us) counts as deleted: two
     /// concurrent deletes of the same runs both succeed.
     pub fn delete_runs(&self, ids: &[&str]) -> Result<GcReport, StoreError> {
         let _lock = self.lock(true);
@@ -91,7 +91,7 @@ impl Store {
         for id in ids {
             let (dir, run) = match self.locate(id) {
                 Ok(found) => found,
-                Err(StoreError::NoRun(_)) => continue,
+                Err(StoreError::Deleted(_)) => continue,
                 Err(e) => return Err(e),
             };
             if run.status == RunStatus::Running {
@@ -100,9 +100,24 @@ impl Store {
                     run.id
                 )));
             }
-            dirs.push(dir);
+            dirs.push((dir, run.id));
         }
-        for dir in dirs {
+        // Recorded first: from now on a lookup of these ids says "deleted", not "no run".
+        let mut tombstones = String::new();
+        for (_, id) in &dirs {
+            tombstones.push_str(id);
+            tombstones.push('\n');
+        }
+        if !tombstones.is_empty() {
+            let path = self.root.join(DELETED_FILE);
+            let mut f = fs::File::options()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(io_err(&path))?;
+            std::io::Write::write_all(&mut f, tombstones.as_bytes()).map_err(io_err(&path))?;
+        }
+        for (dir, _) in dirs {
             // Rename first so a half-deleted folder is never read as a run.
             let trash = dir.with_extension(format!("deleted-{:x}", rand::random::<u32>()));
             match fs::rename(&dir, &trash) {
@@ -260,6 +275,7 @@ impl Store {
         // hash → (encoding, runs naming it), from every readable record.
         let mut named: std::collections::BTreeMap<String, (Encoding, Vec<String>)> =
             Default::default();
+        let mut unnamed: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for run in &listing.runs {
             let refs = run.tasks.iter().flat_map(|t| {
                 t.outputs
@@ -271,6 +287,27 @@ impl Store {
                 let users = &mut named.entry(hash).or_insert((encoding, Vec::new())).1;
                 if !users.contains(&run.id) {
                     users.push(run.id.clone());
+                }
+            }
+        }
+        // An unreadable record's run is affected by the blobs its files still mention.
+        for d in &report.damaged_records {
+            let Some(id) = d.dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            for file in ["run.json", "tasks.jsonl"] {
+                let Ok(bytes) = fs::read(d.dir.join(file)) else {
+                    continue;
+                };
+                for hash in hashes_in(&bytes) {
+                    if let Some((_, users)) = named.get_mut(&hash)
+                        && !users.contains(&id)
+                    {
+                        users.push(id.clone());
+                    } else if !named.contains_key(&hash) {
+                        // Its encoding is unknown: only damage found on disk is reported.
+                        unnamed.insert(hash, vec![id.clone()]);
+                    }
                 }
             }
         }
@@ -292,7 +329,11 @@ impl Store {
                 // Collected by a concurrent GC while we walked: not damage.
                 Err(BlobProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(problem) => {
-                    let runs = named.get(&hash).map(|n| n.1.clone()).unwrap_or_default();
+                    let runs = named
+                        .get(&hash)
+                        .map(|n| n.1.clone())
+                        .or_else(|| unnamed.get(&hash).cloned())
+                        .unwrap_or_default();
                     present.insert(hash.clone());
                     report.damaged_blobs.push(DamagedBlob {
                         hash,

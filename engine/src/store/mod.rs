@@ -15,6 +15,8 @@
 //!   lock                    the store lock: shared while blobs are written or held,
 //!                           exclusive while runs are deleted and blobs collected
 //!   damaged/                unreadable run folders that `verify --repair` moved aside
+//!   deleted                 the ids of deleted runs, one a line, so a second delete
+//!                           of a run another process just deleted knows it is done
 //! ```
 //!
 //! Every file is written atomically (temp file + rename) or appended a line at a time,
@@ -96,6 +98,10 @@ pub enum StoreError {
     /// No run has this id.
     #[error("no run {0:?} in the store")]
     NoRun(String),
+    /// The run with exactly this id was deleted (perhaps by another process a moment
+    /// ago): a delete of it has nothing left to do.
+    #[error("run {0} was deleted")]
+    Deleted(String),
     /// An empty (or blank) run id: it would match every run.
     #[error("an empty run id names no run: give a run's id or any unique part of it")]
     EmptyRunId,

@@ -6,12 +6,15 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Store, StoreError, io_err, vanished};
-use crate::artifact::{ArtifactArc, ArtifactRef, ArtifactTypes};
+use crate::artifact::{ArtifactArc, ArtifactTypes};
 use crate::fs::write_atomic;
 use crate::record::{RunRecord, RunStatus, TaskRecord};
 
 /// Tags live beside the record so tagging never races the process writing the run.
 const TAGS_FILE: &str = "tags.json";
+
+/// The ids of deleted runs, one a line (see [`StoreError::Deleted`]).
+pub(super) const DELETED_FILE: &str = "deleted";
 
 /// The blobs a live run is about to reuse, one hash a line (see [`Store::hold_blobs`]).
 pub(super) const HOLDS_FILE: &str = "holds";
@@ -185,7 +188,7 @@ impl Store {
         let dir = self.find_run_dir(id)?;
         read_run(&dir).map_err(|e| {
             if vanished(&e) {
-                StoreError::NoRun(id.to_owned())
+                StoreError::Deleted(id.to_owned())
             } else {
                 e
             }
@@ -210,6 +213,7 @@ impl Store {
         }
         let mut matching: Vec<&PathBuf> = dirs.iter().filter(|d| name(d).contains(id)).collect();
         match matching.as_slice() {
+            [] if self.was_deleted(id) => Err(StoreError::Deleted(id.to_owned())),
             [] => Err(StoreError::NoRun(id.to_owned())),
             [one] => Ok((*one).clone()),
             _ => {
@@ -232,20 +236,29 @@ impl Store {
         }
     }
 
-    /// Registers blobs a live run is about to reuse (a cache hit's outputs) before it
+    /// Registers the blobs of a finished task a live run is about to reuse (a cache
+    /// hit: its outputs and the stored copies of the files it read) before the run
     /// loads them: a concurrent GC keeps every blob a live run holds, so the run's data
     /// is not collected between the cache lookup and the journal line naming it. Call
     /// it before the load; a blob collected before the call then fails that load (a
     /// cache miss) instead of vanishing afterwards. The holds end with the run (a run
     /// is live while it holds its lock). `run_id` is the run's exact id.
+    pub fn hold_task_blobs(&self, run_id: &str, task: &TaskRecord) -> Result<(), StoreError> {
+        let hashes = task.outputs.values().map(|r| r.hash.as_str());
+        let included = task.included.iter().map(|f| f.hash.as_str());
+        self.hold_blobs(run_id, hashes.chain(included))
+    }
+
+    /// Registers blobs (by hash) a live run is about to use: see
+    /// [`Store::hold_task_blobs`].
     pub fn hold_blobs<'a>(
         &self,
         run_id: &str,
-        refs: impl IntoIterator<Item = &'a ArtifactRef>,
+        hashes: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), StoreError> {
         let mut lines = String::new();
-        for r in refs {
-            lines.push_str(&r.hash);
+        for hash in hashes {
+            lines.push_str(hash);
             lines.push('\n');
         }
         if lines.is_empty() {
@@ -263,6 +276,12 @@ impl Store {
             .open(&path)
             .map_err(io_err(&path))?;
         f.write_all(lines.as_bytes()).map_err(io_err(&path))
+    }
+
+    /// Whether the run with exactly this id was deleted (its id is in `deleted`).
+    pub(super) fn was_deleted(&self, id: &str) -> bool {
+        fs::read_to_string(self.root.join(DELETED_FILE))
+            .is_ok_and(|text| text.lines().any(|l| l == id))
     }
 
     /// The folder of the run with exactly this id.
