@@ -196,10 +196,25 @@ impl Store {
             }
         }
         // An unreadable record may still name blobs (its journal, or the part of the
-        // record that is fine): keep every hash its files mention.
-        for d in &listing.damaged {
+        // record that is fine): keep every hash its files mention, in the runs and
+        // once moved to `damaged/` (until the user deletes that folder), so a record
+        // someone may mend never loses its data.
+        let moved_aside = fs::read_dir(self.root.join("damaged"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|flow| fs::read_dir(flow.path()).ok())
+            .flatten()
+            .flatten()
+            .map(|run| run.path());
+        for dir in listing
+            .damaged
+            .iter()
+            .map(|d| d.dir.clone())
+            .chain(moved_aside)
+        {
             for file in ["run.json", "tasks.jsonl"] {
-                if let Ok(bytes) = fs::read(d.dir.join(file)) {
+                if let Ok(bytes) = fs::read(dir.join(file)) {
                     kept.hashes.extend(hashes_in(&bytes));
                 }
             }
@@ -360,8 +375,8 @@ impl Store {
 
     /// Repairs what [`Store::verify`] found: removes damaged blob files (so the next
     /// run needing one computes it again), moves unreadable run folders to
-    /// `damaged/FLOW/RUN` (kept for inspection, out of every listing), and drops the
-    /// cache entries naming a removed blob.
+    /// `damaged/FLOW/RUN` (out of every listing; GC keeps the blobs they name until the
+    /// folder is deleted), and drops the cache entries naming a removed blob.
     pub fn repair(&self, found: &VerifyReport) -> Result<RepairReport, StoreError> {
         let _lock = self.lock(true);
         let mut report = RepairReport::default();

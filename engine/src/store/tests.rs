@@ -371,6 +371,11 @@ fn one_unreadable_record_does_not_break_the_store() {
     );
     assert!(store.listing(None).unwrap().damaged.is_empty());
     assert!(store.verify().unwrap().is_clean());
+    store.delete_runs(&[&third]).unwrap();
+    assert!(
+        store.get_blob(&kept, Encoding::Parquet).is_ok(),
+        "a record moved aside keeps its data"
+    );
 }
 
 #[test]
