@@ -188,7 +188,9 @@ impl Store {
         let dir = self.find_run_dir(id)?;
         read_run(&dir).map_err(|e| {
             if vanished(&e) {
-                StoreError::Deleted(id.to_owned())
+                // Found, then gone before its record was read: deleted under us.
+                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+                StoreError::Deleted(name.unwrap_or_else(|| id.to_owned()))
             } else {
                 e
             }
@@ -381,7 +383,7 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-pub(super) fn read_run(dir: &Path) -> Result<RunRecord, StoreError> {
+fn read_run(dir: &Path) -> Result<RunRecord, StoreError> {
     let path = dir.join("run.json");
     let bytes = fs::read(&path).map_err(io_err(&path))?;
     let mut record: RunRecord =
@@ -411,7 +413,7 @@ pub(super) fn read_run(dir: &Path) -> Result<RunRecord, StoreError> {
 }
 
 /// Whether a live process holds the run's lock.
-pub(super) fn is_locked(path: &Path) -> bool {
+fn is_locked(path: &Path) -> bool {
     let Ok(f) = File::open(path) else {
         return false;
     };
