@@ -20,6 +20,10 @@ mod errors;
 // Crashes and concurrency: kill -9 mid-run, several processes on one store.
 mod crash;
 
+// The store under faults: delete while a flow runs, flipped blob bytes, an unreadable
+// record, empty/partial run ids, concurrent listings and deletes, a killed blob write.
+mod store_faults;
+
 // The crate layering holds: engine never depends on egui/eframe/polars/linfa, nodes never on egui/eframe.
 mod layering;
 

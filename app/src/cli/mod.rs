@@ -9,6 +9,7 @@ mod compare;
 mod inspect;
 mod run;
 mod table;
+mod verify;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -157,6 +158,14 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Check every stored blob against its hash and every run record; say what is
+    /// damaged and which runs it affects (exit 1 when anything is).
+    Verify {
+        /// Remove damaged blobs (the next run recomputes them) and move unreadable
+        /// records aside to STORE/damaged/.
+        #[arg(long)]
+        repair: bool,
     },
     /// Check a flow file and list every problem.
     Validate {
@@ -322,6 +331,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
         Some(Command::Delete { runs, yes }) => compare::delete(&open_store(store_arg)?, &runs, yes),
+        Some(Command::Verify { repair }) => verify::verify(&open_store(store_arg)?, repair),
         Some(Command::Validate { flow }) => {
             let f = load_flow(&flow)?;
             let dir = flow.parent().unwrap_or(std::path::Path::new("."));

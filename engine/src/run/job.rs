@@ -86,6 +86,9 @@ impl Job {
     /// a cache miss: `None`, and the step is computed again.
     fn reuse(&self, shared: &Shared, old: &TaskRecord, key: &str) -> Option<Completion> {
         let mut outputs = BTreeMap::new();
+        // Held before loading, so a concurrent GC keeps them until the journal names them.
+        let (store, run) = (&shared.store, &shared.run_id);
+        store.hold_task_blobs(run, old).ok()?;
         for (port, r) in &old.outputs {
             let a = shared
                 .store

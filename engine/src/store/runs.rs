@@ -5,13 +5,37 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Store, StoreError, io_err};
+use super::{Store, StoreError, io_err, vanished};
 use crate::artifact::{ArtifactArc, ArtifactTypes};
 use crate::fs::write_atomic;
 use crate::record::{RunRecord, RunStatus, TaskRecord};
 
 /// Tags live beside the record so tagging never races the process writing the run.
 const TAGS_FILE: &str = "tags.json";
+
+/// The ids of deleted runs, one a line (see [`StoreError::Deleted`]).
+pub(super) const DELETED_FILE: &str = "deleted";
+
+/// The blobs a live run is about to reuse, one hash a line (see [`Store::hold_blobs`]).
+pub(super) const HOLDS_FILE: &str = "holds";
+
+/// The runs of a listing, and the run folders whose record could not be read.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The readable runs, newest first, with their tasks.
+    pub runs: Vec<RunRecord>,
+    /// The run folders whose record is unreadable, sorted by folder.
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// A run folder whose record cannot be read: listings skip it and report it.
+#[derive(Debug)]
+pub struct DamagedRecord {
+    /// The run's folder.
+    pub dir: PathBuf,
+    /// Why its record cannot be read (names the file and what the parser said).
+    pub error: String,
+}
 
 impl Store {
     fn runs_dir(&self) -> PathBuf {
@@ -70,8 +94,9 @@ impl Store {
     pub fn flows(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.runs_dir();
         let mut out = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
-            let entry = entry.map_err(io_err(&dir))?;
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))?.flatten() {
+            // `flatten`: an entry that vanishes mid-listing (a flow's last run being
+            // deleted) is simply not listed.
             if entry.path().is_dir()
                 && let Some(name) = entry.file_name().to_str()
             {
@@ -107,46 +132,181 @@ impl Store {
         Ok(out)
     }
 
-    /// The runs of one flow (or of every flow), newest first, with their tasks.
+    /// The runs of one flow (or of every flow), newest first, with their tasks. A run
+    /// folder whose record cannot be read is skipped with a warning naming the folder
+    /// and the error ([`Store::listing`] returns them), so one damaged record never
+    /// hides the others; a run deleted while we list is not listed.
     pub fn runs(&self, flow: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
-        use rayon::prelude::*;
-        // Each record is its own small file: read and parse them in parallel.
-        let mut runs = self
-            .run_dirs(flow)?
-            .par_iter()
-            .map(|d| read_run(d))
-            .collect::<Result<Vec<_>, _>>()?;
-        runs.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
-        Ok(runs)
+        let listing = self.listing(flow)?;
+        for d in &listing.damaged {
+            tracing::warn!(
+                "skipping the run in {}: {} (pipewright verify --repair moves it aside)",
+                d.dir.display(),
+                d.error
+            );
+        }
+        Ok(listing.runs)
     }
 
-    /// The run whose id is `id` or starts with `id` (a unique prefix is enough).
-    pub fn run(&self, id: &str) -> Result<RunRecord, StoreError> {
-        let dirs = self.run_dirs(None)?;
-        let matching: Vec<&PathBuf> = dirs
-            .iter()
-            .filter(|d| {
-                d.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(id))
+    /// The readable runs (newest first) and the unreadable run folders, without
+    /// warning about the latter: for callers that report them themselves.
+    pub fn listing(&self, flow: Option<&str>) -> Result<Listing, StoreError> {
+        use rayon::prelude::*;
+        // Each record is its own small file: read and parse them in parallel.
+        let read: Vec<(PathBuf, Result<RunRecord, StoreError>)> = self
+            .run_dirs(flow)?
+            .into_par_iter()
+            .map(|d| {
+                let r = read_run(&d);
+                (d, r)
             })
             .collect();
-        if let Some(exact) = matching.iter().find(|d| d.ends_with(id)) {
-            return read_run(exact);
+        let mut listing = Listing::default();
+        for (dir, result) in read {
+            match result {
+                Ok(run) => listing.runs.push(run),
+                // Deleted (renamed away) between the folder listing and the read.
+                Err(e) if vanished(&e) && !dir.join("run.json").exists() => {}
+                Err(e) => listing.damaged.push(DamagedRecord {
+                    dir,
+                    error: e.to_string(),
+                }),
+            }
         }
+        listing
+            .runs
+            .sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+        listing.damaged.sort_by(|a, b| a.dir.cmp(&b.dir));
+        Ok(listing)
+    }
+
+    /// The run whose id is `id`, or whose id contains `id` (any unique part is enough,
+    /// as git takes any unique prefix of a hash: `607c` finds `20260101-120000-607c1a`).
+    /// An empty id is refused (it would match any run) and one that matches several
+    /// runs is [`StoreError::Ambiguous`], naming them.
+    pub fn run(&self, id: &str) -> Result<RunRecord, StoreError> {
+        let dir = self.find_run_dir(id)?;
+        read_run(&dir).map_err(|e| {
+            if vanished(&e) {
+                // Found, then gone before its record was read: deleted under us.
+                let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+                StoreError::Deleted(name.unwrap_or_else(|| id.to_owned()))
+            } else {
+                e
+            }
+        })
+    }
+
+    /// The folder of the run [`Store::run`] would read.
+    fn find_run_dir(&self, id: &str) -> Result<PathBuf, StoreError> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(StoreError::EmptyRunId);
+        }
+        let dirs = self.run_dirs(None)?;
+        let name = |d: &PathBuf| {
+            d.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if let Some(exact) = dirs.iter().find(|d| name(d) == id) {
+            return Ok(exact.clone());
+        }
+        let mut matching: Vec<&PathBuf> = dirs.iter().filter(|d| name(d).contains(id)).collect();
         match matching.as_slice() {
+            [] if self.was_deleted(id) => Err(StoreError::Deleted(id.to_owned())),
             [] => Err(StoreError::NoRun(id.to_owned())),
-            [one] => read_run(one),
-            many => Err(StoreError::Ambiguous {
-                prefix: id.to_owned(),
-                matches: many
+            [one] => Ok((*one).clone()),
+            _ => {
+                matching.sort_by_key(|d| std::cmp::Reverse(name(d)));
+                const SHOWN: usize = 5;
+                let mut matches = matching
                     .iter()
-                    .take(5)
-                    .filter_map(|d| d.file_name().and_then(|n| n.to_str()))
+                    .take(SHOWN)
+                    .map(|d| name(d))
                     .collect::<Vec<_>>()
-                    .join(", "),
-            }),
+                    .join(", ");
+                if matching.len() > SHOWN {
+                    matches.push_str(&format!(" and {} more", matching.len() - SHOWN));
+                }
+                Err(StoreError::Ambiguous {
+                    prefix: id.to_owned(),
+                    matches,
+                })
+            }
         }
+    }
+
+    /// Registers the blobs of a finished task a live run is about to reuse (a cache
+    /// hit: its outputs and the stored copies of the files it read) before the run
+    /// loads them: a concurrent GC keeps every blob a live run holds, so the run's data
+    /// is not collected between the cache lookup and the journal line naming it. Call
+    /// it before the load; a blob collected before the call then fails that load (a
+    /// cache miss) instead of vanishing afterwards. The holds end with the run (a run
+    /// is live while it holds its lock). `run_id` is the run's exact id.
+    pub fn hold_task_blobs(&self, run_id: &str, task: &TaskRecord) -> Result<(), StoreError> {
+        let hashes = task.outputs.values().map(|r| r.hash.as_str());
+        let included = task.included.iter().map(|f| f.hash.as_str());
+        self.hold_blobs(run_id, hashes.chain(included))
+    }
+
+    /// Registers blobs (by hash) a live run is about to use: see
+    /// [`Store::hold_task_blobs`].
+    pub fn hold_blobs<'a>(
+        &self,
+        run_id: &str,
+        hashes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), StoreError> {
+        let mut lines = String::new();
+        for hash in hashes {
+            lines.push_str(hash);
+            lines.push('\n');
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        // Under the shared store lock: a collector (exclusive) has either finished (and
+        // the load that follows sees what it left) or not started (and sees this line).
+        let _lock = self.lock(false);
+        let dir = self.live_run_dir(run_id)?;
+        let path = dir.join(HOLDS_FILE);
+        // One append, one write: a reader under the exclusive lock never sees half.
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        f.write_all(lines.as_bytes()).map_err(io_err(&path))
+    }
+
+    /// Whether the run with exactly this id was deleted (its id is in `deleted`).
+    pub(super) fn was_deleted(&self, id: &str) -> bool {
+        fs::read_to_string(self.root.join(DELETED_FILE))
+            .is_ok_and(|text| text.lines().any(|l| l == id))
+    }
+
+    /// The folder of the run with exactly this id.
+    fn live_run_dir(&self, run_id: &str) -> Result<PathBuf, StoreError> {
+        for flow in self.flows()? {
+            let dir = self.runs_dir().join(flow).join(run_id);
+            if dir.join("run.json").exists() {
+                return Ok(dir);
+            }
+        }
+        Err(StoreError::NoRun(run_id.to_owned()))
+    }
+
+    /// Every run folder, readable or not, as (folder, whether a live process holds it).
+    pub(super) fn run_folders(&self) -> Result<Vec<(PathBuf, bool)>, StoreError> {
+        Ok(self
+            .run_dirs(None)?
+            .into_iter()
+            .map(|d| {
+                let live = is_locked(&d.join("lock"));
+                (d, live)
+            })
+            .collect())
     }
 
     /// The most recent run of a flow, if any.
