@@ -266,8 +266,20 @@ pub fn export(
 /// Deletes runs after confirmation and collects their unreferenced blobs.
 pub fn delete(store: &Store, ids: &[String], yes: bool) -> anyhow::Result<Outcome> {
     let mut runs = Vec::new();
+    let mut gone = Vec::new();
     for id in ids {
-        runs.push(store.run(id)?);
+        match store.run(id) {
+            Ok(r) => runs.push(r),
+            // Another process deleted it meanwhile: what was asked is done.
+            Err(pipewright_engine::StoreError::Deleted(id)) => gone.push(id),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !gone.is_empty() {
+        println!("already deleted: {}", gone.join(", "));
+    }
+    if runs.is_empty() {
+        return Ok(Outcome::Success);
     }
     if !yes {
         if !std::io::stdin().is_terminal() {

@@ -66,7 +66,7 @@ pub enum Command {
     /// rest runs. The new run is recorded as resumed from this one. (`replay` re-runs
     /// the run's own snapshot instead.)
     Resume {
-        /// The run id (a unique prefix is enough).
+        /// The run id (any unique part of it is enough).
         run: String,
         /// The flow file to run (default: the file the run was started from).
         #[arg(long, value_name = "FILE")]
@@ -75,7 +75,7 @@ pub enum Command {
     /// Replay a run: its flow snapshot and parameters, with every data file it read
     /// taken from the store's copy, so the result matches even if the file changed.
     Replay {
-        /// The run id (a unique prefix is enough).
+        /// The run id (any unique part of it is enough).
         run: String,
         /// Recompute every step instead of reusing identical finished tasks.
         #[arg(long)]
@@ -94,7 +94,7 @@ pub enum Command {
     },
     /// Show a run: its steps, or one step's artifacts.
     Show {
-        /// The run id (a unique prefix is enough).
+        /// The run id (any unique part of it is enough).
         run: String,
         /// A step, by label or node id: list its artifacts and print them.
         #[arg(long)]
@@ -103,7 +103,7 @@ pub enum Command {
     /// Compare runs side by side: parameters (differences marked), metrics (best
     /// marked, deltas to the baseline), step durations, flow changes.
     Compare {
-        /// Run ids (unique prefixes are enough); or use --best.
+        /// Run ids (any unique part of each is enough); or use --best.
         runs: Vec<String>,
         /// Compare the best N runs by --metric instead of naming them.
         #[arg(long, value_name = "N", requires = "metric")]
@@ -127,7 +127,7 @@ pub enum Command {
     /// Write an artifact of a past run to a file (tables as .parquet or .csv,
     /// metrics and models as .json).
     Export {
-        /// The run id (a unique prefix is enough).
+        /// The run id (any unique part of it is enough).
         run: String,
         /// The step, by label or node id.
         #[arg(long)]
@@ -141,7 +141,7 @@ pub enum Command {
     },
     /// Add tags to a run (or remove them with --remove).
     Tag {
-        /// The run id (a unique prefix is enough).
+        /// The run id (any unique part of it is enough).
         run: String,
         /// The tags.
         #[arg(required = true)]
@@ -152,7 +152,7 @@ pub enum Command {
     },
     /// Delete runs and collect the artifacts no other run uses.
     Delete {
-        /// Run ids (unique prefixes are enough).
+        /// Run ids (any unique part of each is enough).
         #[arg(required = true)]
         runs: Vec<String>,
         /// Do not ask for confirmation.
@@ -229,7 +229,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             let path = PathBuf::from(path);
             if !path.exists() {
                 bail!(
-                    "{}: no such command or flow file (commands: run, resume, replay, runs, show, compare, export, tag, delete, validate)",
+                    "{}: no such command or flow file (commands: run, resume, replay, runs, show, compare, export, tag, delete, validate, verify)",
                     path.display()
                 );
             }
