@@ -44,9 +44,9 @@ fn close(what: &str, ours: f64, theirs: &Json, tolerance: f64) {
     );
 }
 
-/// load_csv → check → split (in order, 20 % test), as the reference script does.
-fn split() -> (Table, Table) {
-    let loaded = run(
+/// The bundled dataset as `data.load_csv` reads it (the `table` output).
+fn load_bundled() -> pipewright_engine::Outputs {
+    run(
         "data.load_csv",
         &[],
         &[
@@ -55,7 +55,12 @@ fn split() -> (Table, Table) {
             ("has_header", Value::Bool(false)),
             ("column_names", text("x,y")),
         ],
-    );
+    )
+}
+
+/// load_csv → check → split (in order, 20 % test), as the reference script does.
+fn split() -> (Table, Table) {
+    let loaded = load_bundled();
     let checked = run("data.check", &[("table", arc(&loaded, "table"))], &[]);
     let out = run(
         "transform.split",
@@ -312,16 +317,7 @@ fn with_row_ids(t: Table) -> pipewright_nodes::polars::prelude::DataFrame {
 #[test]
 fn a_shuffled_split_takes_scikit_learns_rows_and_gives_its_fit() {
     let r = &reference()["shuffled"];
-    let loaded = run(
-        "data.load_csv",
-        &[],
-        &[
-            ("path", text("assets/data/regression_dataset.txt")),
-            ("separator", text("tab")),
-            ("has_header", Value::Bool(false)),
-            ("column_names", text("x,y")),
-        ],
-    );
+    let loaded = load_bundled();
     let df = with_row_ids(get::<Table>(&loaded, "table"));
     let (train, test) = shuffled_split_and_fit(df, r["seed"].as_i64().unwrap(), r);
     let rows = |v: &Json| -> Vec<u64> {
