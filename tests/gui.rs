@@ -133,6 +133,36 @@ fn palette_search_filters_and_enter_adds() {
     assert_eq!(rig.app().flow().nodes[0].kind, "sink");
 }
 
+// A fraction whose bounds can only fail at run time (0 or 1 empties a side of the
+// split) shows its range open, `(0, 1)`, beside the field, and 0 is a problem.
+#[test]
+fn an_open_range_reads_as_open_and_its_bounds_are_problems() {
+    let (mut rig, _dir) = catalogue_rig();
+    rig.settle();
+    rig.search_palette("train/test split");
+    rig.harness.key_press(Key::Enter);
+    rig.settle();
+    let split = rig.app().flow().nodes[0].id;
+    assert_eq!(rig.app().flow().nodes[0].kind, "transform.split");
+    assert_eq!(rig.app().selection(), &[split]);
+    assert!(
+        rig.harness.query_by_label("(0, 1)").is_some(),
+        "the open range is shown"
+    );
+    assert!(rig.harness.query_by_label("0 … 1").is_none());
+    rig.type_into("test_fraction", "0");
+    rig.settle();
+    assert!(
+        rig.app()
+            .problems()
+            .iter()
+            .any(|p| p.node == Some(split)
+                && p.message.contains("the bounds themselves are excluded")),
+        "{:?}",
+        rig.app().problems()
+    );
+}
+
 #[test]
 fn wires_connect_compatible_ports_and_refuse_others_with_a_reason() {
     let mut rig = rig();

@@ -286,6 +286,7 @@ fn flow_param_ui(i: usize, p: &FlowParam, flow: &Flow, commands: &mut Vec<Comman
                         &p.default,
                         invalid,
                         None,
+                        false,
                     ) {
                         let mut q = p.clone();
                         q.default = v;

@@ -292,6 +292,7 @@ fn param_row_ui(
                     &value,
                     !errors.is_empty(),
                     Some(label_id),
+                    spec.open_range,
                 ) {
                     ValueEdit::Changed(v) => push_edit(
                         commands,

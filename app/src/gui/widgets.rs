@@ -81,6 +81,7 @@ pub fn value_editor_ui(
     value: &Value,
     invalid: bool,
     label: Option<Id>,
+    open_range: bool,
 ) -> ValueEdit {
     let mut out = ValueEdit::None;
     let labelled = |r: egui::Response| match label {
@@ -105,7 +106,7 @@ pub fn value_editor_ui(
             }) {
                 out = ValueEdit::Changed(v);
             }
-            range_hint_ui(ui, min.map(|m| m as f64), max.map(|m| m as f64));
+            range_hint_ui(ui, min.map(|m| m as f64), max.map(|m| m as f64), open_range);
         }
         ParamType::Float { min, max } => {
             let x = value.as_f64().unwrap_or(0.0);
@@ -135,7 +136,7 @@ pub fn value_editor_ui(
             }) {
                 out = ValueEdit::Changed(v);
             }
-            range_hint_ui(ui, *min, *max);
+            range_hint_ui(ui, *min, *max, open_range);
         }
         ParamType::Text => {
             let (r, text) =
@@ -234,15 +235,30 @@ fn number_field_ui(
     out
 }
 
-fn range_hint_ui(ui: &mut Ui, min: Option<f64>, max: Option<f64>) {
-    let text = match (min, max) {
-        (Some(a), Some(b)) => format!("{a} … {b}"),
-        (Some(a), None) => format!("≥ {a}"),
-        (None, Some(b)) => format!("≤ {b}"),
-        (None, None) => return,
+/// The allowed range as the inspector shows it: `0 … 1`, or `(0, 1)` when the bounds
+/// themselves are excluded.
+fn range_hint(min: Option<f64>, max: Option<f64>, open: bool) -> Option<String> {
+    Some(match (min, max, open) {
+        (Some(a), Some(b), false) => format!("{a} … {b}"),
+        (Some(a), Some(b), true) => format!("({a}, {b})"),
+        (Some(a), None, false) => format!("≥ {a}"),
+        (Some(a), None, true) => format!("> {a}"),
+        (None, Some(b), false) => format!("≤ {b}"),
+        (None, Some(b), true) => format!("< {b}"),
+        (None, None, _) => return None,
+    })
+}
+
+fn range_hint_ui(ui: &mut Ui, min: Option<f64>, max: Option<f64>, open: bool) {
+    let Some(text) = range_hint(min, max, open) else {
+        return;
     };
     ui.label(RichText::new(text).small().weak())
-        .on_hover_text("allowed range");
+        .on_hover_text(if open {
+            "allowed range, the bounds themselves excluded"
+        } else {
+            "allowed range"
+        });
 }
 
 /// A default value of a type (for a new flow parameter or a changed type).
@@ -253,5 +269,25 @@ pub fn default_of(ty: &ParamType) -> Value {
         ParamType::Float { min, .. } => Value::Float(min.unwrap_or(0.0)),
         ParamType::Text | ParamType::Path => Value::Text(String::new()),
         ParamType::Choice(options) => Value::Text(options.first().cloned().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_read_as_closed_or_open() {
+        assert_eq!(
+            range_hint(Some(0.0), Some(1.0), false).as_deref(),
+            Some("0 … 1")
+        );
+        assert_eq!(
+            range_hint(Some(0.0), Some(1.0), true).as_deref(),
+            Some("(0, 1)")
+        );
+        assert_eq!(range_hint(Some(0.0), None, true).as_deref(), Some("> 0"));
+        assert_eq!(range_hint(None, Some(5.0), false).as_deref(), Some("≤ 5"));
+        assert_eq!(range_hint(None, None, true), None);
     }
 }

@@ -124,6 +124,7 @@ impl EditorApp {
                                             &v,
                                             check.is_err(),
                                             Some(label_id),
+                                            false,
                                         ) {
                                             values.insert(p.name.clone(), nv);
                                         }
