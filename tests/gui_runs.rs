@@ -215,6 +215,33 @@ fn rig(fractions: &[f64]) -> Rig {
     rig
 }
 
+/// One run's record damaged on disk: the list still shows the others, and says how
+/// many records it skipped (with the folder and the reason on hover).
+#[test]
+fn a_damaged_record_is_skipped_and_reported_in_the_list() {
+    let mut rig = rig(&[0.2, 0.3, 0.4]);
+    let damaged = rig.id(1);
+    let folder = std::fs::read_dir(rig.store.root().join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|flow| flow.path().join(&damaged))
+        .find(|p| p.is_dir())
+        .expect("the run's folder");
+    std::fs::write(folder.join("run.json"), b"{ not json").unwrap();
+    rig.click_label("⟳ Refresh");
+    rig.wait_until("the list read again", |r| {
+        r.harness
+            .query_by_label("⚠ 1 damaged run record(s) skipped")
+            .is_some()
+    });
+    assert!(
+        rig.is_listed(0) && rig.is_listed(2),
+        "the other runs are listed"
+    );
+    assert!(!rig.is_listed(1), "the damaged one is not");
+    rig.harness.get_by_label("2 runs");
+}
+
 /// The "done when": two runs with different test fractions, compared: both
 /// metric values and the highlighted parameter difference are on screen; the table
 /// exports as CSV.

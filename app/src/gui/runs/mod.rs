@@ -25,7 +25,8 @@ use pipewright_engine::{RunRecord, Store};
 use delete::Deleter;
 use list::{Row, RunList};
 
-type Listing = Result<(Vec<Row>, f64), String>;
+/// The rows read, how long it took (ms), and the damaged records skipped (folder: why).
+type Listing = Result<(Vec<Row>, f64, Vec<String>), String>;
 
 /// The Runs tab's state.
 pub struct RunsList {
@@ -39,6 +40,8 @@ pub struct RunsList {
     loaded: bool,
     loading: Option<Receiver<Listing>>,
     load_ms: Option<f64>,
+    /// Run folders whose record could not be read, skipped by the listing.
+    damaged: Vec<String>,
     /// The id of the last finished editor run seen (a new one triggers a reload).
     seen_run: Option<String>,
     /// The delete confirmation and the delete going on.
@@ -72,6 +75,7 @@ impl RunsList {
             loaded: false,
             loading: None,
             load_ms: None,
+            damaged: Vec::new(),
             seen_run: None,
             deleter: Deleter::default(),
             hidden_metrics: Default::default(),
@@ -115,6 +119,12 @@ impl RunsList {
         self.load_ms
     }
 
+    /// The run folders the last listing skipped because their record is unreadable
+    /// (`folder: why`).
+    pub fn damaged(&self) -> &[String] {
+        &self.damaged
+    }
+
     /// Lists the runs of every flow (`true`) or of `flow` only, reading them again.
     pub fn set_all_flows(
         &mut self,
@@ -139,10 +149,15 @@ impl RunsList {
             .spawn(move || {
                 let started = Instant::now();
                 let listing = store
-                    .runs(name.as_deref())
-                    .map(|records| {
-                        let rows: Vec<Row> = records.into_iter().map(Row::new).collect();
-                        (rows, started.elapsed().as_secs_f64() * 1000.0)
+                    .listing(name.as_deref())
+                    .map(|listing| {
+                        let rows: Vec<Row> = listing.runs.into_iter().map(Row::new).collect();
+                        let damaged = listing
+                            .damaged
+                            .iter()
+                            .map(|d| format!("{}: {}", d.dir.display(), d.error))
+                            .collect();
+                        (rows, started.elapsed().as_secs_f64() * 1000.0, damaged)
                     })
                     .map_err(|e| format!("Cannot list the runs: {e}"));
                 let _ = tx.send(listing);
@@ -194,10 +209,11 @@ impl RunsList {
     pub fn poll(&mut self) -> Option<String> {
         let rx = self.loading.as_ref()?;
         match rx.try_recv() {
-            Ok(Ok((rows, ms))) => {
+            Ok(Ok((rows, ms, damaged))) => {
                 self.loading = None;
                 self.loaded = true;
                 self.load_ms = Some(ms);
+                self.damaged = damaged;
                 self.list.set_rows(rows);
                 None
             }

@@ -9,7 +9,7 @@ use super::RunsList;
 use super::list::{Column, RunList};
 use crate::gui::command::{Command, RunsCommand};
 use crate::gui::format::{format_duration, format_number, value_text};
-use crate::gui::theme::{run_status_color, run_status_icon};
+use crate::gui::theme::{self, run_status_color, run_status_icon};
 
 const ROW_HEIGHT: f32 = 22.0;
 
@@ -161,6 +161,18 @@ fn filters_ui(panel: &mut RunsList, flow: &Flow, commands: &mut Vec<Command>, ui
                 r = r.on_hover_text(format!("read in {ms:.0} ms"));
             }
             let _ = r;
+            let damaged = panel.damaged();
+            if !damaged.is_empty() {
+                ui.label(
+                    RichText::new(format!("⚠ {} damaged run record(s) skipped", damaged.len()))
+                        .color(theme::error_color(ui.visuals())),
+                )
+                .on_hover_text(format!(
+                    "{}\n\n`pipewright verify` lists what is damaged; `pipewright verify \
+                     --repair` moves unreadable records aside.",
+                    damaged.join("\n")
+                ));
+            }
         }
         if panel.is_loading() || panel.deleter.is_deleting() {
             ui.spinner();
