@@ -6,10 +6,16 @@
 
 pub mod check;
 pub mod load_csv;
+pub mod load_jsonl;
+pub mod load_parquet;
+pub mod load_phrasebank;
 pub mod synthetic;
 
 pub use check::Check;
 pub use load_csv::LoadCsv;
+pub use load_jsonl::LoadJsonl;
+pub use load_parquet::LoadParquet;
+pub use load_phrasebank::LoadPhrasebank;
 pub use synthetic::SyntheticRegression;
 
 use pipewright_engine::StepError;
@@ -158,6 +164,21 @@ pub fn decode_text(
     }
 }
 
+/// The file's lines, numbered from 1, without their `\r\n` or `\n`, and without the
+/// blank lines at the end (an editor's final empty line is not a row).
+pub(crate) fn numbered_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut lines: Vec<(usize, &str)> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    while lines.last().is_some_and(|(_, l)| l.trim().is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +216,16 @@ mod tests {
                 "file f is UTF-16 LE text; save it as UTF-8 and load it again"
             );
         }
+    }
+
+    #[test]
+    fn lines_lose_their_ends_and_the_blank_tail() {
+        assert_eq!(
+            numbered_lines("a\r\nb\n\n  \n"),
+            [(1, "a"), (2, "b")],
+            "blank lines at the end are not lines"
+        );
+        assert_eq!(numbered_lines("a\n\nb"), [(1, "a"), (2, ""), (3, "b")]);
+        assert!(numbered_lines("").is_empty());
     }
 }
