@@ -17,7 +17,8 @@
 //!
 //! ## Node kinds, by palette category
 //! - Flow ([`flow`]): `flow.start`, `flow.end`.
-//! - Data ([`data`]): `data.load_csv`, `data.synthetic_regression`, `data.check`.
+//! - Data ([`data`]): `data.load_csv`, `data.load_jsonl`, `data.load_parquet`,
+//!   `data.load_phrasebank`, `data.synthetic_regression`, `data.check`.
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
 //!   `transform.standard_scaler`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
@@ -73,6 +74,9 @@ pub fn registry() -> Registry {
     r.register(flow::Start::new());
     r.register(flow::End::new());
     r.register(data::LoadCsv::new());
+    r.register(data::LoadJsonl::new());
+    r.register(data::LoadParquet::new());
+    r.register(data::LoadPhrasebank::new());
     r.register(data::SyntheticRegression::new());
     r.register(data::Check::new());
     r.register(transform::SelectColumns::new());
@@ -98,9 +102,12 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 14] = [
+    const KINDS: [&str; 17] = [
         "data.check",
         "data.load_csv",
+        "data.load_jsonl",
+        "data.load_parquet",
+        "data.load_phrasebank",
         "data.synthetic_regression",
         "evaluate.predict",
         "evaluate.regression_metrics",

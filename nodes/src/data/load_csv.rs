@@ -8,6 +8,7 @@ use pipewright_engine::{
 };
 use polars::prelude::*;
 
+use super::{ENCODINGS, TextEncoding, decode_text};
 use crate::artifacts::{SIGNAL, TABLE, Table};
 use crate::columns::parse_list;
 use crate::error::{NodeError, Result};
@@ -31,7 +32,9 @@ impl LoadCsv {
                       else text (Check data reports text in a column meant to be numeric). \
                       The file is hashed and a copy kept with the run, so the run can be \
                       replayed after the file changes. For a file without a header line, \
-                      name the columns with column_names.",
+                      name the columns with column_names. The file is read as UTF-8 (a \
+                      byte-order mark and CRLF line ends are fine) or Latin-1; bytes that \
+                      are not UTF-8 are named by line, and UTF-16 is refused.",
                 inputs: vec![
                     PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
                         .optional(),
@@ -63,6 +66,12 @@ impl LoadCsv {
                         Value::Text(String::new()),
                         "comma-separated column names (replace the header's; needed without one)",
                     ),
+                    ParamSpec::new(
+                        "encoding",
+                        ParamType::Choice(ENCODINGS.iter().map(|e| (*e).to_owned()).collect()),
+                        Value::Text("utf-8".into()),
+                        "the file's text encoding",
+                    ),
                 ],
             },
         }
@@ -88,8 +97,12 @@ impl NodeKind for LoadCsv {
         };
         let has_header = params.bool("has_header")?;
         let names = parse_list(params.text("column_names")?);
+        let encoding = TextEncoding::from_param(params.text("encoding")?);
         let bytes = ctx.include_file(path)?;
         ctx.check_cancelled()?;
+        // Decoded up front so a Latin-1 byte is named by its line (polars would name
+        // only a field it cannot read), and Latin-1 reaches polars as UTF-8.
+        let bytes = decode_text(path, bytes, encoding)?.into_bytes();
         let (df, notes) = parse_noting(path, bytes, separator, has_header, &names)?;
         for note in notes {
             ctx.log(note);
@@ -219,15 +232,7 @@ fn numbers_with_spaces(df: &mut DataFrame) -> PolarsResult<Vec<String>> {
 /// byte-order mark, `\n` line ends, no blank lines at the end (an editor's final
 /// empty line is not a row of missing values).
 fn normalise_text(path: &str, mut bytes: Vec<u8>, separator: u8) -> Result<Vec<u8>> {
-    let encoding = match bytes.as_slice() {
-        [0xFF, 0xFE, ..] => Some("UTF-16 LE"),
-        [0xFE, 0xFF, ..] => Some("UTF-16 BE"),
-        // Without a byte-order mark, UTF-16 shows as a zero byte beside each ASCII one.
-        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16 LE"),
-        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16 BE"),
-        _ => None,
-    };
-    if let Some(encoding) = encoding {
+    if let Some(encoding) = super::utf16(&bytes) {
         return Err(NodeError::Encoding {
             path: path.to_owned(),
             encoding,
@@ -600,6 +605,58 @@ mod tests {
         assert_eq!(df.shape(), (2, 2));
         let y: Vec<Option<&str>> = df.column("y").unwrap().str().unwrap().iter().collect();
         assert_eq!(y, [Some("a"), Some("b")], "no \\r in the last column");
+    }
+
+    #[test]
+    fn latin1_is_a_choice_and_latin1_bytes_in_utf8_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("d.csv"),
+            b"name,n
+caf\xe9,1
+",
+        )
+        .unwrap();
+        let kind = LoadCsv::new();
+        let with = |encoding: &str| {
+            let p = params(
+                &kind,
+                &[
+                    ("path", Value::Text("d.csv".into())),
+                    ("encoding", Value::Text(encoding.into())),
+                ],
+            );
+            run_in(dir.path(), &kind, &Inputs::default(), &p).0
+        };
+        let out = with("latin-1").unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(
+            df.column("name").unwrap().str().unwrap().get(0),
+            Some("café")
+        );
+        assert_eq!(
+            failure(with("utf-8")),
+            "file d.csv: line 2 is not UTF-8 (byte 0xE9 at byte 4 of the line); \
+             if the file is Latin-1, set encoding = latin-1"
+        );
+    }
+
+    #[test]
+    fn a_bom_and_crlf_through_the_step_give_the_right_names() {
+        let df = load("\u{feff}x,y\r\n1,a\r\n", &[]).unwrap();
+        assert_eq!(df.get_column_names(), ["x", "y"]);
+        let y: Vec<Option<&str>> = df.column("y").unwrap().str().unwrap().iter().collect();
+        assert_eq!(y, [Some("a")]);
+        // A UTF-8 file read as Latin-1 would name its first column "ï»¿x".
+        let err = load(
+            "\u{feff}x,y\n1,2\n",
+            &[("encoding", Value::Text("latin-1".into()))],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "file data.csv starts with a UTF-8 byte-order mark: it is UTF-8, set encoding = utf-8"
+        );
     }
 
     #[test]
