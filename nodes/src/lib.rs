@@ -122,8 +122,12 @@ mod tests {
         assert_eq!(ids, KINDS);
         for k in r.kinds() {
             // A kind's version is part of every cache key: it goes up when the kind's
-            // results change for the same inputs (the split took numpy's rows in 2).
-            let version = if k.id == "transform.split" { 2 } else { 1 };
+            // results change for the same inputs (the split took numpy's rows in 2, the
+            // check its expectations in 2).
+            let version = match k.id {
+                "transform.split" | "data.check" => 2,
+                _ => 1,
+            };
             assert_eq!(k.version, version, "{}", k.id);
             let prefix = k.id.split('.').next().unwrap();
             assert_eq!(k.category.name.to_lowercase(), prefix, "{}", k.id);
