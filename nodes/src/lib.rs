@@ -19,7 +19,8 @@
 //! - Flow ([`flow`]): `flow.start`, `flow.end`.
 //! - Data ([`data`]): `data.load_csv`, `data.synthetic_regression`, `data.check`.
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
-//!   `transform.standard_scaler`.
+//!   `transform.standard_scaler`, `transform.drop_nulls`, `transform.deduplicate`,
+//!   `transform.cast`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
 //!   `evaluate.select_best`.
@@ -78,6 +79,9 @@ pub fn registry() -> Registry {
     r.register(transform::SelectColumns::new());
     r.register(transform::Split::new());
     r.register(transform::StandardScaler::new());
+    r.register(transform::DropNulls::new());
+    r.register(transform::Deduplicate::new());
+    r.register(transform::Cast::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -98,7 +102,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 14] = [
+    const KINDS: [&str; 17] = [
         "data.check",
         "data.load_csv",
         "data.synthetic_regression",
@@ -110,6 +114,9 @@ mod tests {
         "train.elastic_net",
         "train.linear_regression",
         "train.ridge",
+        "transform.cast",
+        "transform.deduplicate",
+        "transform.drop_nulls",
         "transform.select_columns",
         "transform.split",
         "transform.standard_scaler",

@@ -237,7 +237,15 @@ impl Parser {
             "in" => {
                 self.skip_ws();
                 match self.peek() {
-                    Some('[' | '(') => self.range()?,
+                    Some('[' | '(') => {
+                        let (low, low_inclusive, high, high_inclusive) = self.bounds()?;
+                        Rule::Range {
+                            low,
+                            low_inclusive,
+                            high,
+                            high_inclusive,
+                        }
+                    }
                     Some('{') => self.one_of()?,
                     _ => {
                         return self.fail(
@@ -264,15 +272,8 @@ impl Parser {
             "balance" => {
                 self.skip_ws();
                 let at = self.pos;
-                let Rule::Range {
-                    low,
-                    low_inclusive: _,
-                    high,
-                    high_inclusive: _,
-                } = self.range()?
-                else {
-                    unreachable!("range() returns a range")
-                };
+                // Shares: whether a bound is inclusive hardly matters, both are.
+                let (low, _, high, _) = self.bounds()?;
                 if !(0.0..=1.0).contains(&low) || !(0.0..=1.0).contains(&high) {
                     return Err((
                         at + 1,
@@ -299,8 +300,9 @@ impl Parser {
         })
     }
 
-    /// `[low, high]`, each bracket `[`/`]` (inclusive) or `(`/`)` (exclusive).
-    fn range(&mut self) -> Result<Rule, Failure> {
+    /// `[low, high]`, each bracket `[`/`]` (inclusive) or `(`/`)` (exclusive): the
+    /// bounds, each with whether it is inclusive.
+    fn bounds(&mut self) -> Result<(f64, bool, f64, bool), Failure> {
         self.skip_ws();
         let open = self.pos;
         let low_inclusive = match self.peek() {
@@ -325,12 +327,7 @@ impl Parser {
                 format!("the lower bound {low} is above the upper bound {high}"),
             ));
         }
-        Ok(Rule::Range {
-            low,
-            low_inclusive,
-            high,
-            high_inclusive,
-        })
+        Ok((low, low_inclusive, high, high_inclusive))
     }
 
     fn number(&mut self) -> Result<f64, Failure> {
@@ -517,7 +514,8 @@ fn evaluate_one(df: &DataFrame, e: &Expectation) -> Option<Violation> {
                 Rule::Range { .. } => "outside the range",
                 Rule::OneOf(_) => "with a value not allowed",
                 Rule::Unique => "repeating an earlier row's value",
-                Rule::Balance { .. } => unreachable!("balance returned above"),
+                // Balance counts classes, not rows, and returned above.
+                Rule::Balance { .. } => "outside the shares",
             };
             violation(e, format!("{count} row(s) {what}"), rows)
         }
