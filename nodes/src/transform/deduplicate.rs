@@ -198,6 +198,14 @@ mod tests {
     }
 
     #[test]
+    fn floats_that_differ_in_the_last_digit_are_not_repeats() {
+        let df = df!("x" => [0.1 + 0.2, 0.3, 0.3, f64::NAN, f64::NAN]).unwrap();
+        let out = deduplicate(&df, &[]).unwrap();
+        assert_eq!(out.removed, 2);
+        assert_eq!(out.first, Some((3, 2)));
+    }
+
+    #[test]
     fn an_unknown_column_lists_the_available_ones() {
         assert_eq!(
             deduplicated("s, y").0.unwrap_err(),
