@@ -25,8 +25,8 @@ impl Check {
         Self {
             desc: KindDescriptor {
                 id: "data.check",
-                // 2: the `expect` parameter (a flow's cache keys of version 1 stay valid
-                // for nothing, so no old result passes a table an expectation refuses).
+                // 2: the `expect` parameter and its combined failure message; the bump
+                // keeps a result cached by version 1 from standing in for this one.
                 version: 2,
                 category: crate::category::DATA,
                 title: "Check data",
