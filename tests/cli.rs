@@ -853,3 +853,83 @@ fn validate_reports_a_missing_data_file_and_non_finite_values() {
         assert!(err.contains("is out of range (0, 1)"), "{bound}: {err}");
     }
 }
+
+// The data phase from the command line: labelled sentences as JSON lines, loaded and
+// checked against expectations. One bad label and one empty sentence stop the run
+// before anything trains, and the failure lists both violations with their rows.
+//   load_jsonl ──▶ check (label in {…}; sentence not empty) ──▶ drop_nulls
+#[test]
+fn json_lines_are_loaded_checked_and_every_violation_is_named() {
+    use pipewright_engine::{Edge, Flow, Node, ParamValue};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sentences.jsonl");
+    std::fs::write(
+        &data,
+        concat!(
+            "{\"sentence\": \"Operating profit rose to EUR 13.1 mn\", \"label\": \"positive\"}\n",
+            "{\"sentence\": \"Sales fell by 5 %\", \"label\": \"negative\"}\n",
+            "{\"sentence\": \"\", \"label\": \"neutral\"}\n",
+            "{\"sentence\": \"The company will move its offices\", \"label\": \"sideways\"}\n",
+            "\n",
+        ),
+    )
+    .unwrap();
+    let text = |s: &str| ParamValue::Lit(Value::Text(s.into()));
+    let node = |id: u32, kind: &str, label: &str, params: Vec<(&str, ParamValue)>| Node {
+        id: NodeId(id),
+        kind: kind.into(),
+        label: label.into(),
+        params: params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        pos: (id as f32 * 220.0, 0.0),
+    };
+    let mut flow = Flow::new("sentences");
+    flow.nodes = vec![
+        node(
+            1,
+            "data.load_jsonl",
+            "Load sentences",
+            vec![("path", text("sentences.jsonl"))],
+        ),
+        node(
+            2,
+            "data.check",
+            "Check sentences",
+            vec![
+                ("min_rows", ParamValue::Lit(Value::Int(1))),
+                ("require_numeric", ParamValue::Lit(Value::Bool(false))),
+                (
+                    "expect",
+                    text("label in {positive, negative, neutral}; sentence not empty"),
+                ),
+            ],
+        ),
+        node(3, "transform.drop_nulls", "Drop nulls", vec![]),
+    ];
+    flow.edges = vec![
+        Edge::new(NodeId(1), "table", NodeId(2), "table"),
+        Edge::new(NodeId(2), "table", NodeId(3), "table"),
+    ];
+    let path = dir.path().join("sentences.ron");
+    flow.save(&path).unwrap();
+    let store = dir.path().join("store");
+    let (out, err) = expect_code(&run(&store, &["run", path.to_str().unwrap()]), 1);
+    let all = format!("{out}{err}");
+    assert!(all.contains("Check sentences"), "{all}");
+    assert!(all.contains("sideways"), "the bad label is named: {all}");
+    assert!(
+        all.contains("not empty"),
+        "the empty sentence is named: {all}"
+    );
+    let runs = Store::open(&store).unwrap().runs(None).unwrap();
+    let r = &runs[0];
+    assert_eq!(r.task(NodeId(1)).unwrap().status, StepStatus::Done);
+    assert_eq!(r.task(NodeId(2)).unwrap().status, StepStatus::Failed);
+    assert_eq!(r.task(NodeId(3)).unwrap().status, StepStatus::Skipped);
+    assert!(
+        r.task(NodeId(1)).unwrap().outputs["table"]
+            .summary
+            .starts_with("4 rows × 2 columns"),
+        "the blank last line is not a row: {}",
+        r.task(NodeId(1)).unwrap().outputs["table"].summary
+    );
+}

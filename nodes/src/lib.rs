@@ -20,7 +20,8 @@
 //! - Data ([`data`]): `data.load_csv`, `data.load_jsonl`, `data.load_parquet`,
 //!   `data.load_phrasebank`, `data.synthetic_regression`, `data.check`.
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
-//!   `transform.standard_scaler`.
+//!   `transform.standard_scaler`, `transform.drop_nulls`, `transform.deduplicate`,
+//!   `transform.cast`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
 //!   `evaluate.select_best`.
@@ -82,6 +83,9 @@ pub fn registry() -> Registry {
     r.register(transform::SelectColumns::new());
     r.register(transform::Split::new());
     r.register(transform::StandardScaler::new());
+    r.register(transform::DropNulls::new());
+    r.register(transform::Deduplicate::new());
+    r.register(transform::Cast::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -102,7 +106,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 17] = [
+    const KINDS: [&str; 20] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -117,6 +121,9 @@ mod tests {
         "train.elastic_net",
         "train.linear_regression",
         "train.ridge",
+        "transform.cast",
+        "transform.deduplicate",
+        "transform.drop_nulls",
         "transform.select_columns",
         "transform.split",
         "transform.standard_scaler",
@@ -129,8 +136,12 @@ mod tests {
         assert_eq!(ids, KINDS);
         for k in r.kinds() {
             // A kind's version is part of every cache key: it goes up when the kind's
-            // results change for the same inputs (the split took numpy's rows in 2).
-            let version = if k.id == "transform.split" { 2 } else { 1 };
+            // results change for the same inputs (the split took numpy's rows in 2, the
+            // check its expectations in 2).
+            let version = match k.id {
+                "transform.split" | "data.check" => 2,
+                _ => 1,
+            };
             assert_eq!(k.version, version, "{}", k.id);
             let prefix = k.id.split('.').next().unwrap();
             assert_eq!(k.category.name.to_lowercase(), prefix, "{}", k.id);

@@ -1,4 +1,8 @@
-//! `data.check`: validates a table and passes it on unchanged.
+//! `data.check`: validates a table and passes it on unchanged: the fixed rules
+//! (rows, numeric columns, missing values) and the per-column expectations a user
+//! types (see [`expect`] for their syntax).
+
+pub mod expect;
 
 use pipewright_engine::{
     Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
@@ -21,13 +25,21 @@ impl Check {
         Self {
             desc: KindDescriptor {
                 id: "data.check",
-                version: 1,
+                // 2: the `expect` parameter and its combined failure message; the bump
+                // keeps a result cached by version 1 from standing in for this one.
+                version: 2,
                 category: crate::category::DATA,
                 title: "Check data",
                 doc: "Stops the flow early, with a message naming the column and row, when \
                       the table breaks a rule: too few rows, a column that is not numeric \
                       (text such as \"abc\" among numbers), missing values, NaN or infinite \
-                      numbers. A table that passes goes on unchanged.",
+                      numbers. Per-column expectations, one per line or separated by \";\": \
+                      `x in [0, 100]` (range; ( ) exclude a bound, inf leaves it open), \
+                      `label in {positive, negative, neutral}` (allowed values), `id unique`, \
+                      `sentence not null`, `sentence not empty`, `label balance [0.1, 0.8]` \
+                      (each class's share of the rows). Every broken expectation is listed \
+                      with its row count and first rows, and the step fails. A table that \
+                      passes goes on unchanged.",
                 inputs: vec![PortSpec::new("table", TABLE, "the table to check")],
                 outputs: vec![PortSpec::new("table", TABLE, "the same table, checked")],
                 params: vec![
@@ -51,6 +63,13 @@ impl Check {
                         ParamType::Bool,
                         Value::Bool(true),
                         "every column must be numeric",
+                    ),
+                    ParamSpec::new(
+                        "expect",
+                        ParamType::Text,
+                        Value::Text(String::new()),
+                        "per-column expectations, \";\"-separated, e.g. \
+                         `x in [0, 100]; label in {a, b}; id unique; s not empty; label balance [0.1, 0.8]`",
                     ),
                 ],
             },
@@ -115,6 +134,23 @@ pub fn check(df: &DataFrame, rules: Rules) -> Result<()> {
     Ok(())
 }
 
+/// The step's failure, if any: a broken fixed rule alone keeps its message of
+/// version 1; broken expectations are all listed, one per line, after it.
+fn failure_message(fixed: Option<&NodeError>, violations: &[expect::Violation]) -> Option<String> {
+    if violations.is_empty() {
+        return fixed.map(ToString::to_string);
+    }
+    let mut message = String::new();
+    if let Some(e) = fixed {
+        message.push_str(&format!("{e}\n"));
+    }
+    message.push_str(&format!("{} expectation(s) violated:", violations.len()));
+    for v in violations {
+        message.push_str(&format!("\n  - {v}"));
+    }
+    Some(message)
+}
+
 impl NodeKind for Check {
     fn descriptor(&self) -> &KindDescriptor {
         &self.desc
@@ -132,9 +168,19 @@ impl NodeKind for Check {
             allow_nulls: params.bool("allow_nulls")?,
             require_numeric: params.bool("require_numeric")?,
         };
-        check(table.df(), rules)?;
+        let expectations =
+            expect::parse(params.text("expect")?).map_err(|e| StepError::Failed(e.to_string()))?;
+        let fixed = check(table.df(), rules);
+        let violations = expect::evaluate(table.df(), &expectations);
+        if let Some(message) = failure_message(fixed.as_ref().err(), &violations) {
+            // The log keeps the list too: the step's error is one line in some views.
+            for v in &violations {
+                ctx.log(format!("violated: {v}"));
+            }
+            return Err(StepError::Failed(message));
+        }
         ctx.log(format!(
-            "passed: {}{}{}",
+            "passed: {}{}{}{}",
             table.summary(),
             if rules.require_numeric {
                 ", all numeric"
@@ -145,6 +191,11 @@ impl NodeKind for Check {
                 ""
             } else {
                 ", no missing or non-finite values"
+            },
+            if expectations.is_empty() {
+                String::new()
+            } else {
+                format!(", {} expectation(s) met", expectations.len())
             }
         ));
         // The very same artifact goes on, so the engine stores it only once.
@@ -206,6 +257,99 @@ mod tests {
             "column \"x\" has 3 missing value(s), the first at row 4"
         );
         assert!(checked(df, &[("allow_nulls", Value::Bool(true))]).is_ok());
+    }
+
+    fn labelled(n: usize) -> DataFrame {
+        let label: Vec<&str> = (0..n)
+            .map(|i| ["positive", "negative", "neutral"][i % 3])
+            .collect();
+        let id: Vec<i64> = (0..n as i64).collect();
+        df!("id" => id, "label" => label).unwrap()
+    }
+
+    fn text_rules(expect: &str) -> Vec<(&'static str, Value)> {
+        vec![
+            ("require_numeric", Value::Bool(false)),
+            ("expect", Value::Text(expect.into())),
+        ]
+    }
+
+    #[test]
+    fn met_expectations_pass_the_same_artifact_and_say_so() {
+        let kind = Check::new();
+        let inputs = tables(&[("table", labelled(30))]);
+        let set = text_rules(
+            "id unique; id in [0, 29]\nlabel in {positive, negative, neutral}; \
+             label not empty; label balance [0.3, 0.4]",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (out, logs) = run_in(dir.path(), &kind, &inputs, &params(&kind, &set));
+        let (_, passed) = out
+            .unwrap()
+            .iter()
+            .next()
+            .map(|(p, a)| (p.to_owned(), a.clone()))
+            .unwrap();
+        assert!(Arc::ptr_eq(&passed, &inputs.arc("table").unwrap()));
+        assert_eq!(
+            logs,
+            ["passed: 30 rows × 2 columns, no missing or non-finite values, 5 expectation(s) met"]
+        );
+    }
+
+    #[test]
+    fn every_violation_is_in_the_error_and_the_log() {
+        let kind = Check::new();
+        let mut df = labelled(30);
+        df.with_column(Column::new("id".into(), vec![1i64; 30]))
+            .unwrap();
+        let inputs = tables(&[("table", df)]);
+        let set = text_rules("id unique; label in {positive, negative}; label balance [0.5, 1]");
+        let dir = tempfile::tempdir().unwrap();
+        let (out, logs) = run_in(dir.path(), &kind, &inputs, &params(&kind, &set));
+        let err = failure(out);
+        assert_eq!(
+            err,
+            "3 expectation(s) violated:\n  \
+             - id unique: 29 row(s) repeating an earlier row's value (row 2 is 1 (as row 1), \
+             row 3 is 1 (as row 1), row 4 is 1 (as row 1), row 5 is 1 (as row 1), row 6 is 1 (as row 1))\n  \
+             - label in {positive, negative}: 10 row(s) with a value not allowed (row 3 is \"neutral\", \
+             row 6 is \"neutral\", row 9 is \"neutral\", row 12 is \"neutral\", row 15 is \"neutral\")\n  \
+             - label balance [0.5, 1]: 3 class(es) outside the shares: class \"negative\" has 33.3% \
+             (10 of 30 rows), class \"neutral\" has 33.3% (10 of 30 rows), class \"positive\" has \
+             33.3% (10 of 30 rows)"
+        );
+        assert_eq!(logs.len(), 3);
+        assert!(logs.iter().all(|l| l.starts_with("violated: ")));
+    }
+
+    #[test]
+    fn a_broken_fixed_rule_comes_first_beside_the_expectations() {
+        let set = [
+            ("min_rows", Value::Int(50)),
+            ("require_numeric", Value::Bool(false)),
+            (
+                "expect",
+                Value::Text("label not null; label in {neutral}".into()),
+            ),
+        ];
+        let err = checked(labelled(3), &set).unwrap_err();
+        assert_eq!(
+            err,
+            "the table has 3 row(s), fewer than min_rows = 50\n\
+             1 expectation(s) violated:\n  - label in {neutral}: 2 row(s) with a value not allowed \
+             (row 1 is \"positive\", row 2 is \"negative\")"
+        );
+    }
+
+    #[test]
+    fn a_bad_expectation_names_itself_and_where() {
+        let err = checked(labelled(30), &text_rules("id unique; label in {a, b")).unwrap_err();
+        assert_eq!(
+            err,
+            "parameter \"expect\": expectation 2 (\"label in {a, b\"), at character 15: \
+             expected \",\" or \"}\" after a value"
+        );
     }
 
     #[test]

@@ -1,9 +1,16 @@
-//! Transform steps: select columns, split rows, scale columns.
+//! Transform steps: select columns, split rows, scale columns, and clean a table
+//! (drop rows with nulls, deduplicate, cast column types).
 
+pub mod cast;
+pub mod deduplicate;
+pub mod drop_nulls;
 pub mod scaler;
 pub mod select_columns;
 pub mod split;
 
+pub use cast::Cast;
+pub use deduplicate::Deduplicate;
+pub use drop_nulls::DropNulls;
 pub use scaler::StandardScaler;
 pub use select_columns::SelectColumns;
 pub use split::Split;
