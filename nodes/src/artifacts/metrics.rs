@@ -125,7 +125,7 @@ impl Artifact for Metrics {
             items: self.metrics(),
         })];
         if let Some(m) = &self.model {
-            views.push(super::views::coefficients(m));
+            views.push(m.coefficients_view());
         }
         views.extend(super::views::fit_plots(
             self.plot.pairs.clone(),

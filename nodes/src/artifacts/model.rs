@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pipewright_engine::{
-    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Encoding, Goal, Metric,
-    ScalarsView,
+    Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, CoefficientsView, Encoding,
+    Goal, Metric, ScalarsView,
 };
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,21 @@ impl Model {
         s
     }
 
+    /// The model's coefficient table (its view, and part of the views of the metrics
+    /// and predictions that carry it).
+    pub fn coefficients_view(&self) -> ArtifactView {
+        ArtifactView::Coefficients(CoefficientsView {
+            title: format!("Coefficients ({}, target {})", self.describe(), self.target),
+            intercept: Some(self.intercept),
+            terms: self
+                .features
+                .iter()
+                .cloned()
+                .zip(self.coefficients.iter().copied())
+                .collect(),
+        })
+    }
+
     /// Every number is finite (JSON has no NaN; a fit that produced one failed).
     pub(crate) fn check_finite(&self) -> std::result::Result<(), String> {
         if !self.intercept.is_finite() {
@@ -116,7 +131,7 @@ impl Artifact for Model {
     }
 
     fn views(&self, _max_rows: usize) -> Vec<ArtifactView> {
-        let mut views = vec![super::views::coefficients(self)];
+        let mut views = vec![self.coefficients_view()];
         // The intercept flag shows as the coefficient table's (intercept) row already.
         let items: Vec<Metric> = self
             .hyper

@@ -141,7 +141,7 @@ impl Artifact for Predictions {
                 self.len(),
                 max_rows,
             )),
-            super::views::coefficients(&self.model),
+            self.model.coefficients_view(),
         ];
         if let Some(actual) = &self.actual {
             let plot = super::Plot::subsample(actual, &self.predicted, super::MAX_PLOT_POINTS);

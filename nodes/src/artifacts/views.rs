@@ -4,11 +4,9 @@
 use std::io::Cursor;
 
 use pipewright_engine::{
-    ArtifactView, Cell, CoefficientsView, ColumnInfo, PointSet, SeriesKind, SeriesView, TableView,
+    ArtifactView, Cell, ColumnInfo, PointSet, SeriesKind, SeriesView, TableView,
 };
 use polars::prelude::*;
-
-use super::model::Model;
 
 /// A polars value as a view cell.
 pub(crate) fn cell(v: AnyValue<'_>) -> Cell {
@@ -70,24 +68,6 @@ pub(crate) fn parquet_head(bytes: &[u8], max_rows: usize) -> PolarsResult<(DataF
     let rows = reader.num_rows()?;
     let df = reader.with_slice(Some((0, max_rows))).finish()?;
     Ok((df, rows))
-}
-
-/// A model's coefficient table.
-pub(crate) fn coefficients(model: &Model) -> ArtifactView {
-    ArtifactView::Coefficients(CoefficientsView {
-        title: format!(
-            "Coefficients ({}, target {})",
-            model.describe(),
-            model.target
-        ),
-        intercept: Some(model.intercept),
-        terms: model
-            .features
-            .iter()
-            .cloned()
-            .zip(model.coefficients.iter().copied())
-            .collect(),
-    })
 }
 
 /// The predicted-vs-actual scatter and the residual histogram of (actual, predicted)
