@@ -374,3 +374,18 @@ fn gui_modules_import_each_other_in_no_circle() {
         );
     }
 }
+
+// The catalogue's files too: artifact types below the steps that make them, views
+// below the types that build them.
+#[test]
+fn nodes_modules_import_each_other_in_no_circle() {
+    let graph = module_graph(&root().join("nodes/src"), &[]);
+    assert_uses(&graph, "artifacts/metrics", "artifacts/model");
+    assert_uses(&graph, "evaluate/metrics", "artifacts");
+    if let Some(circle) = find_circle(&graph) {
+        panic!(
+            "catalogue modules import each other in a circle: {}",
+            circle.join(" → ")
+        );
+    }
+}

@@ -186,7 +186,7 @@ fn design_of(
     inputs: &pipewright_engine::Inputs,
     params: &pipewright_engine::Params,
 ) -> std::result::Result<Design, pipewright_engine::StepError> {
-    let table = inputs.get::<crate::Table>("train")?;
+    let table = inputs.get::<crate::artifacts::Table>("train")?;
     Ok(Design::from_frame(
         table.df(),
         params.text("target")?,
