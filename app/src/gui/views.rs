@@ -64,7 +64,8 @@ pub fn cell_text(cell: &Cell) -> String {
         Cell::Null => "∅".to_owned(),
         Cell::Float(x) => format_number(*x),
         Cell::Text(s) => {
-            const MAX: usize = 80;
+            // About three wrapped lines of a sentence column; the whole text on hover.
+            const MAX: usize = 160;
             let flat = s.replace(['\n', '\r'], " ");
             if flat.chars().count() > MAX {
                 format!("{}…", flat.chars().take(MAX - 1).collect::<String>())
@@ -75,6 +76,9 @@ pub fn cell_text(cell: &Cell) -> String {
         other => other.plain(),
     }
 }
+
+/// The widest a table cell grows before its text wraps.
+const TEXT_CELL_WIDTH: f32 = 220.0;
 
 fn table_ui(t: &TableView, salt: IdSalt<'_>, ui: &mut Ui) {
     ui.label(format!(
@@ -97,7 +101,7 @@ fn table_ui(t: &TableView, salt: IdSalt<'_>, ui: &mut Ui) {
         });
     if t.total_rows > t.rows.len() as u64 {
         ui.label(
-            RichText::new(format!("first {} rows", t.rows.len()))
+            RichText::new(format!("first {} of {} rows", t.rows.len(), t.total_rows))
                 .small()
                 .weak(),
         );
@@ -121,7 +125,16 @@ fn table_ui(t: &TableView, salt: IdSalt<'_>, ui: &mut Ui) {
                         ui.label(RichText::new(i.to_string()).weak().monospace());
                         for cell in row {
                             let text = cell_text(cell);
-                            let r = ui.label(RichText::new(&text).monospace());
+                            // Long text wraps inside a bounded cell instead of stretching
+                            // the grid into one endless line.
+                            let r = ui
+                                .scope(|ui| {
+                                    ui.set_max_width(TEXT_CELL_WIDTH);
+                                    ui.add(
+                                        egui::Label::new(RichText::new(&text).monospace()).wrap(),
+                                    )
+                                })
+                                .inner;
                             if let Cell::Text(full) = cell
                                 && full.chars().count() != text.chars().count()
                             {
@@ -411,9 +424,9 @@ mod tests {
         assert_eq!(cell_text(&Cell::Float(0.25)), "0.25");
         assert_eq!(cell_text(&Cell::Null), "∅");
         assert_eq!(cell_text(&Cell::Int(7)), "7");
-        let long = "word ".repeat(40);
+        let long = "word ".repeat(80);
         let shown = cell_text(&Cell::Text(long));
-        assert_eq!(shown.chars().count(), 80);
+        assert_eq!(shown.chars().count(), 160);
         assert!(shown.ends_with('…'));
     }
 }
