@@ -241,8 +241,12 @@ pub fn stratified_rows(
     let (mut train, mut test) = (Vec::with_capacity(n_train), Vec::with_capacity(n_test));
     for (i, rows) in class_rows.iter().enumerate() {
         let shuffled = rng.permuted(rows);
-        train.extend_from_slice(&shuffled[..n_i[i]]);
-        test.extend_from_slice(&shuffled[n_i[i]..n_i[i] + t_i[i]]);
+        // Clipped as numpy's slices clip (the counts never exceed the class; this only
+        // keeps an impossible overshoot from panicking).
+        let end_train = n_i[i].min(shuffled.len());
+        let end_test = (n_i[i] + t_i[i]).min(shuffled.len());
+        train.extend_from_slice(&shuffled[..end_train]);
+        test.extend_from_slice(&shuffled[end_train..end_test]);
     }
     let train = rng.permuted(&train);
     let test = rng.permuted(&test);
@@ -282,6 +286,7 @@ fn encode<T: Ord + Clone>(values: &[T], show: impl Fn(&T) -> String) -> (Vec<Str
         *i = k;
         labels.push(show(v));
     }
+    // Indexing cannot fail: every value is a key, the map was built from them.
     let y = values.iter().map(|v| index[v]).collect();
     (labels, y)
 }
