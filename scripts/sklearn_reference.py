@@ -191,6 +191,41 @@ def main() -> None:
             {},
         ),
     }
+    # Stratified splits, train_test_split(..., random_state=seed, stratify=labels), i.e.
+    # StratifiedShuffleSplit: transform.split with stratify must pick these rows. The
+    # labels come from formulas Rust evaluates identically. The first case has three
+    # imbalanced text classes whose shares leave remainders; the second three integer
+    # classes of 333 rows each, so _approximate_mode breaks a three-way tie with the rng.
+    labels = np.array(["negative", "neutral", "positive"])
+    r13 = (np.arange(1000, dtype=np.int64) * 7919) % 13
+    text_labels = np.where(r13 < 3, labels[0], np.where(r13 < 5, labels[2], labels[1]))
+    tied_labels = (np.arange(999, dtype=np.int64) * 7919) % 3
+    reference["stratified"] = []
+    for rule, y_strat, test_fraction in [
+        (
+            "r = (i * 7919) % 13; r < 3: negative, r < 5: positive, else neutral",
+            text_labels,
+            TEST_FRACTION,
+        ),
+        ("(i * 7919) % 3, an integer", tied_labels, 0.1),
+    ]:
+        rows = np.arange(len(y_strat))
+        s_train, s_test = train_test_split(
+            rows, test_size=test_fraction, random_state=SEED, stratify=y_strat
+        )
+        reference["stratified"].append(
+            {
+                "rows": int(len(y_strat)),
+                "label": rule,
+                "seed": SEED,
+                "test_fraction": test_fraction,
+                "class_counts": {
+                    str(c): int(n) for c, n in zip(*np.unique(y_strat, return_counts=True))
+                },
+                "train_rows": [int(v) for v in s_train],
+                "test_rows": [int(v) for v in s_test],
+            }
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(reference, indent=2) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)} (scikit-learn {sklearn.__version__}, Python {sys.version.split()[0]})")

@@ -112,6 +112,24 @@ impl RandomState {
         }
         out
     }
+
+    /// `RandomState.choice(pop_size, size, replace=False)` without weights: numpy's
+    /// legacy `choice` takes the first `size` entries of `permutation(pop_size)`, so
+    /// it draws exactly what that permutation draws. `size` is at most `pop_size`.
+    pub fn choice_without_replacement(&mut self, pop_size: usize, size: usize) -> Vec<usize> {
+        let mut out = self.permutation(pop_size);
+        out.truncate(size);
+        out
+    }
+
+    /// `RandomState.permutation(items)` of an array: the items in the order of
+    /// `permutation(items.len())` (numpy shuffles a copy with the same swaps).
+    pub fn permuted<T: Clone>(&mut self, items: &[T]) -> Vec<T> {
+        self.permutation(items.len())
+            .into_iter()
+            .map(|i| items[i].clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -141,5 +159,26 @@ mod tests {
         assert!(p.iter().enumerate().all(|(i, x)| i == *x));
         assert!(RandomState::new(1).permutation(0).is_empty());
         assert_eq!(RandomState::new(1).permutation(1), [0]);
+    }
+
+    #[test]
+    fn choice_and_array_permutation_are_numpys() {
+        // numpy 2.4.6: r = RandomState(0);
+        //   r.choice(np.arange(10, 17), 4, replace=False) is [16, 12, 11, 13], then
+        //   r.permutation(np.array([5, 9, 2, 8, 1])) is [9, 8, 1, 5, 2];
+        // with RandomState(42): [10, 11, 15, 12] then [8, 9, 2, 5, 1].
+        for (seed, chosen, permuted) in [
+            (0, [16, 12, 11, 13], [9, 8, 1, 5, 2]),
+            (42, [10, 11, 15, 12], [8, 9, 2, 5, 1]),
+        ] {
+            let mut r = RandomState::new(seed);
+            let picked: Vec<usize> = r
+                .choice_without_replacement(7, 4)
+                .into_iter()
+                .map(|i| i + 10)
+                .collect();
+            assert_eq!(picked, chosen, "seed {seed}");
+            assert_eq!(r.permuted(&[5, 9, 2, 8, 1]), permuted, "seed {seed}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Tolerances (relative):
 //! - split: exact (the same rows, in the same order; shuffled splits too, on 1,000 and
-//!   1,000,000 rows);
+//!   1,000,000 rows, and stratified ones on 1,000 and 999);
 //! - least squares after a shuffled split: 1e-12;
 //! - least squares, ridge and the metrics: 1e-9 — both sides solve the same linear
 //!   system directly (QR / Cholesky here, LAPACK there), so only rounding differs;
@@ -407,4 +407,61 @@ fn a_rank_deficient_design_gets_scikit_learns_minimum_norm_fit() {
     assert_eq!(get::<Model>(&fitted, "model").coefficients[1], 0.0);
     assert_eq!(num(&r["constant"]["coefficients"][1]), 0.0);
     check_model(OLS, &r["constant"], constant, &["x", "c"], &[], 1e-9);
+}
+
+#[test]
+fn a_stratified_split_takes_scikit_learns_rows() {
+    use pipewright_nodes::polars::prelude::{Column, DataFrame};
+    let cases = reference()["stratified"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 2);
+    // The script's label formulas: three imbalanced text classes, then three integer
+    // classes of 333 rows each (a tie _approximate_mode breaks with the rng).
+    let labels: [Column; 2] = [
+        Column::new(
+            "label".into(),
+            (0..1000i64)
+                .map(|i| match (i * 7919) % 13 {
+                    0..3 => "negative",
+                    3..5 => "positive",
+                    _ => "neutral",
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "label".into(),
+            (0..999i64).map(|i| (i * 7919) % 3).collect::<Vec<_>>(),
+        ),
+    ];
+    for (r, label) in cases.iter().zip(labels) {
+        let n = r["rows"].as_u64().unwrap() as usize;
+        let ids = pipewright_nodes::columns::f64_series("i", (0..n).map(|i| i as f64).collect());
+        let df = DataFrame::new(n, vec![ids, label]).unwrap();
+        let out = run(
+            "transform.split",
+            &[("table", shared(Table::new(df)))],
+            &[
+                ("test_fraction", Value::Float(num(&r["test_fraction"]))),
+                ("seed", Value::Int(r["seed"].as_i64().unwrap())),
+                ("stratify", text("label")),
+            ],
+        );
+        let rows = |v: &Json| -> Vec<u64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect()
+        };
+        let what = r["label"].as_str().unwrap();
+        assert_eq!(
+            row_ids(&get::<Table>(&out, "test")),
+            rows(&r["test_rows"]),
+            "the same test rows, in order ({what})"
+        );
+        assert_eq!(
+            row_ids(&get::<Table>(&out, "train")),
+            rows(&r["train_rows"]),
+            "the same train rows, in order ({what})"
+        );
+    }
 }
