@@ -136,8 +136,8 @@ mod tests {
         assert_eq!(ids, KINDS);
         for k in r.kinds() {
             // A kind's version is part of every cache key: it goes up when the kind's
-            // results change for the same inputs (the split took numpy's rows in 2 and stratifies in 3, the
-            // check its expectations in 2).
+            // results change for the same inputs (the split took numpy's rows in 2 and
+            // stratifies in 3; the check took its expectations in 2).
             let version = match k.id {
                 "transform.split" => 3,
                 "data.check" => 2,
