@@ -9,7 +9,7 @@ use pipewright_engine::{
 use polars::prelude::*;
 
 use super::{ENCODINGS, TextEncoding, decode_text};
-use crate::artifacts::{SIGNAL, TABLE, Table};
+use crate::artifacts::{TABLE, Table};
 use crate::columns::parse_list;
 use crate::error::{NodeError, Result};
 
@@ -35,19 +35,10 @@ impl LoadCsv {
                       name the columns with column_names. The file is read as UTF-8 (a \
                       byte-order mark and CRLF line ends are fine) or Latin-1; bytes that \
                       are not UTF-8 are named by line, and UTF-16 is refused.",
-                inputs: vec![
-                    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
-                        .optional(),
-                ],
+                inputs: vec![super::after_port()],
                 outputs: vec![PortSpec::new("table", TABLE, "the file's rows")],
                 params: vec![
-                    ParamSpec::new(
-                        "path",
-                        ParamType::Path,
-                        Value::Text(String::new()),
-                        "the file; a relative path is taken from the flow file's folder",
-                    )
-                    .required(),
+                    super::path_param(),
                     ParamSpec::new(
                         "separator",
                         ParamType::Choice(vec!["comma".into(), "tab".into(), "semicolon".into()]),

@@ -6,15 +6,14 @@
 use std::fmt;
 
 use pipewright_engine::{
-    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value,
+    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
 };
 use polars::prelude::*;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value as Json;
 
 use super::{LoadError, TextEncoding, decode_text, numbered_lines};
-use crate::artifacts::{SIGNAL, TABLE, Table};
+use crate::artifacts::{TABLE, Table};
 
 /// `data.load_jsonl`.
 pub struct LoadJsonl {
@@ -39,20 +38,9 @@ impl LoadJsonl {
                       integer column, other numbers a float column. Blank lines at the end \
                       are not rows. The file is read as UTF-8 and hashed, and a copy is \
                       kept with the run.",
-                inputs: vec![
-                    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
-                        .optional(),
-                ],
+                inputs: vec![super::after_port()],
                 outputs: vec![PortSpec::new("table", TABLE, "one row per line")],
-                params: vec![
-                    ParamSpec::new(
-                        "path",
-                        ParamType::Path,
-                        Value::Text(String::new()),
-                        "the file; a relative path is taken from the flow file's folder",
-                    )
-                    .required(),
-                ],
+                params: vec![super::path_param()],
             },
         }
     }
@@ -275,6 +263,8 @@ fn to_column(c: Column) -> Column_ {
 
 #[cfg(test)]
 mod tests {
+    use pipewright_engine::Value;
+
     use super::*;
     use crate::testutil::*;
 

@@ -3,13 +3,12 @@
 use std::io::Cursor;
 
 use pipewright_engine::{
-    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value,
+    Artifact, Inputs, KindDescriptor, NodeKind, Outputs, Params, PortSpec, StepContext, StepError,
 };
 use polars::prelude::*;
 
 use super::LoadError;
-use crate::artifacts::{SIGNAL, TABLE, Table};
+use crate::artifacts::{TABLE, Table};
 
 /// The four bytes a Parquet file starts and ends with.
 const MAGIC: &[u8; 4] = b"PAR1";
@@ -31,20 +30,9 @@ impl LoadParquet {
                 doc: "Reads a Parquet file into a table, with the column names and types \
                       the file stores. The file is hashed and a copy kept with the run, so \
                       the run can be replayed after the file changes.",
-                inputs: vec![
-                    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
-                        .optional(),
-                ],
+                inputs: vec![super::after_port()],
                 outputs: vec![PortSpec::new("table", TABLE, "the file's rows")],
-                params: vec![
-                    ParamSpec::new(
-                        "path",
-                        ParamType::Path,
-                        Value::Text(String::new()),
-                        "the file; a relative path is taken from the flow file's folder",
-                    )
-                    .required(),
-                ],
+                params: vec![super::path_param()],
             },
         }
     }
@@ -111,6 +99,8 @@ pub fn parse(path: &str, bytes: Vec<u8>) -> Result<DataFrame, LoadError> {
 
 #[cfg(test)]
 mod tests {
+    use pipewright_engine::Value;
+
     use super::*;
     use crate::testutil::*;
 

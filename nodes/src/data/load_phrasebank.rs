@@ -8,7 +8,7 @@ use pipewright_engine::{
 use polars::prelude::*;
 
 use super::{ENCODINGS, LoadError, TextEncoding, decode_text, numbered_lines};
-use crate::artifacts::{SIGNAL, TABLE, Table};
+use crate::artifacts::{TABLE, Table};
 use crate::columns::parse_list;
 
 /// The labels the published data set uses.
@@ -37,23 +37,14 @@ impl LoadPhrasebank {
                       line. Blank lines at the end are not rows. The published files are \
                       Latin-1, the default encoding. The file is hashed and a copy kept \
                       with the run.",
-                inputs: vec![
-                    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)")
-                        .optional(),
-                ],
+                inputs: vec![super::after_port()],
                 outputs: vec![PortSpec::new(
                     "table",
                     TABLE,
                     "columns sentence and label, one row per line",
                 )],
                 params: vec![
-                    ParamSpec::new(
-                        "path",
-                        ParamType::Path,
-                        Value::Text(String::new()),
-                        "the file; a relative path is taken from the flow file's folder",
-                    )
-                    .required(),
+                    super::path_param(),
                     ParamSpec::new(
                         "encoding",
                         ParamType::Choice(ENCODINGS.iter().map(|e| (*e).to_owned()).collect()),

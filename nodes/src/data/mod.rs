@@ -18,7 +18,25 @@ pub use load_parquet::LoadParquet;
 pub use load_phrasebank::LoadPhrasebank;
 pub use synthetic::SyntheticRegression;
 
-use pipewright_engine::StepError;
+use pipewright_engine::{ParamSpec, ParamType, PortSpec, StepError, Value};
+
+use crate::artifacts::SIGNAL;
+
+/// Every loader's optional `after` input: it waits for a signal (e.g. from Start).
+pub(crate) fn after_port() -> PortSpec {
+    PortSpec::new("after", SIGNAL, "waits for this signal (e.g. from Start)").optional()
+}
+
+/// Every loader's required `path` parameter.
+pub(crate) fn path_param() -> ParamSpec {
+    ParamSpec::new(
+        "path",
+        ParamType::Path,
+        Value::Text(String::new()),
+        "the file; a relative path is taken from the flow file's folder",
+    )
+    .required()
+}
 
 /// Why a loader refused its file; every message names the file (and the line, and
 /// the key or label where there is one).
