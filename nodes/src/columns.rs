@@ -112,6 +112,16 @@ pub fn f64_values(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     Ok(out)
 }
 
+/// The rows of `df` whose `keep` flag is set (the frame itself, not a copy of its data,
+/// when every row is kept); `doing` names the step's work in a polars error.
+pub fn keep_rows(df: &DataFrame, keep: &[bool], doing: &'static str) -> Result<DataFrame> {
+    if keep.iter().all(|k| *k) {
+        return Ok(df.clone());
+    }
+    let mask = BooleanChunked::from_slice("keep".into(), keep);
+    df.filter(&mask).map_err(NodeError::polars(doing))
+}
+
 /// A float column built from a buffer (no copy).
 pub fn f64_series(name: &str, values: Vec<f64>) -> Column {
     Float64Chunked::from_vec(name.into(), values).into_column()

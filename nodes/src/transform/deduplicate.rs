@@ -100,13 +100,7 @@ pub fn deduplicate(df: &DataFrame, names: &[String]) -> Result<Deduplicated> {
         }
     }
     let removed = keep.iter().filter(|k| !**k).count();
-    let df = if removed == 0 {
-        df.clone()
-    } else {
-        let mask = BooleanChunked::from_slice("keep".into(), &keep);
-        df.filter(&mask)
-            .map_err(NodeError::polars("removing repeated rows"))?
-    };
+    let df = crate::columns::keep_rows(df, &keep, "removing repeated rows")?;
     Ok(Deduplicated { df, removed, first })
 }
 

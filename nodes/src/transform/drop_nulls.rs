@@ -104,13 +104,7 @@ pub fn drop_nulls(df: &DataFrame, names: &[String], nan_is_missing: bool) -> Res
         }
     }
     let rows = keep.iter().filter(|k| !**k).count();
-    let df = if rows == 0 {
-        df.clone()
-    } else {
-        let mask = BooleanChunked::from_slice("keep".into(), &keep);
-        df.filter(&mask)
-            .map_err(NodeError::polars("dropping rows with nulls"))?
-    };
+    let df = crate::columns::keep_rows(df, &keep, "dropping rows with nulls")?;
     Ok(Dropped { df, rows, missing })
 }
 
