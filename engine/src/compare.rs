@@ -376,16 +376,21 @@ fn csv_cell(s: &str) -> String {
 /// the runs' order).
 pub fn best_runs<'a>(runs: &'a [RunRecord], metric: &str, n: usize) -> Vec<&'a RunRecord> {
     let matches = |m: &crate::store::RunMetric| m.key == metric || m.name == metric;
-    let found = |r: &RunRecord| r.metric_list().into_iter().find(|m| matches(m));
-    let goal = runs
+    // Each run's metric once: its goal decides the order, its value the rank.
+    let found: Vec<(&RunRecord, crate::store::RunMetric)> = runs
         .iter()
-        .filter_map(found)
-        .map(|m| m.goal)
+        .filter_map(|r| Some((r, r.metric_list().into_iter().find(|m| matches(m))?)))
+        .collect();
+    let goal = found
+        .iter()
+        .map(|(_, m)| m.goal)
         .find(|g| *g != Goal::Neutral)
         .unwrap_or_default();
-    let value = |r: &RunRecord| found(r).map(|m| m.value).filter(|v| v.is_finite());
-    let mut scored: Vec<(f64, &RunRecord)> =
-        runs.iter().filter_map(|r| Some((value(r)?, r))).collect();
+    let mut scored: Vec<(f64, &RunRecord)> = found
+        .into_iter()
+        .filter(|(_, m)| m.value.is_finite())
+        .map(|(r, m)| (m.value, r))
+        .collect();
     scored.sort_by(|a, b| {
         let ord = a.0.total_cmp(&b.0);
         match goal {

@@ -32,8 +32,10 @@ pub struct Row {
 impl Row {
     /// The row of a run.
     pub fn new(record: RunRecord) -> Self {
-        let metrics = record.metrics();
-        let goals = record.metric_goals();
+        // One walk over the tasks gives both maps, by the same `Step.metric` key.
+        let list = record.metric_list();
+        let metrics = list.iter().map(|m| (m.key.clone(), m.value)).collect();
+        let goals = list.into_iter().map(|m| (m.key, m.goal)).collect();
         let changed = record.changed_params();
         let started = format_time(&record.started_at);
         let mut haystack = format!(
