@@ -136,6 +136,9 @@ pub struct RunList {
     visible_key: Option<(Filter, Sort, u64)>,
     /// Bumped whenever the rows change, so the visible rows are recomputed.
     generation: u64,
+    /// Every listed metric and its goal (the first run that gives it a direction
+    /// decides), computed when the rows change rather than every frame.
+    goals: BTreeMap<String, Goal>,
     checked: BTreeSet<String>,
     /// The row (position among the visible ones) a Shift+click range starts from.
     anchor: Option<usize>,
@@ -150,6 +153,7 @@ impl Default for RunList {
             visible: Vec::new(),
             visible_key: None,
             generation: 0,
+            goals: BTreeMap::new(),
             checked: BTreeSet::new(),
             anchor: None,
         }
@@ -167,7 +171,20 @@ impl RunList {
         let ids: BTreeSet<&str> = rows.iter().map(Row::id).collect();
         self.checked.retain(|id| ids.contains(id.as_str()));
         self.rows = rows;
+        self.rows_changed();
+    }
+
+    fn rows_changed(&mut self) {
         self.generation += 1;
+        self.goals.clear();
+        for r in &self.rows {
+            for (k, g) in &r.goals {
+                let slot = self.goals.entry(k.clone()).or_insert(*g);
+                if *slot == Goal::Neutral {
+                    *slot = *g;
+                }
+            }
+        }
     }
 
     /// The row of a run, if listed.
@@ -180,7 +197,7 @@ impl RunList {
         if let Some(row) = self.rows.iter_mut().find(|r| r.id() == record.id) {
             *row = Row::new(record);
         }
-        self.generation += 1;
+        self.rows_changed();
     }
 
     /// The sort order.
@@ -221,21 +238,16 @@ impl RunList {
     /// Whether higher or lower is better for a listed metric, as the runs recorded it
     /// (neutral when none of them gives it a direction).
     pub fn goal(&self, metric: &str) -> Goal {
-        self.rows
-            .iter()
-            .filter_map(|r| r.goals.get(metric).copied())
-            .find(|g| *g != Goal::Neutral)
-            .unwrap_or_default()
+        self.goals.get(metric).copied().unwrap_or_default()
     }
 
     /// The metrics with a direction (higher or lower is better) of any listed run:
     /// counts such as `n` are not columns.
     pub fn metric_columns(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.rows.iter().flat_map(|r| r.metrics.keys()).collect();
-        names
-            .into_iter()
-            .filter(|n| self.goal(n) != Goal::Neutral)
-            .cloned()
+        self.goals
+            .iter()
+            .filter(|(_, g)| **g != Goal::Neutral)
+            .map(|(k, _)| k.clone())
             .collect()
     }
 
