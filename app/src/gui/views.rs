@@ -81,11 +81,7 @@ pub fn cell_text(cell: &Cell) -> String {
 const TEXT_CELL_WIDTH: f32 = 220.0;
 
 fn table_ui(t: &TableView, salt: IdSalt<'_>, ui: &mut Ui) {
-    ui.label(format!(
-        "{} rows × {} columns",
-        t.total_rows,
-        t.columns.len()
-    ));
+    // The artifact's summary above already says its size.
     egui::CollapsingHeader::new("Column types")
         .id_salt(("coltypes", salt))
         .show(ui, |ui| {
