@@ -129,6 +129,14 @@ pub enum NodeError {
         /// `"train"` or `"test"`.
         side: &'static str,
     },
+    /// A column cannot be used as it is (not a vector, a vector missing).
+    #[error("column {column:?} {reason}")]
+    Column {
+        /// The column.
+        column: String,
+        /// What is wrong with it, e.g. `has no vector in row 3`.
+        reason: String,
+    },
     /// A model has nothing to learn from.
     #[error("no feature columns: {reason}")]
     NoFeatures {

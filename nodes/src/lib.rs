@@ -48,6 +48,7 @@ pub mod columns;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod features;
 pub mod flow;
 pub mod random;
 pub mod stats;

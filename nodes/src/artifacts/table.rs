@@ -1,6 +1,7 @@
 //! The `table` artifact: a polars `DataFrame`, stored as Parquet.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -40,10 +41,20 @@ pub const COMPRESSION: ParquetCompression = ParquetCompression::Lz4Raw;
 /// The frame is kept in one chunk per column, so its Parquet encoding depends only on
 /// its contents (row groups follow the row count, not the history of the frame) and
 /// encoding does not have to copy it.
+///
+/// A column may hold sparse vectors (TF-IDF or bag-of-words features, see
+/// [`crate::features`]); the table then keeps the names of the vector's elements (the
+/// vocabulary) beside the frame, stored in the Parquet file's key-value metadata, so
+/// a model fitted on them can name its coefficients by term.
 #[derive(Clone, Debug)]
 pub struct Table {
     df: DataFrame,
+    /// Element names of each sparse vector column, by column name.
+    vectors: BTreeMap<String, Arc<Vec<String>>>,
 }
+
+/// Parquet key-value metadata key holding [`Table`]'s vector element names as JSON.
+const VECTORS_KEY: &str = "pipewright.vectors";
 
 impl Table {
     /// A table over a frame (rechunked to one contiguous chunk per column).
@@ -51,7 +62,33 @@ impl Table {
         if df.should_rechunk() {
             df.rechunk_mut_par();
         }
-        Self { df }
+        Self {
+            df,
+            vectors: BTreeMap::new(),
+        }
+    }
+
+    /// A table over `df` made from this one: keeps the vector element names of the
+    /// columns `df` still has (a split, filter or selection of this table).
+    pub fn derive(&self, df: DataFrame) -> Self {
+        let mut out = Self::new(df);
+        for (name, names) in &self.vectors {
+            if out.df.column(name).is_ok() {
+                out.vectors.insert(name.clone(), Arc::clone(names));
+            }
+        }
+        out
+    }
+
+    /// Records the element names of the sparse vector column `column`.
+    pub fn with_vector_names(mut self, column: &str, names: Arc<Vec<String>>) -> Self {
+        self.vectors.insert(column.to_owned(), names);
+        self
+    }
+
+    /// The element names of the sparse vector column `column`, when recorded.
+    pub fn vector_names(&self, column: &str) -> Option<&Arc<Vec<String>>> {
+        self.vectors.get(column)
     }
 
     /// The frame.
@@ -80,22 +117,46 @@ impl Table {
         let mut buf = Vec::with_capacity(self.df.estimated_size() + 4096);
         // Cloning a frame clones column handles, not data.
         let mut df = self.df.clone();
-        ParquetWriter::new(&mut buf)
-            .with_compression(compression)
-            .finish(&mut df)?;
+        let mut writer = ParquetWriter::new(&mut buf).with_compression(compression);
+        if !self.vectors.is_empty() {
+            let plain: BTreeMap<&String, &Vec<String>> =
+                self.vectors.iter().map(|(k, v)| (k, v.as_ref())).collect();
+            let json = serde_json::to_string(&plain)
+                .map_err(|e| polars_err!(ComputeError: "vector names: {e}"))?;
+            writer = writer.with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+                VECTORS_KEY.to_owned(),
+                json,
+            )])));
+        }
+        writer.finish(&mut df)?;
         Ok(buf)
     }
 
-    /// Decodes a Parquet file.
+    /// Decodes a Parquet file (with the vector element names it records).
     pub fn from_parquet(bytes: &[u8]) -> PolarsResult<Self> {
-        let df = ParquetReader::new(Cursor::new(bytes)).finish()?;
-        Ok(Self::new(df))
+        let mut reader = ParquetReader::new(Cursor::new(bytes));
+        let vectors = reader
+            .get_metadata()?
+            .key_value_metadata()
+            .iter()
+            .flatten()
+            .find(|kv| kv.key == VECTORS_KEY)
+            .and_then(|kv| kv.value.clone());
+        let mut table = Self::new(reader.finish()?);
+        if let Some(json) = vectors {
+            let plain: BTreeMap<String, Vec<String>> = serde_json::from_str(&json)
+                .map_err(|e| polars_err!(ComputeError: "{VECTORS_KEY} metadata: {e}"))?;
+            table.vectors = plain.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        }
+        Ok(table)
     }
 }
 
 impl PartialEq for Table {
     fn eq(&self, other: &Self) -> bool {
-        self.df.schema() == other.df.schema() && self.df == other.df
+        self.df.schema() == other.df.schema()
+            && self.df == other.df
+            && self.vectors == other.vectors
     }
 }
 

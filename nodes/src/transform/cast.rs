@@ -360,7 +360,7 @@ impl NodeKind for Cast {
             })
             .collect();
         ctx.log(format!("cast {}", changes.join(", ")));
-        Ok(Outputs::new().with("table", Table::new(out)))
+        Ok(Outputs::new().with("table", table.derive(out)))
     }
 }
 

@@ -129,7 +129,7 @@ impl NodeKind for Deduplicate {
             table.rows(),
             out.df.height()
         ));
-        Ok(Outputs::new().with("table", Table::new(out.df)))
+        Ok(Outputs::new().with("table", table.derive(out.df)))
     }
 }
 

@@ -139,7 +139,7 @@ impl NodeKind for DropNulls {
             dropped.df.height(),
             per_column.join(", ")
         ));
-        Ok(Outputs::new().with("table", Table::new(dropped.df)))
+        Ok(Outputs::new().with("table", table.derive(dropped.df)))
     }
 }
 

@@ -143,8 +143,8 @@ impl NodeKind for StandardScaler {
         if scalings.is_empty() {
             ctx.log("no numeric column to scale");
         }
-        let scaled_train = Table::new(apply(train.df(), &scalings)?);
-        let scaled_test = Table::new(apply(test.df(), &scalings)?);
+        let scaled_train = train.derive(apply(train.df(), &scalings)?);
+        let scaled_test = test.derive(apply(test.df(), &scalings)?);
         Ok(Outputs::new()
             .with("train", scaled_train)
             .with("test", scaled_test))

@@ -71,7 +71,7 @@ impl NodeKind for SelectColumns {
     ) -> Result<Outputs, StepError> {
         let table = inputs.get::<Table>("table")?;
         let names = parse_list(params.text("columns")?);
-        let out = Table::new(select(table.df(), &names)?);
+        let out = table.derive(select(table.df(), &names)?);
         ctx.log(format!(
             "kept {} of {} columns: {}",
             out.columns(),

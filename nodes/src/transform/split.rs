@@ -426,7 +426,7 @@ impl NodeKind for Split {
             .map_err(|_| StepError::msg("parameter \"seed\" must be between 0 and 4294967295"))?;
         let stratify = params.text("stratify")?.trim();
         let (train, test) = split(table.df(), test_fraction, shuffle, seed, stratify)?;
-        let (train, test) = (Table::new(train), Table::new(test));
+        let (train, test) = (table.derive(train), table.derive(test));
         ctx.log(format!(
             "train {} rows, test {} rows ({})",
             train.rows(),
