@@ -98,6 +98,7 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::predictions::PREDICTIONS_TYPE);
     r.register_artifact(artifacts::metrics::METRICS_TYPE);
     r.register_artifact(artifacts::signal::SIGNAL_TYPE);
+    r.register_artifact(artifacts::classifier::CLASSIFIER_TYPE);
     r
 }
 

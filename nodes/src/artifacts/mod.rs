@@ -1,6 +1,7 @@
 //! The artifact types of the catalogue. Each type name equals the port type it
 //! travels on, and each has a decoder registered by [`crate::registry`].
 
+pub mod classifier;
 pub mod metrics;
 pub mod model;
 pub mod predictions;
@@ -8,6 +9,7 @@ pub mod signal;
 pub mod table;
 mod views;
 
+pub use classifier::{CLASSIFIER, Classifier};
 pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};
 pub use model::{MODEL, Model};
 pub use predictions::{PREDICTIONS, Predictions};
