@@ -87,6 +87,7 @@ pub fn registry() -> Registry {
     r.register(transform::DropNulls::new());
     r.register(transform::Deduplicate::new());
     r.register(transform::Cast::new());
+    r.register(transform::ApplyFitted::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -99,6 +100,7 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::metrics::METRICS_TYPE);
     r.register_artifact(artifacts::signal::SIGNAL_TYPE);
     r.register_artifact(artifacts::classifier::CLASSIFIER_TYPE);
+    r.register_artifact(artifacts::fitted::FITTED_TYPE);
     r
 }
 
@@ -108,7 +110,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 20] = [
+    const KINDS: [&str; 21] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -123,6 +125,7 @@ mod tests {
         "train.elastic_net",
         "train.linear_regression",
         "train.ridge",
+        "transform.apply",
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
@@ -143,6 +146,8 @@ mod tests {
             let version = match k.id {
                 "transform.split" => 3,
                 "data.check" => 2,
+                // 2: also outputs what it fitted.
+                "transform.standard_scaler" => 2,
                 _ => 1,
             };
             assert_eq!(k.version, version, "{}", k.id);

@@ -2,6 +2,7 @@
 //! travels on, and each has a decoder registered by [`crate::registry`].
 
 pub mod classifier;
+pub mod fitted;
 pub mod metrics;
 pub mod model;
 pub mod predictions;
@@ -10,6 +11,7 @@ pub mod table;
 mod views;
 
 pub use classifier::{CLASSIFIER, Classifier};
+pub use fitted::{FITTED, Fitted, FittedState};
 pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};
 pub use model::{MODEL, Model};
 pub use predictions::{PREDICTIONS, Predictions};

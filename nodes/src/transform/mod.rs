@@ -1,6 +1,7 @@
 //! Transform steps: select columns, split rows, scale columns, and clean a table
-//! (drop rows with nulls, deduplicate, cast column types).
+//! (drop rows with nulls, deduplicate, cast column types); apply what a step fitted.
 
+pub mod apply;
 pub mod cast;
 pub mod deduplicate;
 pub mod drop_nulls;
@@ -8,6 +9,7 @@ pub mod scaler;
 pub mod select_columns;
 pub mod split;
 
+pub use apply::ApplyFitted;
 pub use cast::Cast;
 pub use deduplicate::Deduplicate;
 pub use drop_nulls::DropNulls;

@@ -7,6 +7,7 @@ use pipewright_engine::{
 };
 use polars::prelude::*;
 
+use crate::artifacts::fitted::{FITTED, Fitted, FittedState};
 use crate::artifacts::{TABLE, Table};
 use crate::columns::{column, f64_column, f64_series, is_numeric, parse_list};
 use crate::error::{NodeError, Result};
@@ -23,7 +24,7 @@ impl StandardScaler {
         Self {
             desc: KindDescriptor {
                 id: "transform.standard_scaler",
-                version: 1,
+                version: 2,
                 category: crate::category::TRANSFORM,
                 title: "Standard scaler",
                 doc: "Rescales every numeric column to mean 0 and standard deviation 1, \
@@ -38,6 +39,11 @@ impl StandardScaler {
                 outputs: vec![
                     PortSpec::new("train", TABLE, "the training rows, scaled"),
                     PortSpec::new("test", TABLE, "the test rows, scaled"),
+                    PortSpec::new(
+                        "fitted",
+                        FITTED,
+                        "the means and scales, to scale new rows the same way",
+                    ),
                 ],
                 params: vec![ParamSpec::new(
                     "exclude",
@@ -51,7 +57,7 @@ impl StandardScaler {
 }
 
 /// The fitted statistics of one column: `scaled = (x − mean) / scale`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scaling {
     /// The column.
     pub column: String,
@@ -147,7 +153,11 @@ impl NodeKind for StandardScaler {
         let scaled_test = test.derive(apply(test.df(), &scalings)?);
         Ok(Outputs::new()
             .with("train", scaled_train)
-            .with("test", scaled_test))
+            .with("test", scaled_test)
+            .with(
+                "fitted",
+                Fitted::new(self.desc.id, FittedState::Scaler { scalings }),
+            ))
     }
 }
 
