@@ -91,6 +91,11 @@ pub fn registry() -> Registry {
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
+    r.register(train::DecisionTree::new());
+    r.register(train::RandomForest::new());
+    r.register(train::Knn::new());
+    r.register(train::KMeans::new());
+    r.register(transform::Pca::new());
     r.register(evaluate::Predict::new());
     r.register(evaluate::RegressionMetrics::new());
     r.register(evaluate::SelectBest::new());
@@ -101,6 +106,7 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::signal::SIGNAL_TYPE);
     r.register_artifact(artifacts::classifier::CLASSIFIER_TYPE);
     r.register_artifact(artifacts::fitted::FITTED_TYPE);
+    r.register_artifact(artifacts::clustering::CLUSTERING_TYPE);
     r
 }
 
@@ -110,7 +116,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 21] = [
+    const KINDS: [&str; 26] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -122,13 +128,18 @@ mod tests {
         "evaluate.select_best",
         "flow.end",
         "flow.start",
+        "train.decision_tree",
         "train.elastic_net",
+        "train.kmeans",
+        "train.knn",
         "train.linear_regression",
+        "train.random_forest",
         "train.ridge",
         "transform.apply",
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
+        "transform.pca",
         "transform.select_columns",
         "transform.split",
         "transform.standard_scaler",

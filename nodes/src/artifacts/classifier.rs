@@ -53,6 +53,12 @@ pub struct Classifier {
 pub enum ClassifierState {
     /// A linear model: logistic regression or a linear SVM.
     Linear(LinearState),
+    /// A classification tree (`train.decision_tree`).
+    Tree(crate::train::tree::TreeState),
+    /// A random forest (`train.random_forest`).
+    Forest(crate::train::forest::ForestState),
+    /// k-nearest neighbours with their training rows (`train.knn`).
+    Knn(crate::train::knn::KnnState),
 }
 
 impl ClassifierState {
@@ -61,6 +67,9 @@ impl ClassifierState {
     pub fn scores(&self, x: &FeatureMatrix) -> (Array2<f64>, bool) {
         match self {
             ClassifierState::Linear(s) => s.scores(x),
+            ClassifierState::Tree(s) => s.scores(x),
+            ClassifierState::Forest(s) => s.scores(x),
+            ClassifierState::Knn(s) => s.scores(x),
         }
     }
 
@@ -68,6 +77,9 @@ impl ClassifierState {
     pub fn check_finite(&self) -> std::result::Result<(), String> {
         match self {
             ClassifierState::Linear(s) => s.check_finite(),
+            ClassifierState::Tree(s) => s.check_finite(),
+            ClassifierState::Forest(s) => s.check_finite(),
+            ClassifierState::Knn(s) => s.check_finite(),
         }
     }
 
@@ -75,6 +87,7 @@ impl ClassifierState {
     pub fn linear(&self) -> Option<&LinearState> {
         match self {
             ClassifierState::Linear(s) => Some(s),
+            ClassifierState::Tree(_) | ClassifierState::Forest(_) | ClassifierState::Knn(_) => None,
         }
     }
 }
@@ -267,6 +280,12 @@ impl Classifier {
                 }));
             }
         }
+        match &self.state {
+            ClassifierState::Tree(s) => views.extend(s.views(&self.features.names, &self.classes)),
+            ClassifierState::Forest(s) => views.extend(s.views(&self.features.names)),
+            ClassifierState::Knn(s) => views.extend(s.views()),
+            ClassifierState::Linear(_) => {}
+        }
         if !self.hyper.is_empty() {
             views.push(ArtifactView::Scalars(ScalarsView {
                 title: "Hyper-parameters".into(),
@@ -298,6 +317,9 @@ impl Classifier {
                     return Err("a weight is not a finite number".into());
                 }
             }
+            ClassifierState::Tree(s) => s.check_finite()?,
+            ClassifierState::Forest(s) => s.check_finite()?,
+            ClassifierState::Knn(s) => s.check_finite()?,
         }
         Ok(())
     }

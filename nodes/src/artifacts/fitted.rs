@@ -44,6 +44,10 @@ pub enum FittedState {
         /// One per scaled column.
         scalings: Vec<Scaling>,
     },
+    /// `transform.pca`: `(x − mean) · componentsᵀ`, whitened or not.
+    Pca(crate::transform::pca::PcaState),
+    /// `train.kmeans`: each row's nearest centre as its cluster.
+    KMeans(crate::train::kmeans::Assignment),
 }
 
 impl FittedState {
@@ -53,6 +57,8 @@ impl FittedState {
             FittedState::Scaler { scalings } => {
                 Ok(table.derive(scaler::apply(table.df(), scalings)?))
             }
+            FittedState::Pca(s) => s.apply(table),
+            FittedState::KMeans(s) => s.apply(table),
         }
     }
 
@@ -70,6 +76,8 @@ impl FittedState {
                 }
                 Ok(())
             }
+            FittedState::Pca(s) => s.check_finite(),
+            FittedState::KMeans(s) => s.check_finite(),
         }
     }
 
@@ -79,6 +87,12 @@ impl FittedState {
             FittedState::Scaler { scalings } => {
                 format!("standard scaling of {} column(s)", scalings.len())
             }
+            FittedState::Pca(s) => s.summary(),
+            FittedState::KMeans(s) => format!(
+                "nearest of {} k-means centres as column {:?}",
+                s.centres.len(),
+                s.column
+            ),
         }
     }
 
@@ -104,6 +118,25 @@ impl FittedState {
                     items,
                 })]
             }
+            FittedState::Pca(s) => s.views(),
+            FittedState::KMeans(s) => vec![ArtifactView::Coefficients(
+                pipewright_engine::CoefficientsView {
+                    title: "Centres (one coordinate per feature)".into(),
+                    intercept: None,
+                    terms: s
+                        .centres
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(c, centre)| {
+                            s.features
+                                .names
+                                .iter()
+                                .zip(centre)
+                                .map(move |(f, v)| (format!("cluster {c}: {f}"), *v))
+                        })
+                        .collect(),
+                },
+            )],
         }
     }
 }

@@ -2,6 +2,7 @@
 //! travels on, and each has a decoder registered by [`crate::registry`].
 
 pub mod classifier;
+pub mod clustering;
 pub mod fitted;
 pub mod metrics;
 pub mod model;
@@ -11,6 +12,7 @@ pub mod table;
 mod views;
 
 pub use classifier::{CLASSIFIER, Classifier};
+pub use clustering::{CLUSTERING, Clustering};
 pub use fitted::{FITTED, Fitted, FittedState};
 pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};
 pub use model::{MODEL, Model};

@@ -16,8 +16,12 @@
 
 pub mod classify;
 pub mod elastic_net;
+pub mod forest;
+pub mod kmeans;
+pub mod knn;
 pub mod linear;
 pub mod ridge;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
@@ -28,8 +32,12 @@ use pipewright_engine::{
 use polars::prelude::DataFrame;
 
 pub use elastic_net::ElasticNet;
+pub use forest::RandomForest;
+pub use kmeans::KMeans;
+pub use knn::Knn;
 pub use linear::LinearRegression;
 pub use ridge::Ridge;
+pub use tree::DecisionTree;
 
 use crate::artifacts::{MODEL, Model, TABLE};
 use crate::columns::{column, f64_values, numeric_names, parse_list};

@@ -1,0 +1,859 @@
+//! `train.decision_tree`: a CART classification tree grown as scikit-learn's
+//! `DecisionTreeClassifier` grows one, and the tree code the random forest shares.
+//!
+//! Written here rather than taken from linfa-trees: its fitted tree gives each leaf a
+//! predicted class but not the class counts behind it, so `predict_proba` (the class
+//! fractions of the leaf, as scikit-learn) cannot be read back out; it has no
+//! per-split feature sampling for a forest; and the artifact must store the tree as
+//! plain node arrays that predict without linfa at serving time.
+//!
+//! What follows scikit-learn (`sklearn/tree/_splitter.pyx`, `_criterion.pyx`):
+//! - features are compared as `f32` (scikit-learn fits and predicts trees on
+//!   float32), and a split sends `x <= threshold` left, the threshold being the
+//!   midpoint of two neighbouring distinct values (the lower one when the midpoint
+//!   rounds up to the upper);
+//! - values closer than 1e-7 count as equal, and a feature constant within that in a
+//!   node is skipped;
+//! - the best split is the first with the strictly largest proxy improvement
+//!   (`−w_left·impurity_left − w_right·impurity_right`), features visited in a seeded
+//!   random order, so on exactly tied splits the seed decides, as in scikit-learn
+//!   (whose random stream differs, so tied trees can differ; unique ones agree);
+//! - a node is a leaf at `max_depth`, below `min_samples_split` rows, below
+//!   `2 · min_samples_leaf` rows, or when its impurity is ≤ machine epsilon;
+//! - nodes are numbered depth first, left child first; feature importances are the
+//!   weighted impurity decreases per feature, normalised to sum 1.
+
+use std::fmt::Write as _;
+
+use ndarray::Array2;
+use pipewright_engine::{
+    ArtifactView, CoefficientsView, Goal, Inputs, KindDescriptor, Metric, NodeKind, Outputs,
+    ParamSpec, ParamType, Params, ScalarsView, StepContext, StepError, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::artifacts::Classifier;
+use crate::artifacts::classifier::ClassifierState;
+use crate::error::{NodeError, Result};
+use crate::features::FeatureMatrix;
+use crate::random::RandomState;
+use crate::train::classify::{self, FitData};
+
+/// Values closer than this are one value (scikit-learn's `FEATURE_THRESHOLD`).
+const FEATURE_THRESHOLD: f32 = 1e-7;
+
+/// The widest vector column a tree densifies; wider ones are refused.
+pub const MAX_DENSIFIED: usize = 1_000;
+
+/// How a node's impurity is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// `1 − Σ p²`.
+    Gini,
+    /// `−Σ p·log₂ p`.
+    Entropy,
+}
+
+impl Criterion {
+    /// Parses the `criterion` parameter.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "gini" => Ok(Criterion::Gini),
+            "entropy" => Ok(Criterion::Entropy),
+            other => Err(NodeError::Param {
+                param: "criterion",
+                message: format!("is {other:?}; choose gini or entropy"),
+            }),
+        }
+    }
+
+    /// The impurity of weighted class counts `counts` summing to `total`.
+    fn impurity(self, counts: &[f64], total: f64) -> f64 {
+        match self {
+            Criterion::Gini => {
+                let sq: f64 = counts.iter().map(|c| c * c).sum();
+                1.0 - sq / (total * total)
+            }
+            Criterion::Entropy => {
+                let mut e = 0.0;
+                for &c in counts {
+                    if c > 0.0 {
+                        let p = c / total;
+                        e -= p * (p.ln() / std::f64::consts::LN_2);
+                    }
+                }
+                e
+            }
+        }
+    }
+}
+
+/// A fitted tree as node arrays (node 0 is the root; children come after their
+/// parent, left subtree first). A leaf has `left == right == 0`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TreeState {
+    /// Number of classes (the width of each node's `value`).
+    pub n_classes: usize,
+    /// The feature each inner node splits on (0 for a leaf).
+    pub feature: Vec<u32>,
+    /// The split's threshold: `x <= threshold` goes left (0 for a leaf).
+    pub threshold: Vec<f64>,
+    /// The left child (0 for a leaf).
+    pub left: Vec<u32>,
+    /// The right child (0 for a leaf).
+    pub right: Vec<u32>,
+    /// Weighted class counts of the training rows reaching each node, `n_classes` per
+    /// node, flattened.
+    pub value: Vec<f64>,
+    /// The impurity of each node.
+    pub impurity: Vec<f64>,
+    /// Distinct training rows reaching each node.
+    pub n_samples: Vec<u32>,
+}
+
+impl TreeState {
+    /// Number of nodes.
+    pub fn n_nodes(&self) -> usize {
+        self.feature.len()
+    }
+
+    /// Whether node `i` is a leaf.
+    pub fn is_leaf(&self, i: usize) -> bool {
+        self.left[i] == 0
+    }
+
+    /// Number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        (0..self.n_nodes()).filter(|&i| self.is_leaf(i)).count()
+    }
+
+    /// The depth: edges on the longest root-to-leaf path.
+    pub fn depth(&self) -> usize {
+        let mut depth = vec![0usize; self.n_nodes()];
+        let mut deepest = 0;
+        // Children always come after their parent, so one forward pass suffices.
+        for i in 0..self.n_nodes() {
+            if !self.is_leaf(i) {
+                for c in [self.left[i], self.right[i]] {
+                    depth[c as usize] = depth[i] + 1;
+                    deepest = deepest.max(depth[i] + 1);
+                }
+            }
+        }
+        deepest
+    }
+
+    /// Node `i`'s weighted class counts.
+    pub fn counts(&self, i: usize) -> &[f64] {
+        &self.value[i * self.n_classes..(i + 1) * self.n_classes]
+    }
+
+    /// The leaf that row `i` of `x` reaches (compared as `f32`, as at fit time).
+    pub fn leaf(&self, x: &Array2<f64>, i: usize) -> usize {
+        let mut node = 0usize;
+        while !self.is_leaf(node) {
+            let v = f64::from(x[[i, self.feature[node] as usize]] as f32);
+            node = if v <= self.threshold[node] {
+                self.left[node]
+            } else {
+                self.right[node]
+            } as usize;
+        }
+        node
+    }
+
+    /// Adds the class fractions of the leaf each row reaches to `out` (`n × classes`).
+    pub fn add_proba(&self, x: &Array2<f64>, out: &mut Array2<f64>) {
+        for i in 0..x.nrows() {
+            let leaf = self.leaf(x, i);
+            let counts = self.counts(leaf);
+            let total: f64 = counts.iter().sum();
+            for (c, v) in counts.iter().enumerate() {
+                out[[i, c]] += v / total;
+            }
+        }
+    }
+
+    /// Class probabilities: the class fractions of each row's leaf.
+    pub fn scores(&self, x: &FeatureMatrix) -> (Array2<f64>, bool) {
+        let x = x.to_dense();
+        let mut out = Array2::zeros((x.nrows(), self.n_classes));
+        self.add_proba(&x, &mut out);
+        (out, true)
+    }
+
+    /// Impurity decrease per feature, weighted by the rows at each node, not
+    /// normalised (`n_features` entries).
+    pub fn raw_importances(&self, n_features: usize) -> Vec<f64> {
+        let mut imp = vec![0.0; n_features];
+        let weight = |i: usize| -> f64 { self.counts(i).iter().sum() };
+        for i in 0..self.n_nodes() {
+            if self.is_leaf(i) {
+                continue;
+            }
+            let (l, r) = (self.left[i] as usize, self.right[i] as usize);
+            imp[self.feature[i] as usize] += weight(i) * self.impurity[i]
+                - weight(l) * self.impurity[l]
+                - weight(r) * self.impurity[r];
+        }
+        let root = weight(0);
+        imp.iter_mut().for_each(|v| *v /= root);
+        imp
+    }
+
+    /// Feature importances normalised to sum 1 (all 0 for a single leaf), as
+    /// scikit-learn's `feature_importances_`.
+    pub fn importances(&self, n_features: usize) -> Vec<f64> {
+        normalise(self.raw_importances(n_features))
+    }
+
+    /// Every stored number is finite.
+    pub fn check_finite(&self) -> std::result::Result<(), String> {
+        if self
+            .threshold
+            .iter()
+            .chain(&self.value)
+            .chain(&self.impurity)
+            .any(|v| !v.is_finite())
+        {
+            return Err("a tree threshold or count is not a finite number".into());
+        }
+        Ok(())
+    }
+
+    /// The tree as text, scikit-learn's `export_text` style (`|--- f <= t`).
+    pub fn to_text(&self, names: &[String], classes: &[String]) -> String {
+        let mut out = String::new();
+        self.text_node(0, 0, names, classes, &mut out);
+        out
+    }
+
+    fn text_node(
+        &self,
+        node: usize,
+        depth: usize,
+        names: &[String],
+        classes: &[String],
+        out: &mut String,
+    ) {
+        let indent = "|   ".repeat(depth);
+        if self.is_leaf(node) {
+            let counts = self.counts(node);
+            let class = crate::artifacts::classifier::argmax(counts.iter().copied());
+            let _ = writeln!(
+                out,
+                "{indent}|--- class: {} ({} rows)",
+                classes.get(class).map_or("?", String::as_str),
+                self.n_samples[node]
+            );
+            return;
+        }
+        let f = self.feature[node] as usize;
+        let name = names.get(f).map_or("?", String::as_str);
+        let t = self.threshold[node];
+        let _ = writeln!(out, "{indent}|--- {name} <= {t:.4}");
+        self.text_node(self.left[node] as usize, depth + 1, names, classes, out);
+        let _ = writeln!(out, "{indent}|--- {name} >  {t:.4}");
+        self.text_node(self.right[node] as usize, depth + 1, names, classes, out);
+    }
+
+    /// Views: size, feature importances, and the tree as text when it is small.
+    pub fn views(&self, names: &[String], classes: &[String]) -> Vec<ArtifactView> {
+        let mut views = vec![ArtifactView::Scalars(ScalarsView {
+            title: "Tree".into(),
+            items: vec![
+                Metric::new("depth", self.depth() as f64, Goal::Neutral),
+                Metric::new("leaves", self.n_leaves() as f64, Goal::Neutral),
+                Metric::new("nodes", self.n_nodes() as f64, Goal::Neutral),
+            ],
+        })];
+        views.push(importance_view(&self.importances(names.len()), names));
+        if self.n_nodes() <= 63 {
+            views.push(ArtifactView::text("Tree", self.to_text(names, classes)));
+        }
+        views
+    }
+}
+
+/// `values` divided by their sum (left as they are when it is 0).
+pub fn normalise(mut values: Vec<f64>) -> Vec<f64> {
+    let total: f64 = values.iter().sum();
+    if total > 0.0 {
+        values.iter_mut().for_each(|v| *v /= total);
+    }
+    values
+}
+
+/// The largest 20 feature importances as a coefficients view.
+pub fn importance_view(importances: &[f64], names: &[String]) -> ArtifactView {
+    let mut order: Vec<usize> = (0..importances.len()).collect();
+    order.sort_by(|&a, &b| importances[b].total_cmp(&importances[a]).then(a.cmp(&b)));
+    order.truncate(20);
+    ArtifactView::Coefficients(CoefficientsView {
+        title: format!(
+            "Feature importances (largest {} of {})",
+            order.len(),
+            importances.len()
+        ),
+        intercept: None,
+        terms: order
+            .into_iter()
+            .map(|j| {
+                (
+                    names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                    importances[j],
+                )
+            })
+            .collect(),
+    })
+}
+
+/// How a tree grows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GrowParams {
+    /// Impurity measure.
+    pub criterion: Criterion,
+    /// Deepest level (`usize::MAX` for none).
+    pub max_depth: usize,
+    /// A node with fewer rows is a leaf.
+    pub min_samples_split: usize,
+    /// Each child keeps at least this many rows.
+    pub min_samples_leaf: usize,
+    /// Features tried per split (at least this many, as scikit-learn: constant ones
+    /// count, but one non-constant feature is always tried).
+    pub max_features: usize,
+}
+
+/// The training data of a tree: features column by column as `f32`, classes.
+pub struct TreeData {
+    /// `columns[j][i]`: feature `j` of row `i`.
+    pub columns: Vec<Vec<f32>>,
+    /// Each row's class.
+    pub y: Vec<u32>,
+    /// Number of classes.
+    pub n_classes: usize,
+}
+
+impl TreeData {
+    /// From a dense matrix.
+    pub fn new(x: &Array2<f64>, y: &[usize], n_classes: usize) -> Self {
+        let columns = x
+            .columns()
+            .into_iter()
+            .map(|c| c.iter().map(|&v| v as f32).collect())
+            .collect();
+        Self {
+            columns,
+            y: y.iter().map(|&c| c as u32).collect(),
+            n_classes,
+        }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.y.len()
+    }
+}
+
+/// Scratch space reused by every node of one tree (no allocation per node).
+struct Scratch {
+    /// (value, row) pairs of the node's rows for one feature.
+    sorted: Vec<(f32, u32)>,
+    left: Vec<f64>,
+    right: Vec<f64>,
+    node: Vec<f64>,
+    features: Vec<usize>,
+}
+
+/// The best split found for a node.
+struct Split {
+    feature: usize,
+    threshold: f64,
+    proxy: f64,
+}
+
+/// Grows a tree on `samples` (distinct rows, each with `weights[row]`, or weight 1
+/// without weights), drawing its random feature order from `rng`.
+pub fn grow(
+    data: &TreeData,
+    weights: Option<&[f64]>,
+    mut samples: Vec<u32>,
+    params: &GrowParams,
+    rng: &mut RandomState,
+) -> TreeState {
+    let k = data.n_classes;
+    let p = data.columns.len();
+    let mut tree = TreeState {
+        n_classes: k,
+        feature: Vec::new(),
+        threshold: Vec::new(),
+        left: Vec::new(),
+        right: Vec::new(),
+        value: Vec::new(),
+        impurity: Vec::new(),
+        n_samples: Vec::new(),
+    };
+    let mut s = Scratch {
+        sorted: Vec::with_capacity(samples.len()),
+        left: vec![0.0; k],
+        right: vec![0.0; k],
+        node: vec![0.0; k],
+        features: (0..p).collect(),
+    };
+    let weight = |row: u32| weights.map_or(1.0, |w| w[row as usize]);
+    // (start, end, depth, parent, is_left); the right child is pushed first so the
+    // left one is numbered first, as scikit-learn's depth-first builder does.
+    let mut stack: Vec<(usize, usize, usize, usize, bool)> = vec![(0, samples.len(), 0, 0, true)];
+    while let Some((start, end, depth, parent, is_left)) = stack.pop() {
+        let id = tree.feature.len();
+        if id > 0 {
+            if is_left {
+                tree.left[parent] = id as u32;
+            } else {
+                tree.right[parent] = id as u32;
+            }
+        }
+        s.node.iter_mut().for_each(|v| *v = 0.0);
+        for &row in &samples[start..end] {
+            s.node[data.y[row as usize] as usize] += weight(row);
+        }
+        let total: f64 = s.node.iter().sum();
+        let impurity = params.criterion.impurity(&s.node, total);
+        tree.feature.push(0);
+        tree.threshold.push(0.0);
+        tree.left.push(0);
+        tree.right.push(0);
+        tree.value.extend_from_slice(&s.node);
+        tree.impurity.push(impurity);
+        tree.n_samples.push((end - start) as u32);
+        let n = end - start;
+        let leaf = depth >= params.max_depth
+            || n < params.min_samples_split
+            || n < 2 * params.min_samples_leaf
+            || impurity <= f64::EPSILON;
+        if leaf {
+            continue;
+        }
+        let Some(best) = best_split(data, &weight, &samples[start..end], params, rng, &mut s)
+        else {
+            continue;
+        };
+        // Partition the rows: those at or below the threshold first.
+        let column = &data.columns[best.feature];
+        let rows = &mut samples[start..end];
+        let mut mid = 0;
+        for i in 0..rows.len() {
+            if f64::from(column[rows[i] as usize]) <= best.threshold {
+                rows.swap(i, mid);
+                mid += 1;
+            }
+        }
+        tree.feature[id] = best.feature as u32;
+        tree.threshold[id] = best.threshold;
+        stack.push((start + mid, end, depth + 1, id, false));
+        stack.push((start, start + mid, depth + 1, id, true));
+    }
+    tree
+}
+
+/// The best split of a node's `rows`, or `None` when no feature gives a valid one.
+fn best_split(
+    data: &TreeData,
+    weight: &impl Fn(u32) -> f64,
+    rows: &[u32],
+    params: &GrowParams,
+    rng: &mut RandomState,
+    s: &mut Scratch,
+) -> Option<Split> {
+    let p = data.columns.len();
+    let n = rows.len();
+    let mut best: Option<Split> = None;
+    let (mut visited, mut constants) = (0usize, 0usize);
+    // A lazy Fisher–Yates shuffle of the features: draw the next one only when needed.
+    s.features.iter_mut().enumerate().for_each(|(i, f)| *f = i);
+    for i in 0..p {
+        if visited >= params.max_features && visited > constants {
+            break;
+        }
+        let j = i + rng.interval((p - 1 - i) as u64) as usize;
+        s.features.swap(i, j);
+        let f = s.features[i];
+        visited += 1;
+        let column = &data.columns[f];
+        s.sorted.clear();
+        s.sorted
+            .extend(rows.iter().map(|&r| (column[r as usize], r)));
+        s.sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        if s.sorted[n - 1].0 <= s.sorted[0].0 + FEATURE_THRESHOLD {
+            constants += 1;
+            continue;
+        }
+        s.left.iter_mut().for_each(|v| *v = 0.0);
+        s.right.copy_from_slice(&s.node);
+        let (mut w_left, total) = (0.0, s.node.iter().sum::<f64>());
+        for pos in 1..n {
+            let (value, row) = s.sorted[pos - 1];
+            let w = weight(row);
+            let c = data.y[row as usize] as usize;
+            s.left[c] += w;
+            s.right[c] -= w;
+            w_left += w;
+            if s.sorted[pos].0 <= value + FEATURE_THRESHOLD {
+                continue;
+            }
+            if pos < params.min_samples_leaf || n - pos < params.min_samples_leaf {
+                continue;
+            }
+            let w_right = total - w_left;
+            let proxy = -w_right * params.criterion.impurity(&s.right, w_right)
+                - w_left * params.criterion.impurity(&s.left, w_left);
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                let (lo, hi) = (f64::from(value), f64::from(s.sorted[pos].0));
+                let mut threshold = lo / 2.0 + hi / 2.0;
+                if threshold == hi || !threshold.is_finite() {
+                    threshold = lo;
+                }
+                best = Some(Split {
+                    feature: f,
+                    threshold,
+                    proxy,
+                });
+            }
+        }
+    }
+    best
+}
+
+/// The dense feature matrix of a tree-based fit: a vector column is densified when
+/// it is small, refused otherwise; a value that is not finite is named.
+pub fn dense_features(fit: &FitData, algorithm: &str) -> Result<Array2<f64>> {
+    if fit.x.is_sparse() && fit.x.n_cols() > MAX_DENSIFIED {
+        let column = fit
+            .spec
+            .columns
+            .iter()
+            .find(|c| c.vector_dim.is_some())
+            .map_or("?", |c| c.name.as_str());
+        return Err(NodeError::Column {
+            column: column.to_owned(),
+            reason: format!(
+                "is a sparse vector column ({} features in all); a {algorithm} needs dense \
+                 features (at most {MAX_DENSIFIED}): use logistic regression or naive Bayes \
+                 on text vectors",
+                fit.x.n_cols()
+            ),
+        });
+    }
+    let x = fit.x.to_dense();
+    check_finite_matrix(&x, &fit.spec.names)?;
+    Ok(x)
+}
+
+/// Fails on the first value of `x` that is not finite, naming its feature and row.
+pub fn check_finite_matrix(x: &Array2<f64>, names: &[String]) -> Result<()> {
+    for ((i, j), v) in x.indexed_iter() {
+        if !v.is_finite() {
+            return Err(NodeError::NonFinite {
+                column: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                row: i + 1,
+                value: *v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The `criterion` parameter.
+pub fn criterion_param() -> ParamSpec {
+    ParamSpec::new(
+        "criterion",
+        ParamType::Choice(vec!["gini".into(), "entropy".into()]),
+        Value::Text("gini".into()),
+        "impurity a split lowers: gini (1 − Σ p²) or entropy (−Σ p log₂ p)",
+    )
+}
+
+/// The `max_depth` parameter.
+pub fn max_depth_param() -> ParamSpec {
+    ParamSpec::new(
+        "max_depth",
+        ParamType::Int {
+            min: Some(0),
+            max: Some(1_000),
+        },
+        Value::Int(0),
+        "deepest level of the tree; 0 grows until the leaves are pure (or too small)",
+    )
+}
+
+/// The `min_samples_leaf` parameter.
+pub fn min_samples_leaf_param() -> ParamSpec {
+    ParamSpec::new(
+        "min_samples_leaf",
+        ParamType::Int {
+            min: Some(1),
+            max: Some(1_000_000),
+        },
+        Value::Int(1),
+        "rows each leaf keeps at least",
+    )
+}
+
+/// The `seed` parameter.
+pub fn seed_param(doc: &'static str) -> ParamSpec {
+    ParamSpec::new(
+        "seed",
+        ParamType::Int {
+            min: Some(0),
+            max: Some(i64::from(u32::MAX)),
+        },
+        Value::Int(0),
+        doc,
+    )
+}
+
+/// An integer parameter as `usize` (the descriptor's range keeps it ≥ 0).
+pub fn usize_param(params: &Params, name: &'static str) -> std::result::Result<usize, StepError> {
+    let v = params.int(name)?;
+    usize::try_from(v).map_err(|_| {
+        StepError::from(NodeError::Param {
+            param: name,
+            message: format!("is {v}; it must be 0 or more"),
+        })
+    })
+}
+
+/// `train.decision_tree`.
+pub struct DecisionTree {
+    desc: KindDescriptor,
+}
+
+impl DecisionTree {
+    /// The kind.
+    pub fn new() -> Self {
+        Self {
+            desc: classify::descriptor(
+                "train.decision_tree",
+                "Decision tree",
+                "Fits a classification tree (CART) as scikit-learn's \
+                 DecisionTreeClassifier: each split is the threshold (a midpoint between \
+                 two neighbouring values) of the feature that lowers the gini or entropy \
+                 impurity most; leaves predict the class fractions of their training rows. \
+                 Dense features only (a small vector column is densified).",
+                vec![
+                    criterion_param(),
+                    max_depth_param(),
+                    ParamSpec::new(
+                        "min_samples_split",
+                        ParamType::Int {
+                            min: Some(2),
+                            max: Some(1_000_000),
+                        },
+                        Value::Int(2),
+                        "a node with fewer rows is not split",
+                    ),
+                    min_samples_leaf_param(),
+                    seed_param(
+                        "random seed of the order features are tried in (decides between \
+                         equally good splits, as scikit-learn's random_state)",
+                    ),
+                ],
+            ),
+        }
+    }
+}
+
+impl NodeKind for DecisionTree {
+    fn descriptor(&self) -> &KindDescriptor {
+        &self.desc
+    }
+
+    fn run(
+        &self,
+        ctx: &mut StepContext<'_>,
+        inputs: &Inputs,
+        params: &Params,
+    ) -> std::result::Result<Outputs, StepError> {
+        let fit = FitData::read(inputs, params)?;
+        let criterion = Criterion::parse(params.text("criterion")?)?;
+        let max_depth = usize_param(params, "max_depth")?;
+        let min_samples_split = usize_param(params, "min_samples_split")?.max(2);
+        let min_samples_leaf = usize_param(params, "min_samples_leaf")?.max(1);
+        let seed = params.int("seed")?;
+        let x = dense_features(&fit, "decision tree")?;
+        ctx.check_cancelled()?;
+        let data = TreeData::new(&x, &fit.labels.y, fit.labels.classes.len());
+        let grow_params = GrowParams {
+            criterion,
+            max_depth: if max_depth == 0 {
+                usize::MAX
+            } else {
+                max_depth
+            },
+            min_samples_split,
+            min_samples_leaf,
+            max_features: x.ncols(),
+        };
+        let mut rng = RandomState::new(seed as u32);
+        let tree = grow(
+            &data,
+            None,
+            (0..data.n_rows() as u32).collect(),
+            &grow_params,
+            &mut rng,
+        );
+        ctx.log(format!(
+            "tree of depth {}, {} leaves",
+            tree.depth(),
+            tree.n_leaves()
+        ));
+        let hyper = [
+            (
+                "criterion_entropy",
+                f64::from(criterion == Criterion::Entropy),
+            ),
+            ("max_depth", max_depth as f64),
+            ("min_samples_split", min_samples_split as f64),
+            ("min_samples_leaf", min_samples_leaf as f64),
+            ("seed", seed as f64),
+        ];
+        let classifier = Classifier {
+            algorithm: "decision_tree".into(),
+            features: fit.spec.clone(),
+            target: fit.target.clone(),
+            classes: fit.labels.classes.clone(),
+            hyper: hyper.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            state: ClassifierState::Tree(tree),
+        };
+        Ok(classify::finish(ctx, classifier, fit.rows())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::testutil::*;
+
+    fn xor_like() -> DataFrame {
+        //   x ≤ 2.5 → a, else b (one clean split)
+        df!(
+            "x" => [1.0, 2.0, 3.0, 4.0, 2.0, 5.0],
+            "z" => [0.0, 0.0, 0.0, 0.0, 1.0, 1.0],
+            "y" => ["a", "a", "b", "b", "a", "b"]
+        )
+        .unwrap()
+    }
+
+    fn fit(df: DataFrame, set: &[(&str, Value)]) -> Classifier {
+        let kind = DecisionTree::new();
+        let mut all = vec![("target", Value::Text("y".into()))];
+        all.extend_from_slice(set);
+        let out = run(&kind, &tables(&[("train", df)]), &params(&kind, &all)).unwrap();
+        output::<Classifier>(&out, "classifier").clone()
+    }
+
+    #[test]
+    fn one_clean_split_at_the_midpoint() {
+        let c = fit(xor_like(), &[]);
+        let ClassifierState::Tree(t) = &c.state else {
+            panic!()
+        };
+        assert_eq!(t.n_nodes(), 3);
+        assert_eq!((t.feature[0], t.threshold[0]), (0, 2.5));
+        assert_eq!(t.depth(), 1);
+        assert_eq!(t.importances(2), vec![1.0, 0.0]);
+        let text = t.to_text(&c.features.names, &c.classes);
+        assert!(
+            text.starts_with("|--- x <= 2.5000\n|   |--- class: a (3 rows)"),
+            "{text}"
+        );
+        let table = crate::artifacts::Table::new(xor_like());
+        let s = c.predict_table(&table).unwrap();
+        assert_eq!(s.predicted, vec![0, 0, 1, 1, 0, 1]);
+        assert!(s.probabilistic);
+    }
+
+    #[test]
+    fn leaves_give_class_fractions_and_depth_is_bounded() {
+        let df = df!(
+            "x" => [1.0, 1.0, 1.0, 2.0, 2.0, 3.0],
+            "y" => ["a", "a", "b", "b", "b", "a"]
+        )
+        .unwrap();
+        let c = fit(df.clone(), &[("max_depth", Value::Int(1))]);
+        let ClassifierState::Tree(t) = &c.state else {
+            panic!()
+        };
+        assert_eq!(t.depth(), 1);
+        let s = c.predict_table(&crate::artifacts::Table::new(df)).unwrap();
+        // x ≤ 2.5 (gini 2.4 against 8/3 for x ≤ 1.5): two a of five rows.
+        assert!((s.scores[[0, 0]] - 2.0 / 5.0).abs() < 1e-15);
+        assert_eq!(s.scores.row(5).to_vec(), vec![1.0, 0.0]);
+        // min_samples_leaf 3 allows only the 3 | 3 split.
+        let c = fit(
+            df!("x" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "y" => ["a", "b", "a", "b", "b", "b"])
+                .unwrap(),
+            &[("min_samples_leaf", Value::Int(3))],
+        );
+        let ClassifierState::Tree(t) = &c.state else {
+            panic!()
+        };
+        assert_eq!((t.n_nodes(), t.threshold[0]), (3, 3.5));
+    }
+
+    #[test]
+    fn the_artifact_round_trips_and_shows_the_tree() {
+        use pipewright_engine::Artifact;
+        let c = fit(xor_like(), &[("criterion", Value::Text("entropy".into()))]);
+        let (enc, bytes) = c.encode().unwrap();
+        let back = crate::artifacts::classifier::decode_classifier(enc, &bytes).unwrap();
+        assert_eq!(
+            pipewright_engine::downcast::<Classifier>(back.as_ref()).unwrap(),
+            &c
+        );
+        let titles: Vec<String> = c.views(10).iter().map(|v| v.title().to_owned()).collect();
+        assert!(titles.contains(&"Tree".to_owned()), "{titles:?}");
+        assert!(titles.iter().any(|t| t.starts_with("Feature importances")));
+    }
+
+    #[test]
+    fn bad_inputs_are_named() {
+        let kind = DecisionTree::new();
+        let p = params(&kind, &[("target", Value::Text("y".into()))]);
+        let one = df!("x" => [1.0, 2.0], "y" => ["a", "a"]).unwrap();
+        let err = failure(run(&kind, &tables(&[("train", one)]), &p));
+        assert!(err.contains("one class only"), "{err}");
+        let nan = df!("x" => [1.0, f64::NAN], "y" => ["a", "b"]).unwrap();
+        let err = failure(run(&kind, &tables(&[("train", nan)]), &p));
+        assert_eq!(
+            err,
+            "column \"x\" has a value that is not a finite number: row 2 is NaN"
+        );
+        let missing = df!("x" => [1.0, 2.0]).unwrap();
+        let err = failure(run(&kind, &tables(&[("train", missing)]), &p));
+        assert!(err.starts_with("unknown column \"y\""), "{err}");
+        // A wide vector column is refused, naming it and what to use instead.
+        let mut csr = crate::features::Csr::new(2_000);
+        csr.push_row([(0, 1.0)]);
+        csr.push_row([(1_999, 1.0)]);
+        let base = crate::artifacts::Table::new(df!("y" => ["a", "b"]).unwrap());
+        let wide = crate::features::with_vector_column(
+            &base,
+            "tfidf",
+            &csr,
+            std::sync::Arc::new((0..2_000).map(|i| format!("t{i}")).collect()),
+        )
+        .unwrap();
+        let mut inputs = pipewright_engine::Inputs::default();
+        inputs.push("train", std::sync::Arc::new(wide));
+        let err = failure(run(&kind, &inputs, &p));
+        assert!(
+            err.starts_with("column \"tfidf\" is a sparse vector column")
+                && err.contains("logistic regression or naive Bayes"),
+            "{err}"
+        );
+    }
+}
