@@ -6,12 +6,14 @@
 //! does), predicts by majority vote without probabilities, and gives no seed per
 //! tree to fit them in parallel reproducibly.
 //!
-//! Each tree gets its own seed drawn from the step's seed before any tree is fitted,
-//! so the forest is the same for a seed whatever the number of threads rayon uses.
-//! A bootstrap sample is drawn as scikit-learn draws it (n row indices with
-//! replacement, kept as per-row counts used as weights); probabilities are the mean
-//! of the trees' leaf class fractions. scikit-learn's random stream differs, so the
-//! forests are not bit-identical; `nodes/tests/reference_trees.rs` compares accuracy.
+//! Each tree gets its own seed drawn from the step's seed before any tree is fitted
+//! (numpy's `RandomState(seed).randint(2³¹ − 1)` per tree, as scikit-learn draws
+//! them), so the forest is the same for a seed whatever the number of threads rayon
+//! uses. A tree's bootstrap sample is drawn as scikit-learn draws it (n row indices
+//! from `RandomState(tree seed)`, kept as per-row counts used as weights), and its
+//! splitter is seeded as scikit-learn seeds it, so for the same seed the trees are
+//! scikit-learn's own (`nodes/tests/reference_trees.rs` checks every tree's size and
+//! the probabilities); probabilities are the mean of the trees' leaf class fractions.
 
 use ndarray::Array2;
 use pipewright_engine::{
@@ -151,8 +153,11 @@ pub fn fit_forest(data: &TreeData, params: &ForestParams) -> ForestState {
     let trees = seeds
         .par_iter()
         .map(|&seed| {
-            let mut rng = RandomState::new(seed);
+            // scikit-learn seeds a tree's bootstrap and its splitter with the same
+            // seed, each from a fresh RandomState.
+            let rand_r = tree::rand_r_seed(seed);
             if params.bootstrap {
+                let mut rng = RandomState::new(seed);
                 let mut counts = vec![0.0f64; n];
                 for _ in 0..n {
                     counts[rng.interval(n as u64 - 1) as usize] += 1.0;
@@ -160,9 +165,9 @@ pub fn fit_forest(data: &TreeData, params: &ForestParams) -> ForestState {
                 let samples: Vec<u32> = (0..n as u32)
                     .filter(|&i| counts[i as usize] > 0.0)
                     .collect();
-                tree::grow(data, Some(&counts), samples, &params.grow, &mut rng)
+                tree::grow(data, Some(&counts), samples, &params.grow, rand_r)
             } else {
-                tree::grow(data, None, (0..n as u32).collect(), &params.grow, &mut rng)
+                tree::grow(data, None, (0..n as u32).collect(), &params.grow, rand_r)
             }
         })
         .collect();

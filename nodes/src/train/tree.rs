@@ -15,9 +15,11 @@
 //! - values closer than 1e-7 count as equal, and a feature constant within that in a
 //!   node is skipped;
 //! - the best split is the first with the strictly largest proxy improvement
-//!   (`−w_left·impurity_left − w_right·impurity_right`), features visited in a seeded
-//!   random order, so on exactly tied splits the seed decides, as in scikit-learn
-//!   (whose random stream differs, so tied trees can differ; unique ones agree);
+//!   (`−w_left·impurity_left − w_right·impurity_right`), features visited in the
+//!   random order scikit-learn's `node_split_best` draws (its xorshift `rand_r`
+//!   stream seeded from numpy's `RandomState(seed)`, its bookkeeping of features known
+//!   to be constant), so on exactly tied splits the seed decides as it does there:
+//!   for the same seed the tree is scikit-learn's;
 //! - a node is a leaf at `max_depth`, below `min_samples_split` rows, below
 //!   `2 · min_samples_leaf` rows, or when its impurity is ≤ machine epsilon;
 //! - nodes are numbered depth first, left child first; feature importances are the
@@ -356,14 +358,47 @@ impl TreeData {
     }
 }
 
-/// Scratch space reused by every node of one tree (no allocation per node).
-struct Scratch {
+/// Scratch space and splitter state reused by every node of one tree (no allocation
+/// per node).
+struct Splitter {
     /// (value, row) pairs of the node's rows for one feature.
     sorted: Vec<(f32, u32)>,
     left: Vec<f64>,
     right: Vec<f64>,
     node: Vec<f64>,
+    /// scikit-learn's `features`: a permutation of the features kept across nodes,
+    /// whose front holds the features known to be constant.
     features: Vec<usize>,
+    /// scikit-learn's `constant_features`.
+    constant_features: Vec<usize>,
+    /// scikit-learn's `rand_r_state`.
+    rand_r: u32,
+}
+
+impl Splitter {
+    /// scikit-learn's `rand_int(low, high)`: a xorshift step (`our_rand_r`) reduced
+    /// to `[low, high)`.
+    fn rand_int(&mut self, low: usize, high: usize) -> usize {
+        let s = &mut self.rand_r;
+        if *s == 0 {
+            *s = 1;
+        }
+        *s ^= *s << 13;
+        *s ^= *s >> 17;
+        *s ^= *s << 5;
+        let r = *s % (RAND_R_MAX + 1);
+        low + r as usize % (high - low)
+    }
+}
+
+/// scikit-learn's `RAND_R_MAX`.
+const RAND_R_MAX: u32 = 0x7FFF_FFFF;
+
+/// The splitter's random state for a tree whose `random_state` is `seed`: the first
+/// `randint(0, RAND_R_MAX)` of numpy's `RandomState(seed)`, as scikit-learn's
+/// `Splitter.init` draws it.
+pub fn rand_r_seed(seed: u32) -> u32 {
+    RandomState::new(seed).interval(u64::from(RAND_R_MAX) - 1) as u32
 }
 
 /// The best split found for a node.
@@ -374,13 +409,13 @@ struct Split {
 }
 
 /// Grows a tree on `samples` (distinct rows, each with `weights[row]`, or weight 1
-/// without weights), drawing its random feature order from `rng`.
+/// without weights); `rand_r` is the splitter's random state ([`rand_r_seed`]).
 pub fn grow(
     data: &TreeData,
     weights: Option<&[f64]>,
     mut samples: Vec<u32>,
     params: &GrowParams,
-    rng: &mut RandomState,
+    rand_r: u32,
 ) -> TreeState {
     let k = data.n_classes;
     let p = data.columns.len();
@@ -394,18 +429,22 @@ pub fn grow(
         impurity: Vec::new(),
         n_samples: Vec::new(),
     };
-    let mut s = Scratch {
+    let mut s = Splitter {
         sorted: Vec::with_capacity(samples.len()),
         left: vec![0.0; k],
         right: vec![0.0; k],
         node: vec![0.0; k],
         features: (0..p).collect(),
+        constant_features: (0..p).collect(),
+        rand_r,
     };
     let weight = |row: u32| weights.map_or(1.0, |w| w[row as usize]);
-    // (start, end, depth, parent, is_left); the right child is pushed first so the
-    // left one is numbered first, as scikit-learn's depth-first builder does.
-    let mut stack: Vec<(usize, usize, usize, usize, bool)> = vec![(0, samples.len(), 0, 0, true)];
-    while let Some((start, end, depth, parent, is_left)) = stack.pop() {
+    // (start, end, depth, parent, is_left, known constant features); the right child
+    // is pushed first so the left one is numbered (and draws its features) first, as
+    // scikit-learn's depth-first builder does.
+    let mut stack: Vec<(usize, usize, usize, usize, bool, usize)> =
+        vec![(0, samples.len(), 0, 0, true, 0)];
+    while let Some((start, end, depth, parent, is_left, constants)) = stack.pop() {
         let id = tree.feature.len();
         if id > 0 {
             if is_left {
@@ -435,8 +474,15 @@ pub fn grow(
         if leaf {
             continue;
         }
-        let Some(best) = best_split(data, &weight, &samples[start..end], params, rng, &mut s)
-        else {
+        let (best, constants) = best_split(
+            data,
+            &weight,
+            &samples[start..end],
+            params,
+            constants,
+            &mut s,
+        );
+        let Some(best) = best else {
             continue;
         };
         // Partition the rows: those at or below the threshold first.
@@ -451,44 +497,53 @@ pub fn grow(
         }
         tree.feature[id] = best.feature as u32;
         tree.threshold[id] = best.threshold;
-        stack.push((start + mid, end, depth + 1, id, false));
-        stack.push((start, start + mid, depth + 1, id, true));
+        stack.push((start + mid, end, depth + 1, id, false, constants));
+        stack.push((start, start + mid, depth + 1, id, true, constants));
     }
     tree
 }
 
-/// The best split of a node's `rows`, or `None` when no feature gives a valid one.
+/// The best split of a node's `rows` (scikit-learn's `node_split_best`, its feature
+/// draws included), or `None` when no feature gives a valid one; and the number of
+/// features known to be constant for the children.
 fn best_split(
     data: &TreeData,
     weight: &impl Fn(u32) -> f64,
     rows: &[u32],
     params: &GrowParams,
-    rng: &mut RandomState,
-    s: &mut Scratch,
-) -> Option<Split> {
-    let p = data.columns.len();
+    n_known_constants: usize,
+    s: &mut Splitter,
+) -> (Option<Split>, usize) {
     let n = rows.len();
     let mut best: Option<Split> = None;
-    let (mut visited, mut constants) = (0usize, 0usize);
-    // A lazy Fisher–Yates shuffle of the features: draw the next one only when needed.
-    s.features.iter_mut().enumerate().for_each(|(i, f)| *f = i);
-    for i in 0..p {
-        if visited >= params.max_features && visited > constants {
-            break;
+    let mut f_i = data.columns.len();
+    let (mut n_visited, mut n_found_constants, mut n_drawn_constants) = (0, 0, 0);
+    let mut n_total_constants = n_known_constants;
+    while f_i > n_total_constants
+        && (n_visited < params.max_features || n_visited <= n_found_constants + n_drawn_constants)
+    {
+        n_visited += 1;
+        let mut f_j = s.rand_int(n_drawn_constants, f_i - n_found_constants);
+        if f_j < n_known_constants {
+            s.features.swap(n_drawn_constants, f_j);
+            n_drawn_constants += 1;
+            continue;
         }
-        let j = i + rng.interval((p - 1 - i) as u64) as usize;
-        s.features.swap(i, j);
-        let f = s.features[i];
-        visited += 1;
+        f_j += n_found_constants;
+        let f = s.features[f_j];
         let column = &data.columns[f];
         s.sorted.clear();
         s.sorted
             .extend(rows.iter().map(|&r| (column[r as usize], r)));
         s.sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         if s.sorted[n - 1].0 <= s.sorted[0].0 + FEATURE_THRESHOLD {
-            constants += 1;
+            s.features.swap(f_j, n_total_constants);
+            n_found_constants += 1;
+            n_total_constants += 1;
             continue;
         }
+        f_i -= 1;
+        s.features.swap(f_i, f_j);
         s.left.iter_mut().for_each(|v| *v = 0.0);
         s.right.copy_from_slice(&s.node);
         let (mut w_left, total) = (0.0, s.node.iter().sum::<f64>());
@@ -522,7 +577,13 @@ fn best_split(
             }
         }
     }
-    best
+    // scikit-learn's invariant: the known constants keep their order for the
+    // siblings and children; the newly found ones follow them.
+    s.features[..n_known_constants].copy_from_slice(&s.constant_features[..n_known_constants]);
+    let found = n_known_constants..n_known_constants + n_found_constants;
+    let copied: Vec<usize> = s.features[found.clone()].to_vec();
+    s.constant_features[found].copy_from_slice(&copied);
+    (best, n_total_constants)
 }
 
 /// The dense feature matrix of a tree-based fit: a vector column is densified when
@@ -695,13 +756,12 @@ impl NodeKind for DecisionTree {
             min_samples_leaf,
             max_features: x.ncols(),
         };
-        let mut rng = RandomState::new(seed as u32);
         let tree = grow(
             &data,
             None,
             (0..data.n_rows() as u32).collect(),
             &grow_params,
-            &mut rng,
+            rand_r_seed(seed as u32),
         );
         ctx.log(format!(
             "tree of depth {}, {} leaves",
