@@ -304,6 +304,7 @@ mod tests {
 
     use super::*;
     use crate::testutil::*;
+    use crate::train::tree::TreeState;
 
     fn blobs() -> DataFrame {
         // Two well-separated groups on a and b, noise on c.
@@ -354,6 +355,65 @@ mod tests {
         assert_eq!(a, b);
         let c = fit(&[("n_trees", Value::Int(8)), ("seed", Value::Int(4))]);
         assert_ne!(a.state, c.state);
+    }
+
+    /// `PIPEWRIGHT_FOREST_ROWS` (default 1,000,000) × 20 uniform features drawn by
+    /// numpy's `RandomState(0).random_sample`, the class a noisy threshold of a few of
+    /// them; the same table in Python is `scripts/sklearn_forest_timing.py`'s.
+    #[test]
+    #[ignore = "timing: cargo test --release -p pipewright-nodes forest_timing -- --ignored --nocapture"]
+    fn forest_timing() {
+        let n: usize = std::env::var("PIPEWRIGHT_FOREST_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        let n_trees: usize = std::env::var("PIPEWRIGHT_FOREST_TREES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10);
+        let p = 20;
+        let mut rng = RandomState::new(0);
+        let mut sample = || {
+            let a = f64::from(rng.next_u32() >> 5);
+            let b = f64::from(rng.next_u32() >> 6);
+            (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
+        };
+        let mut x = Array2::zeros((n, p));
+        for i in 0..n {
+            for j in 0..p {
+                x[[i, j]] = sample();
+            }
+        }
+        let y: Vec<usize> = (0..n)
+            .map(|i| {
+                let v = x[[i, 0]] + x[[i, 1]] + 0.5 * x[[i, 2]] * x[[i, 3]] + 0.3 * sample();
+                usize::from(v > 1.2)
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let data = TreeData::new(&x, &y, 2);
+        let forest = fit_forest(
+            &data,
+            &ForestParams {
+                n_trees,
+                grow: GrowParams {
+                    criterion: Criterion::Gini,
+                    max_depth: usize::MAX,
+                    min_samples_split: 2,
+                    min_samples_leaf: 1,
+                    max_features: MaxFeatures::Sqrt.count(p),
+                },
+                bootstrap: true,
+                seed: 0,
+            },
+        );
+        let secs = start.elapsed().as_secs_f64();
+        let nodes: usize = forest.trees.iter().map(TreeState::n_nodes).sum();
+        eprintln!(
+            "{n} rows × {p} features, {n_trees} trees: {secs:.2} s ({:.2} s per tree), \
+             {nodes} nodes",
+            secs / n_trees as f64
+        );
     }
 
     #[test]
