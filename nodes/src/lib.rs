@@ -193,6 +193,7 @@ mod tests {
             Box::new(predictions),
             Box::new(metrics),
             Box::new(Signal),
+            Box::new(crate::artifacts::clustering::tests::sample()),
         ];
         for a in samples {
             let (encoding, bytes) = a.encode().unwrap();
