@@ -42,14 +42,32 @@ pub struct ForestState {
 
 impl ForestState {
     /// Class probabilities: the mean over the trees of their leaf class fractions.
+    /// Blocks of rows are scored in parallel; each row sums its trees in order, so
+    /// the result does not depend on the threads.
     pub fn scores(&self, x: &FeatureMatrix) -> (Array2<f64>, bool) {
+        const BLOCK: usize = 4_096;
         let x = x.to_dense();
-        let mut out = Array2::zeros((x.nrows(), self.n_classes));
-        for t in &self.trees {
-            t.add_proba(&x, &mut out);
-        }
-        let n = self.trees.len().max(1) as f64;
-        out.mapv_inplace(|v| v / n);
+        let k = self.n_classes.max(1);
+        let n_trees = self.trees.len().max(1) as f64;
+        let mut flat = vec![0.0; x.nrows() * k];
+        flat.par_chunks_mut(BLOCK * k)
+            .enumerate()
+            .for_each(|(block, chunk)| {
+                for (r, out) in chunk.chunks_mut(k).enumerate() {
+                    let i = block * BLOCK + r;
+                    for t in &self.trees {
+                        let counts = t.counts(t.leaf(&x, i));
+                        let total: f64 = counts.iter().sum();
+                        for (o, v) in out.iter_mut().zip(counts) {
+                            *o += v / total;
+                        }
+                    }
+                    out.iter_mut().for_each(|o| *o /= n_trees);
+                }
+            });
+        // The buffer has exactly rows × k entries, so the shape always fits.
+        let out = Array2::from_shape_vec((x.nrows(), k), flat)
+            .unwrap_or_else(|_| Array2::zeros((x.nrows(), k)));
         (out, true)
     }
 
@@ -240,7 +258,7 @@ impl NodeKind for RandomForest {
         inputs: &Inputs,
         params: &Params,
     ) -> std::result::Result<Outputs, StepError> {
-        let fit = FitData::read(inputs, params)?;
+        let mut fit = FitData::read(inputs, params)?;
         let n_trees = tree::usize_param(params, "n_trees")?.max(1);
         let criterion = Criterion::parse(params.text("criterion")?)?;
         let max_depth = tree::usize_param(params, "max_depth")?;
@@ -248,7 +266,7 @@ impl NodeKind for RandomForest {
         let min_samples_leaf = tree::usize_param(params, "min_samples_leaf")?.max(1);
         let bootstrap = params.bool("bootstrap")?;
         let seed = params.int("seed")?;
-        let x = tree::dense_features(&fit, "random forest")?;
+        let x = tree::dense_features(&mut fit, "random forest")?;
         ctx.check_cancelled()?;
         let data = TreeData::new(&x, &fit.labels.y, fit.labels.classes.len());
         drop(x);
