@@ -296,8 +296,9 @@ fn check_trees(d: &Data) {
             }
         }
         for (j, imp) in t
-            .importances(d.features.len())
-            .into_iter()
+            .importances()
+            .iter()
+            .copied()
             .zip(nums(&case["importances"]))
             .enumerate()
         {
@@ -341,7 +342,7 @@ fn check_forests(d: &Data) {
             }
         }
         for (j, (a, b)) in f
-            .importances(d.features.len())
+            .importances()
             .into_iter()
             .zip(nums(&case["importances"]))
             .enumerate()

@@ -78,10 +78,11 @@ impl ForestState {
 
     /// The mean of the trees' normalised importances, normalised (scikit-learn's
     /// `feature_importances_`).
-    pub fn importances(&self, n_features: usize) -> Vec<f64> {
+    pub fn importances(&self) -> Vec<f64> {
+        let n_features = self.trees.first().map_or(0, |t| t.importances().len());
         let mut total = vec![0.0; n_features];
         for t in &self.trees {
-            for (a, b) in total.iter_mut().zip(t.importances(n_features)) {
+            for (a, b) in total.iter_mut().zip(t.importances()) {
                 *a += b;
             }
         }
@@ -106,7 +107,7 @@ impl ForestState {
                     Metric::new("mean leaves per tree", leaves as f64 / n, Goal::Neutral),
                 ],
             }),
-            tree::importance_view(&self.importances(names.len()), names),
+            tree::importance_view(&self.importances(), names),
         ]
     }
 }
@@ -358,7 +359,7 @@ mod tests {
             panic!()
         };
         assert_eq!(f.trees.len(), 25);
-        let imp = f.importances(3);
+        let imp = f.importances();
         assert!(imp[0] > imp[1] && imp[0] > imp[2], "{imp:?}");
     }
 

@@ -108,10 +108,10 @@ pub struct TreeState {
     /// Weighted class counts of the training rows reaching each node, `n_classes` per
     /// node, flattened.
     pub value: Vec<f64>,
-    /// The impurity of each node.
-    pub impurity: Vec<f64>,
-    /// Distinct training rows reaching each node.
-    pub n_samples: Vec<u32>,
+    /// Feature importances (one per feature, summing to 1; all 0 for a single leaf),
+    /// computed at fit time so the node impurities need not be stored: a forest of
+    /// a million rows has millions of nodes, and the artifact is JSON.
+    pub importances: Vec<f64>,
 }
 
 impl TreeState {
@@ -185,9 +185,10 @@ impl TreeState {
         (out, true)
     }
 
-    /// Impurity decrease per feature, weighted by the rows at each node, not
-    /// normalised (`n_features` entries).
-    pub fn raw_importances(&self, n_features: usize) -> Vec<f64> {
+    /// The weighted impurity decrease of each feature over the nodes splitting on it,
+    /// normalised to sum 1, as scikit-learn's `feature_importances_`; `impurity` holds
+    /// each node's impurity.
+    fn compute_importances(&self, impurity: &[f64], n_features: usize) -> Vec<f64> {
         let mut imp = vec![0.0; n_features];
         let weight = |i: usize| -> f64 { self.counts(i).iter().sum() };
         for i in 0..self.n_nodes() {
@@ -195,19 +196,17 @@ impl TreeState {
                 continue;
             }
             let (l, r) = (self.left[i] as usize, self.right[i] as usize);
-            imp[self.feature[i] as usize] += weight(i) * self.impurity[i]
-                - weight(l) * self.impurity[l]
-                - weight(r) * self.impurity[r];
+            imp[self.feature[i] as usize] +=
+                weight(i) * impurity[i] - weight(l) * impurity[l] - weight(r) * impurity[r];
         }
         let root = weight(0);
         imp.iter_mut().for_each(|v| *v /= root);
-        imp
+        normalise(imp)
     }
 
-    /// Feature importances normalised to sum 1 (all 0 for a single leaf), as
-    /// scikit-learn's `feature_importances_`.
-    pub fn importances(&self, n_features: usize) -> Vec<f64> {
-        normalise(self.raw_importances(n_features))
+    /// Feature importances, one per feature, summing to 1 (all 0 for a single leaf).
+    pub fn importances(&self) -> &[f64] {
+        &self.importances
     }
 
     /// Every stored number is finite.
@@ -216,7 +215,7 @@ impl TreeState {
             .threshold
             .iter()
             .chain(&self.value)
-            .chain(&self.impurity)
+            .chain(&self.importances)
             .any(|v| !v.is_finite())
         {
             return Err("a tree threshold or count is not a finite number".into());
@@ -247,7 +246,7 @@ impl TreeState {
                 out,
                 "{indent}|--- class: {} ({} rows)",
                 classes.get(class).map_or("?", String::as_str),
-                self.n_samples[node]
+                counts.iter().sum::<f64>()
             );
             return;
         }
@@ -270,7 +269,7 @@ impl TreeState {
                 Metric::new("nodes", self.n_nodes() as f64, Goal::Neutral),
             ],
         })];
-        views.push(importance_view(&self.importances(names.len()), names));
+        views.push(importance_view(&self.importances, names));
         if self.n_nodes() <= 63 {
             views.push(ArtifactView::text("Tree", self.to_text(names, classes)));
         }
@@ -426,9 +425,9 @@ pub fn grow(
         left: Vec::new(),
         right: Vec::new(),
         value: Vec::new(),
-        impurity: Vec::new(),
-        n_samples: Vec::new(),
+        importances: Vec::new(),
     };
+    let mut impurities = Vec::new();
     let mut s = Splitter {
         sorted: Vec::with_capacity(samples.len()),
         left: vec![0.0; k],
@@ -464,8 +463,7 @@ pub fn grow(
         tree.left.push(0);
         tree.right.push(0);
         tree.value.extend_from_slice(&s.node);
-        tree.impurity.push(impurity);
-        tree.n_samples.push((end - start) as u32);
+        impurities.push(impurity);
         let n = end - start;
         let leaf = depth >= params.max_depth
             || n < params.min_samples_split
@@ -500,6 +498,7 @@ pub fn grow(
         stack.push((start + mid, end, depth + 1, id, false, constants));
         stack.push((start, start + mid, depth + 1, id, true, constants));
     }
+    tree.importances = tree.compute_importances(&impurities, p);
     tree
 }
 
@@ -828,7 +827,7 @@ mod tests {
         assert_eq!(t.n_nodes(), 3);
         assert_eq!((t.feature[0], t.threshold[0]), (0, 2.5));
         assert_eq!(t.depth(), 1);
-        assert_eq!(t.importances(2), vec![1.0, 0.0]);
+        assert_eq!(t.importances(), [1.0, 0.0]);
         let text = t.to_text(&c.features.names, &c.classes);
         assert!(
             text.starts_with("|--- x <= 2.5000\n|   |--- class: a (3 rows)"),
