@@ -572,7 +572,7 @@ fn classifier_fits(out: &mut String) {
         (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     };
     let w: Vec<f64> = (0..COLS).map(|j| (j as f64 - 9.5) / 5.0).collect();
-    let mut cols = vec![Vec::with_capacity(ROWS); COLS];
+    let mut cols: Vec<Vec<f64>> = (0..COLS).map(|_| Vec::with_capacity(ROWS)).collect();
     let mut raw = Vec::with_capacity(ROWS * COLS * 8);
     let mut y = Vec::with_capacity(ROWS);
     for _ in 0..ROWS {
