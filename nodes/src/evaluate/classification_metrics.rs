@@ -276,6 +276,9 @@ pub fn thin(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
     out
 }
 
+/// One of the per-class scores, picked from a [`ClassScore`].
+type Part = fn(&ClassScore) -> f64;
+
 /// Scores predictions: they must carry actual labels (at least one row).
 pub fn evaluate(p: &ClassPredictions) -> Result<ClassMetrics> {
     let classifier = p.classifier();
@@ -302,16 +305,15 @@ pub fn evaluate(p: &ClassPredictions) -> Result<ClassMetrics> {
         .collect();
     values.insert(
         "balanced_accuracy".to_owned(),
-        recalls.iter().sum::<f64>() / recalls.len() as f64,
+        pairwise_sum(&recalls) / recalls.len() as f64,
     );
     let k = classes.len() as f64;
-    let macro_mean =
-        |f: fn(&ClassScore) -> f64| pairwise_sum(&classes.iter().map(f).collect::<Vec<_>>()) / k;
-    let weighted_mean = |f: fn(&ClassScore) -> f64| {
+    let macro_mean = |f: Part| pairwise_sum(&classes.iter().map(f).collect::<Vec<_>>()) / k;
+    let weighted_mean = |f: Part| {
         let terms: Vec<f64> = classes.iter().map(|s| f(s) * s.support as f64).collect();
         pairwise_sum(&terms) / n
     };
-    let parts: [(&str, fn(&ClassScore) -> f64); 3] = [
+    let parts: [(&str, Part); 3] = [
         ("precision", |s| s.precision),
         ("recall", |s| s.recall),
         ("f1", |s| s.f1),
@@ -558,6 +560,26 @@ mod tests {
             panic!()
         };
         assert_eq!(roc.sets[0].name, "b (AUC 0.500)");
+    }
+
+    #[test]
+    fn the_new_artifact_types_view_themselves_from_their_stored_bytes() {
+        let r = crate::registry();
+        let df = polars::prelude::df!("a" => [1.0, 2.0], "b" => [0.5, 0.0]).unwrap();
+        let plot = crate::evaluate::scatter::scatter(&crate::Table::new(df), "", "", "").unwrap();
+        let samples: Vec<Box<dyn pipewright_engine::Artifact>> = vec![
+            Box::new(sample()),
+            Box::new(evaluate(&sample()).unwrap()),
+            Box::new(plot),
+        ];
+        for a in samples {
+            let (encoding, bytes) = a.encode().unwrap();
+            let ty = r.artifact_types().get(a.type_name()).unwrap();
+            let views = ty.views(encoding, &bytes, 2).unwrap();
+            assert_eq!(views, a.views(2), "{}", a.type_name());
+            assert!(!views.is_empty(), "{}", a.type_name());
+            assert!(!a.summary().is_empty());
+        }
     }
 
     #[test]
