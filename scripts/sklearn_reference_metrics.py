@@ -7,7 +7,8 @@ evaluate.classification_metrics against scikit-learn's, ROC and precision-recall
 curve points included; where a linear model made the scores, it also checks that
 evaluate.predict_classes with the same weights predicts the same labels.
 
-Cases:
+Cases (the model cases read the bundled CSVs, checked equal to scikit-learn's own
+loaders, so the Rust test can load, split and scale the same rows with our steps):
 - breast cancer (binary): LogisticRegression on standardised features, stratified
   train_test_split (test_size=0.25, random_state=SEED);
 - breast cancer (binary, decision values): LinearSVC on the same rows;
@@ -22,6 +23,7 @@ Setup and usage (from the repository root):
 Writes nodes/tests/reference/metrics.json.
 """
 
+import csv
 import json
 import pathlib
 import platform
@@ -135,7 +137,22 @@ def metrics(y_true, y_pred, scores, classes, probabilistic):
     }
 
 
-def model_case(name, x, y, model, probabilistic):
+def bundled(file, target, loader):
+    """The bundled CSV's features and labels, checked equal to scikit-learn's loader."""
+    with open(ROOT / "assets" / "data" / file, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    t = header.index(target)
+    names = [h for i, h in enumerate(header) if i != t]
+    x = np.array([[float(v) for i, v in enumerate(r) if i != t] for r in body])
+    y = np.array([r[t] for r in body], dtype=object)
+    ref = loader()
+    assert np.array_equal(x, ref.data), f"{file}: features differ from scikit-learn's"
+    assert list(y) == list(np.array(ref.target_names)[ref.target]), f"{file}: labels differ"
+    return {"path": f"assets/data/{file}", "target": target, "features": names}, x, y
+
+
+def model_case(name, data, x, y, model, probabilistic):
     rows = np.arange(len(y))
     x_train, x_test, y_train, y_test, _, test_rows = train_test_split(
         x, y, rows, test_size=TEST_SIZE, random_state=SEED, stratify=y
@@ -157,9 +174,9 @@ def model_case(name, x, y, model, probabilistic):
         "y_true": [str(v) for v in y_test],
         "y_pred": [str(v) for v in y_pred],
         "scores": scores.tolist(),
+        "data": data,
         "test_rows": [int(r) for r in test_rows],
         "model": {
-            "features": x_test.tolist(),
             "coef": model.coef_.tolist(),
             "intercept": floats(model.intercept_),
             "link": "logistic" if probabilistic else "decision",
@@ -194,28 +211,29 @@ def text_case():
 
 
 def main():
-    cancer = load_breast_cancer()
-    cancer_y = np.array(cancer.target_names, dtype=object)[cancer.target]
-    iris = load_iris()
-    iris_y = np.array(iris.target_names, dtype=object)[iris.target]
+    cancer, cancer_x, cancer_y = bundled("breast_cancer.csv", "diagnosis", load_breast_cancer)
+    iris, iris_x, iris_y = bundled("iris.csv", "species", load_iris)
     cases = [
         model_case(
             "breast cancer, logistic regression",
-            cancer.data,
+            cancer,
+            cancer_x,
             cancer_y,
             LogisticRegression(C=1.0, max_iter=10_000),
             True,
         ),
         model_case(
             "breast cancer, linear SVM (decision values)",
-            cancer.data,
+            cancer,
+            cancer_x,
             cancer_y,
             LinearSVC(C=1.0, max_iter=100_000, random_state=SEED),
             False,
         ),
         model_case(
             "iris, logistic regression",
-            iris.data,
+            iris,
+            iris_x,
             iris_y,
             LogisticRegression(C=1.0, max_iter=10_000),
             True,

@@ -7,18 +7,26 @@
 //! linear SVM (binary, decision values: no log loss), iris with multinomial logistic
 //! regression (three classes, one-vs-rest curves), and finance-like labels with an
 //! actual label the classifier never saw (the label set is the union, no log loss).
-//! Each model case used scikit-learn's stratified `train_test_split` with a seed; its
-//! test rows are recorded in the file.
+//! Each model case used scikit-learn's stratified `train_test_split` with a seed on a
+//! bundled CSV (`assets/data/breast_cancer.csv`, `iris.csv`), standardised, and its
+//! test rows are recorded in the file: our `data.load_csv` → `transform.split`
+//! (stratified, the same seed) → `transform.standard_scaler` →
+//! `evaluate.predict_classes` with the model's own weights must pick the same rows
+//! and predict the same labels.
 //!
 //! Tolerances:
-//! - counts (confusion matrix, supports, `n`), label sets and the number of curve
-//!   points: exact;
+//! - counts (confusion matrix, supports, `n`), label sets, the number of curve
+//!   points and the split's test rows: exact;
 //! - every score and every ROC / precision–recall point: 1e-12 relative — the same
 //!   sums and quotients of the same counts and scores, only the order of summation
 //!   may differ (numpy sums pairwise, so do we);
-//! - `evaluate.predict_classes` with the model's own weights: the same predicted
-//!   labels, and scores within 1e-12 absolute (probabilities) or 1e-12 relative to
-//!   the largest term (decision values): a dot product summed in another order.
+//! - `evaluate.predict_classes` with the model's own weights on our scaled test rows:
+//!   the same predicted labels, and scores within 1e-12 absolute (probabilities) or
+//!   1e-12 relative to the value (at least 1; decision values): the scaled features
+//!   agree to rounding (the scaler is checked to 1e-12 in `reference.rs`) and the dot
+//!   product is summed in another order;
+//! - the metrics of those predictions of ours: 1e-9 — the scores that order the ROC
+//!   and precision–recall curves differ from scikit-learn's in their last bits.
 
 mod common;
 
@@ -67,7 +75,8 @@ fn close(what: &str, ours: f64, theirs: f64, tolerance: f64) {
     );
 }
 
-/// A classifier with the case's class names, and its model's weights when it has one.
+/// A classifier with the case's class names and feature names, and its model's
+/// weights when it has one.
 fn classifier(case: &Json) -> Classifier {
     let model = &case["model"];
     let (width, state) = if model.is_object() {
@@ -101,7 +110,12 @@ fn classifier(case: &Json) -> Classifier {
             },
         )
     };
-    let names: Vec<String> = (0..width).map(|j| format!("f{j}")).collect();
+    let names: Vec<String> = if case["data"].is_object() {
+        strings(&case["data"]["features"])
+    } else {
+        (0..width).map(|j| format!("f{j}")).collect()
+    };
+    assert_eq!(names.len(), width, "one weight per feature");
     Classifier {
         algorithm: case["name"].as_str().unwrap().to_owned(),
         features: FeatureSpec {
@@ -114,7 +128,10 @@ fn classifier(case: &Json) -> Classifier {
                 .collect(),
             names,
         },
-        target: "label".into(),
+        target: case["data"]["target"]
+            .as_str()
+            .unwrap_or("label")
+            .to_owned(),
         classes: strings(&case["classes"]),
         hyper: Default::default(),
         state: ClassifierState::Linear(state),
@@ -226,30 +243,75 @@ fn roc_and_precision_recall_curves_agree_point_for_point() {
     }
 }
 
+/// The bundled CSV as `data.load_csv` reads it, with a row-number column `i`, split
+/// and scaled by our steps as the script did with scikit-learn's.
+fn our_test_rows(case: &Json) -> Table {
+    let data = &case["data"];
+    let loaded = run(
+        "data.load_csv",
+        &[],
+        &[("path", text(data["path"].as_str().unwrap()))],
+    );
+    let table = get::<Table>(&loaded, "table");
+    let n = table.rows() as u64;
+    let mut df = table.df().clone();
+    df.with_column(Column::new("i".into(), (0..n).collect::<Vec<u64>>()))
+        .unwrap();
+    let target = data["target"].as_str().unwrap();
+    let split = run(
+        "transform.split",
+        &[("table", shared(Table::new(df)))],
+        &[
+            (
+                "test_fraction",
+                Value::Float(num(&reference()["test_size"])),
+            ),
+            ("seed", Value::Int(reference()["seed"].as_i64().unwrap())),
+            ("stratify", text(target)),
+        ],
+    );
+    let scaled = run(
+        "transform.standard_scaler",
+        &[
+            ("train", arc(&split, "train")),
+            ("test", arc(&split, "test")),
+        ],
+        &[("exclude", text(&format!("i,{target}")))],
+    );
+    get::<Table>(&scaled, "test")
+}
+
 #[test]
-fn predict_classes_with_the_models_weights_predicts_the_same_labels() {
+fn our_steps_on_the_bundled_data_pick_the_same_rows_and_predict_the_same_labels() {
     for case in reference()["cases"].as_array().unwrap() {
-        let model = &case["model"];
-        if !model.is_object() {
+        if !case["data"].is_object() {
             continue;
         }
         let name = case["name"].as_str().unwrap();
-        let x = matrix(&model["features"]);
-        let mut cols: Vec<Column> = (0..x.ncols())
-            .map(|j| Column::new(format!("f{j}").into(), x.column(j).to_vec()))
-            .collect();
-        cols.push(Column::new("label".into(), strings(&case["y_true"])));
-        let table = Table::new(DataFrame::new(x.nrows(), cols).unwrap());
+        let test = our_test_rows(case);
         let out = run(
             "evaluate.predict_classes",
             &[
                 ("classifier", shared(classifier(case))),
-                ("table", shared(table)),
+                ("table", shared(test)),
             ],
-            &[("id", Value::Text(String::new()))],
+            &[("id", text("i"))],
         );
         let p = get::<ClassPredictions>(&out, "predictions");
-        assert_eq!(p.predicted(), strings(&case["y_pred"]), "{name}: labels");
+        let rows: Vec<u64> = p.id().u64().unwrap().into_no_null_iter().collect();
+        let theirs: Vec<u64> = case["test_rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_u64().unwrap())
+            .collect();
+        assert_eq!(rows, theirs, "{name}: the same test rows, in order");
+        assert_eq!(
+            p.actual().unwrap(),
+            strings(&case["y_true"]),
+            "{name}: actual"
+        );
+        assert_eq!(p.predicted(), strings(&case["y_pred"]), "{name}: predicted");
         let theirs = matrix(&case["scores"]);
         let probabilistic = case["probabilistic"].as_bool().unwrap();
         assert_eq!(p.probabilistic(), probabilistic, "{name}");
@@ -259,6 +321,21 @@ fn predict_classes_with_the_models_weights_predicts_the_same_labels() {
             assert!(
                 (ours - t).abs() <= 1e-12 * scale,
                 "{name}: score {k} of row {i}: ours {ours}, scikit-learn {t}"
+            );
+        }
+        // Scored from our own predictions, the metrics are scikit-learn's too.
+        let ours = run(
+            "evaluate.classification_metrics",
+            &[("predictions", shared(p))],
+            &[],
+        );
+        let ours = get::<ClassMetrics>(&ours, "metrics");
+        for (k, v) in case["metrics"].as_object().unwrap() {
+            close(
+                &format!("{name}, our scores: {k}"),
+                ours.values[k],
+                num(v),
+                1e-9,
             );
         }
     }
