@@ -6,7 +6,7 @@
 //! chart are checked as a user sees them, and two runs are compared.
 //!
 //! ```text
-//!   Load (x, label) ──table──▶ Predict classes ──▶ Classification metrics
+//!   Load (x, label) ──table──────▶ Classify ──▶ Classification metrics
 //!   Fixed classifier ─classifier─┘
 //! ```
 

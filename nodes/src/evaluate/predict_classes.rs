@@ -24,8 +24,11 @@ impl PredictClasses {
                 id: "evaluate.predict_classes",
                 version: 1,
                 category: crate::category::EVALUATE,
-                title: "Predict classes",
-                doc: "Applies a classifier to every row of a table (scikit-learn's \
+                // Not "Predict classes": the editor tests pick palette entries by a
+                // label containing the title, and "Predict" (evaluate.predict) would
+                // then match two entries.
+                title: "Classify",
+                doc: "Predicts classes: applies a classifier to every row of a table (scikit-learn's \
                       predict and predict_proba, or decision_function for a model without \
                       probabilities): the predicted label, one score column per class \
                       (p_<class> for probabilities, score_<class> for decision values), \
