@@ -583,6 +583,24 @@ mod tests {
     }
 
     #[test]
+    fn the_views_print_for_the_terminal() {
+        let m = evaluate(&sample()).unwrap();
+        let text = pipewright_engine::views_to_text(&pipewright_engine::Artifact::views(&m, 10));
+        assert!(
+            text.contains("Confusion matrix:\n  actual \\ predicted  a  b  c\n  a"),
+            "{text}"
+        );
+        assert!(text.contains("Per class:"), "{text}");
+        assert!(text.contains("b (AUC 0.500): 4 points"), "{text}");
+        let p =
+            pipewright_engine::views_to_text(&pipewright_engine::Artifact::views(&sample(), 10));
+        assert!(
+            p.contains("Class balance:\n  class  actual  predicted\n  a           1          1"),
+            "{p}"
+        );
+    }
+
+    #[test]
     fn log_loss_clips_at_machine_epsilon() {
         let p = ClassPredictions::new(
             classifier(),
