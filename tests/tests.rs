@@ -36,3 +36,7 @@ mod gui;
 
 // The Runs tab and the Compare view: list, filter, sort, tag, delete, past run read-only, compare, export.
 mod gui_runs;
+
+// The classification views: confusion matrix heat map and its toggle, ROC legend with AUC,
+// class balance, and ROC curves of two runs overlaid in the comparison.
+mod gui_classification;
