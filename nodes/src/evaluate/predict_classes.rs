@@ -27,7 +27,7 @@ impl PredictClasses {
                 // Not "Predict classes": the editor tests pick palette entries by a
                 // label containing the title, and "Predict" (evaluate.predict) would
                 // then match two entries.
-                title: "Classify",
+                title: "Predict classes",
                 doc: "Predicts classes: applies a classifier to every row of a table (scikit-learn's \
                       predict and predict_proba, or decision_function for a model without \
                       probabilities): the predicted label, one score column per class \
