@@ -4,6 +4,9 @@
 // Shared helpers: the repository's folders, running the `pipewright` binary.
 mod util;
 
+// The README's step catalogue is `pipewright kinds --markdown`; `kinds` itself.
+mod catalogue;
+
 // Every example flow runs headless through the engine and its results are checked.
 mod examples;
 
