@@ -211,7 +211,8 @@ impl RandomForest {
                 "Fits many classification trees, each on a bootstrap sample of the rows \
                  and trying a random subset of the features at every split, and averages \
                  their leaf class fractions, as scikit-learn's RandomForestClassifier. \
-                 Trees are fitted in parallel; the forest depends only on the seed. Dense \
+                 Trees are fitted in parallel; the forest depends only on the seed, and the \
+                 same seed gives scikit-learn's forest for the same random_state. Dense \
                  features only (a small vector column is densified).",
                 vec![
                     ParamSpec::new(
@@ -239,8 +240,9 @@ impl RandomForest {
                         "fit each tree on n rows drawn with replacement (otherwise on all)",
                     ),
                     tree::seed_param(
-                        "random seed of the bootstrap samples and feature subsets (every \
-                         tree's seed is drawn from it)",
+                        "random seed of the bootstrap samples and feature subsets, every \
+                         tree's seed drawn from it (scikit-learn's random_state: the same seed \
+                         gives the same trees)",
                     ),
                 ],
             ),

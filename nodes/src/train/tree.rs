@@ -704,7 +704,8 @@ impl DecisionTree {
                  DecisionTreeClassifier: each split is the threshold (a midpoint between \
                  two neighbouring values) of the feature that lowers the gini or entropy \
                  impurity most; leaves predict the class fractions of their training rows. \
-                 Dense features only (a small vector column is densified).",
+                 The same seed gives scikit-learn's tree for the same random_state, ties \
+                 included. Dense features only (a small vector column is densified).",
                 vec![
                     criterion_param(),
                     max_depth_param(),
@@ -719,8 +720,9 @@ impl DecisionTree {
                     ),
                     min_samples_leaf_param(),
                     seed_param(
-                        "random seed of the order features are tried in (decides between \
-                         equally good splits, as scikit-learn's random_state)",
+                        "random seed of the order features are tried in, which decides between \
+                         equally good splits (scikit-learn's random_state: the same seed gives \
+                         the same tree)",
                     ),
                 ],
             ),
