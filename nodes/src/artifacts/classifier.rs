@@ -54,11 +54,11 @@ pub enum ClassifierState {
     /// A linear model: logistic regression or a linear SVM.
     Linear(LinearState),
     /// A classification tree (`train.decision_tree`).
-    Tree(crate::train::tree::TreeState),
+    Tree(super::trees::TreeState),
     /// A random forest (`train.random_forest`).
-    Forest(crate::train::forest::ForestState),
+    Forest(super::trees::ForestState),
     /// k-nearest neighbours with their training rows (`train.knn`).
-    Knn(crate::train::knn::KnnState),
+    Knn(super::neighbours::KnnState),
 }
 
 impl ClassifierState {

@@ -5,13 +5,18 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use ndarray::{Array2, ArrayView1};
 use pipewright_engine::{
     Artifact, ArtifactArc, ArtifactError, ArtifactType, ArtifactView, Cell, ColumnInfo, Encoding,
     Goal, Metric, ScalarsView, TableView,
 };
+use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{decode_error, encode_error};
+use super::Table;
+use crate::error::{NodeError, Result as NodeResult, decode_error, encode_error};
+use crate::features::FeatureSpec;
 
 /// The port type (and artifact type name) of [`Clustering`].
 pub const CLUSTERING: &str = "clustering";
@@ -150,6 +155,80 @@ pub fn decode_clustering(encoding: Encoding, bytes: &[u8]) -> Result<ArtifactArc
     }
     let c: Clustering = serde_json::from_slice(bytes).map_err(|e| decode_error(CLUSTERING, e))?;
     Ok(Arc::new(c))
+}
+
+/// What the fitted output keeps to label new rows: the features read and the centres.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The features, read from a new table as at fit time.
+    pub features: FeatureSpec,
+    /// One centre per cluster.
+    pub centres: Vec<Vec<f64>>,
+    /// The column the cluster goes to.
+    pub column: String,
+}
+
+impl Assignment {
+    /// `table` plus the cluster of each row (its nearest centre) as a `u32` column.
+    pub fn apply(&self, table: &Table) -> NodeResult<Table> {
+        let x = self.features.matrix(table)?.to_dense();
+        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(NodeError::NonFinite {
+                column: self.features.names.get(j).cloned().unwrap_or_default(),
+                row: i + 1,
+                value: *v,
+            });
+        }
+        let p = self.centres.first().map_or(0, Vec::len);
+        let flat: Vec<f64> = self.centres.iter().flatten().copied().collect();
+        let centres =
+            Array2::from_shape_vec((self.centres.len(), p), flat).map_err(|e| NodeError::Fit {
+                algorithm: "kmeans".into(),
+                message: format!("stored centres: {e}"),
+            })?;
+        let labels = assign(&x, &centres);
+        with_labels(table, &self.column, labels)
+    }
+
+    /// Every coordinate is finite.
+    pub fn check_finite(&self) -> std::result::Result<(), String> {
+        if self.centres.iter().flatten().any(|v| !v.is_finite()) {
+            return Err("a centre coordinate is not a finite number".into());
+        }
+        Ok(())
+    }
+}
+
+/// `table` with `labels` as the `u32` column `column` (replacing one of that name).
+pub fn with_labels(table: &Table, column: &str, labels: Vec<u32>) -> NodeResult<Table> {
+    let mut df = table.df().clone();
+    df.with_column(UInt32Chunked::from_vec(column.into(), labels).into_column())
+        .map_err(NodeError::polars(format!("adding column {column:?}")))?;
+    Ok(table.derive(df))
+}
+
+/// The nearest centre of each row (the first on ties).
+pub fn assign(x: &Array2<f64>, centres: &Array2<f64>) -> Vec<u32> {
+    (0..x.nrows())
+        .into_par_iter()
+        .map(|i| nearest(x.row(i), centres).0 as u32)
+        .collect()
+}
+
+fn nearest(row: ArrayView1<'_, f64>, centres: &Array2<f64>) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (c, centre) in centres.rows().into_iter().enumerate() {
+        let d = sq_dist(row, centre);
+        if d < best.1 {
+            best = (c, d);
+        }
+    }
+    best
+}
+
+/// The squared euclidean distance of two rows.
+pub fn sq_dist(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
 #[cfg(test)]

@@ -48,9 +48,9 @@ pub enum FittedState {
         scalings: Vec<Scaling>,
     },
     /// `transform.pca`: `(x − mean) · componentsᵀ`, whitened or not.
-    Pca(crate::transform::pca::PcaState),
+    Pca(super::projection::PcaState),
     /// `train.kmeans`: each row's nearest centre as its cluster.
-    KMeans(crate::train::kmeans::Assignment),
+    KMeans(super::clustering::Assignment),
 }
 
 impl FittedState {

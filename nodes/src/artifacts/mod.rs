@@ -8,10 +8,13 @@ pub mod clustering;
 pub mod fitted;
 pub mod metrics;
 pub mod model;
+pub mod neighbours;
 pub mod plot;
 pub mod predictions;
+pub mod projection;
 pub mod signal;
 pub mod table;
+pub mod trees;
 mod views;
 
 pub use class_metrics::{CLASS_METRICS, ClassMetrics};

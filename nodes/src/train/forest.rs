@@ -15,102 +15,19 @@
 //! scikit-learn's own (`nodes/tests/reference_trees.rs` checks every tree's size and
 //! the probabilities); probabilities are the mean of the trees' leaf class fractions.
 
-use ndarray::Array2;
 use pipewright_engine::{
-    ArtifactView, Goal, Inputs, KindDescriptor, Metric, NodeKind, Outputs, ParamSpec, ParamType,
-    Params, ScalarsView, StepContext, StepError, Value,
+    Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, StepContext,
+    StepError, Value,
 };
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::tree::{self, Criterion, GrowParams, TreeData, TreeState};
+use super::tree::{self, Criterion, GrowParams, TreeData};
 use crate::artifacts::Classifier;
 use crate::artifacts::classifier::ClassifierState;
+pub use crate::artifacts::trees::ForestState;
 use crate::error::{NodeError, Result};
-use crate::features::FeatureMatrix;
 use crate::random::RandomState;
 use crate::train::classify::{self, FitData};
-
-/// A fitted forest: its trees.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ForestState {
-    /// Number of classes.
-    pub n_classes: usize,
-    /// The trees.
-    pub trees: Vec<TreeState>,
-}
-
-impl ForestState {
-    /// Class probabilities: the mean over the trees of their leaf class fractions.
-    /// Blocks of rows are scored in parallel; each row sums its trees in order, so
-    /// the result does not depend on the threads.
-    pub fn scores(&self, x: &FeatureMatrix) -> (Array2<f64>, bool) {
-        const BLOCK: usize = 4_096;
-        let x = x.to_dense();
-        let k = self.n_classes.max(1);
-        let n_trees = self.trees.len().max(1) as f64;
-        let mut flat = vec![0.0; x.nrows() * k];
-        flat.par_chunks_mut(BLOCK * k)
-            .enumerate()
-            .for_each(|(block, chunk)| {
-                for (r, out) in chunk.chunks_mut(k).enumerate() {
-                    let i = block * BLOCK + r;
-                    for t in &self.trees {
-                        let counts = t.counts(t.leaf(&x, i));
-                        let total: f64 = counts.iter().sum();
-                        for (o, v) in out.iter_mut().zip(counts) {
-                            *o += v / total;
-                        }
-                    }
-                    out.iter_mut().for_each(|o| *o /= n_trees);
-                }
-            });
-        // The buffer has exactly rows × k entries, so the shape always fits.
-        let out = Array2::from_shape_vec((x.nrows(), k), flat)
-            .unwrap_or_else(|_| Array2::zeros((x.nrows(), k)));
-        (out, true)
-    }
-
-    /// Every stored number is finite.
-    pub fn check_finite(&self) -> std::result::Result<(), String> {
-        self.trees.iter().try_for_each(TreeState::check_finite)
-    }
-
-    /// The mean of the trees' normalised importances, normalised (scikit-learn's
-    /// `feature_importances_`).
-    pub fn importances(&self) -> Vec<f64> {
-        let n_features = self.trees.first().map_or(0, |t| t.importances().len());
-        let mut total = vec![0.0; n_features];
-        for t in &self.trees {
-            for (a, b) in total.iter_mut().zip(t.importances()) {
-                *a += b;
-            }
-        }
-        tree::normalise(total)
-    }
-
-    /// Views: the forest's size and its feature importances.
-    pub fn views(&self, names: &[String]) -> Vec<ArtifactView> {
-        let depths: Vec<usize> = self.trees.iter().map(TreeState::depth).collect();
-        let leaves: usize = self.trees.iter().map(TreeState::n_leaves).sum();
-        let n = self.trees.len().max(1) as f64;
-        vec![
-            ArtifactView::Scalars(ScalarsView {
-                title: "Forest".into(),
-                items: vec![
-                    Metric::new("trees", self.trees.len() as f64, Goal::Neutral),
-                    Metric::new(
-                        "deepest tree",
-                        depths.iter().copied().max().unwrap_or(0) as f64,
-                        Goal::Neutral,
-                    ),
-                    Metric::new("mean leaves per tree", leaves as f64 / n, Goal::Neutral),
-                ],
-            }),
-            tree::importance_view(&self.importances(), names),
-        ]
-    }
-}
 
 /// How many features each split tries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -325,6 +242,8 @@ mod tests {
 
     use super::*;
     use crate::testutil::*;
+    use ndarray::Array2;
+
     use crate::train::tree::TreeState;
 
     fn blobs() -> DataFrame {

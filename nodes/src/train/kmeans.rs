@@ -14,20 +14,19 @@
 //! `silhouette_score` on the labels (on a seeded sample of 10,000 rows for larger
 //! tables, as its `sample_size` does).
 
-use ndarray::{Array2, ArrayView1};
+use ndarray::Array2;
 use pipewright_engine::{
     Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
     StepError, Value,
 };
-use polars::prelude::*;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::tree::{check_finite_matrix, usize_param};
-use crate::artifacts::clustering::{CLUSTERING, Clustering};
+pub use crate::artifacts::clustering::Assignment;
+use crate::artifacts::clustering::{CLUSTERING, Clustering, assign, sq_dist, with_labels};
 use crate::artifacts::fitted::{FITTED, Fitted, FittedState};
 use crate::artifacts::{TABLE, Table};
-use crate::error::{NodeError, Result};
+use crate::error::NodeError;
 use crate::features::{FeatureMatrix, FeatureSpec};
 use crate::random::RandomState;
 
@@ -59,50 +58,6 @@ pub struct KMeansFit {
     pub n_iter: usize,
 }
 
-/// What the fitted output keeps to label new rows: the features read and the centres.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Assignment {
-    /// The features, read from a new table as at fit time.
-    pub features: FeatureSpec,
-    /// One centre per cluster.
-    pub centres: Vec<Vec<f64>>,
-    /// The column the cluster goes to.
-    pub column: String,
-}
-
-impl Assignment {
-    /// `table` plus the cluster of each row (its nearest centre) as a `u32` column.
-    pub fn apply(&self, table: &Table) -> Result<Table> {
-        let x = self.features.matrix(table)?.to_dense();
-        check_finite_matrix(&x, &self.features.names)?;
-        let p = self.centres.first().map_or(0, Vec::len);
-        let flat: Vec<f64> = self.centres.iter().flatten().copied().collect();
-        let centres =
-            Array2::from_shape_vec((self.centres.len(), p), flat).map_err(|e| NodeError::Fit {
-                algorithm: "kmeans".into(),
-                message: format!("stored centres: {e}"),
-            })?;
-        let labels = assign(&x, &centres);
-        with_labels(table, &self.column, labels)
-    }
-
-    /// Every coordinate is finite.
-    pub fn check_finite(&self) -> std::result::Result<(), String> {
-        if self.centres.iter().flatten().any(|v| !v.is_finite()) {
-            return Err("a centre coordinate is not a finite number".into());
-        }
-        Ok(())
-    }
-}
-
-/// `table` with `labels` as the `u32` column `column` (replacing one of that name).
-fn with_labels(table: &Table, column: &str, labels: Vec<u32>) -> Result<Table> {
-    let mut df = table.df().clone();
-    df.with_column(UInt32Chunked::from_vec(column.into(), labels).into_column())
-        .map_err(NodeError::polars(format!("adding column {column:?}")))?;
-    Ok(table.derive(df))
-}
-
 /// numpy's `random_sample()`: a double in [0, 1) from 53 random bits.
 fn random_sample(rng: &mut RandomState) -> f64 {
     let a = f64::from(rng.next_u32() >> 5);
@@ -126,10 +81,6 @@ fn cumsum(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
             total
         })
         .collect()
-}
-
-fn sq_dist(a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
 /// scikit-learn's greedy k-means++ (`_kmeans_plusplus`), drawing as it draws.
@@ -199,25 +150,6 @@ fn random_rows(n: usize, k: usize, rng: &mut RandomState) -> Vec<usize> {
         }
     }
     found
-}
-
-/// The nearest centre of each row (the first on ties).
-pub fn assign(x: &Array2<f64>, centres: &Array2<f64>) -> Vec<u32> {
-    (0..x.nrows())
-        .into_par_iter()
-        .map(|i| nearest(x.row(i), centres).0 as u32)
-        .collect()
-}
-
-fn nearest(row: ArrayView1<'_, f64>, centres: &Array2<f64>) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
-    for (c, centre) in centres.rows().into_iter().enumerate() {
-        let d = sq_dist(row, centre);
-        if d < best.1 {
-            best = (c, d);
-        }
-    }
-    best
 }
 
 /// The mean of the rows of each cluster; an empty cluster gets the row farthest from
@@ -591,6 +523,8 @@ impl NodeKind for KMeans {
 
 #[cfg(test)]
 mod tests {
+    use polars::prelude::*;
+
     use super::*;
     use crate::testutil::*;
 
