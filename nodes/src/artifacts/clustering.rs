@@ -1,6 +1,8 @@
 //! The `clustering` artifact: what a k-means fit found — its centres, how many rows
 //! each cluster holds, and its scores (inertia, lower is better; silhouette, higher
-//! is better) as metrics, so runs with different k rank the right way.
+//! is better) as metrics, so runs with different k rank the right way — and the
+//! [`Assignment`] a k-means step outputs as fitted state, which labels new rows with
+//! their nearest centre (`transform.apply`).
 
 use std::any::Any;
 use std::sync::Arc;
