@@ -243,10 +243,36 @@ impl Rig {
         // A palette entry's label is its title behind the type dot's room; an exact
         // match first, so "Predict" does not also find "Predict classes".
         let exact = format!("     {title}");
-        let from = match self.harness.query_by_label(&exact) {
-            Some(node) => node.rect().center(),
-            None => self.harness.get_by_label_contains(title).rect().center(),
+        let screen = self.harness.ctx.content_rect();
+        let entry = |rig: &Self| match rig.harness.query_by_label(&exact) {
+            Some(node) => node.rect(),
+            None => rig.harness.get_by_label_contains(title).rect(),
         };
+        // The palette is longer than the window, its lower part behind the bottom panel
+        // and its upper part, once scrolled, under the search box: an entry outside the
+        // band between is scrolled into it with the mouse wheel over the palette first,
+        // as a user would.
+        let (top, bottom) = (screen.max.y * 0.15, screen.max.y * 0.6);
+        for _ in 0..40 {
+            let r = entry(self);
+            let dy = if r.max.y > bottom {
+                -120.0
+            } else if r.min.y < top {
+                120.0
+            } else {
+                break;
+            };
+            self.harness
+                .hover_at(Pos2::new(r.center().x, screen.center().y));
+            self.harness.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: Vec2::new(0.0, dy),
+                phase: egui::TouchPhase::Move,
+                modifiers: Modifiers::NONE,
+            });
+            self.settle();
+        }
+        let from = entry(self).center();
         self.drag(from, at);
         let added: Vec<NodeId> = self
             .app()
