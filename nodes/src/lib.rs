@@ -88,6 +88,8 @@ pub fn registry() -> Registry {
     r.register(transform::Deduplicate::new());
     r.register(transform::Cast::new());
     r.register(transform::ApplyFitted::new());
+    r.register(transform::Tfidf::new());
+    r.register(transform::BagOfWords::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -110,7 +112,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 21] = [
+    const KINDS: [&str; 23] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -126,12 +128,14 @@ mod tests {
         "train.linear_regression",
         "train.ridge",
         "transform.apply",
+        "transform.bag_of_words",
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
         "transform.select_columns",
         "transform.split",
         "transform.standard_scaler",
+        "transform.tfidf",
     ];
 
     #[test]

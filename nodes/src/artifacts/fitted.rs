@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::Table;
 use crate::error::{Result, decode_error, encode_error};
 use crate::transform::scaler::{self, Scaling};
+use crate::transform::text::Vectorizer;
 
 /// The port type (and artifact type name) of [`Fitted`].
 pub const FITTED: &str = "fitted";
@@ -44,6 +45,12 @@ pub enum FittedState {
         /// One per scaled column.
         scalings: Vec<Scaling>,
     },
+    /// `transform.tfidf` and `transform.bag_of_words`: a text column's vocabulary,
+    /// idf weights and every setting.
+    Vectorizer {
+        /// The fitted vectoriser (boxed: it is much larger than the other states).
+        vectorizer: Box<Vectorizer>,
+    },
 }
 
 impl FittedState {
@@ -53,6 +60,7 @@ impl FittedState {
             FittedState::Scaler { scalings } => {
                 Ok(table.derive(scaler::apply(table.df(), scalings)?))
             }
+            FittedState::Vectorizer { vectorizer } => vectorizer.apply(table),
         }
     }
 
@@ -70,6 +78,7 @@ impl FittedState {
                 }
                 Ok(())
             }
+            FittedState::Vectorizer { vectorizer } => vectorizer.check_finite(),
         }
     }
 
@@ -79,6 +88,7 @@ impl FittedState {
             FittedState::Scaler { scalings } => {
                 format!("standard scaling of {} column(s)", scalings.len())
             }
+            FittedState::Vectorizer { vectorizer } => vectorizer.summary(),
         }
     }
 
@@ -104,6 +114,7 @@ impl FittedState {
                     items,
                 })]
             }
+            FittedState::Vectorizer { vectorizer } => vectorizer.views(),
         }
     }
 }

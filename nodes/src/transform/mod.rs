@@ -8,6 +8,7 @@ pub mod drop_nulls;
 pub mod scaler;
 pub mod select_columns;
 pub mod split;
+pub mod text;
 
 pub use apply::ApplyFitted;
 pub use cast::Cast;
@@ -16,3 +17,4 @@ pub use drop_nulls::DropNulls;
 pub use scaler::StandardScaler;
 pub use select_columns::SelectColumns;
 pub use split::Split;
+pub use text::{BagOfWords, Tfidf};
