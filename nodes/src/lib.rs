@@ -93,6 +93,8 @@ pub fn registry() -> Registry {
     r.register(transform::Deduplicate::new());
     r.register(transform::Cast::new());
     r.register(transform::ApplyFitted::new());
+    r.register(transform::Tfidf::new());
+    r.register(transform::BagOfWords::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -128,7 +130,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 30] = [
+    const KINDS: [&str; 32] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -152,6 +154,7 @@ mod tests {
         "train.random_forest",
         "train.ridge",
         "transform.apply",
+        "transform.bag_of_words",
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
@@ -159,6 +162,7 @@ mod tests {
         "transform.select_columns",
         "transform.split",
         "transform.standard_scaler",
+        "transform.tfidf",
     ];
 
     #[test]

@@ -21,6 +21,7 @@ use super::Table;
 use crate::columns::{f64_column, f64_series};
 use crate::error::NodeError;
 use crate::error::{Result, decode_error, encode_error};
+use crate::transform::text::vectorizer::Vectorizer;
 use polars::prelude::DataFrame;
 
 /// The port type (and artifact type name) of [`Fitted`].
@@ -51,6 +52,12 @@ pub enum FittedState {
     Pca(super::projection::PcaState),
     /// `train.kmeans`: each row's nearest centre as its cluster.
     KMeans(super::clustering::Assignment),
+    /// `transform.tfidf` and `transform.bag_of_words`: a text column's vocabulary,
+    /// idf weights and every setting.
+    Vectorizer {
+        /// The fitted vectoriser (boxed: it is much larger than the other states).
+        vectorizer: Box<Vectorizer>,
+    },
 }
 
 impl FittedState {
@@ -62,6 +69,7 @@ impl FittedState {
             }
             FittedState::Pca(s) => s.apply(table),
             FittedState::KMeans(s) => s.apply(table),
+            FittedState::Vectorizer { vectorizer } => vectorizer.apply(table),
         }
     }
 
@@ -81,6 +89,7 @@ impl FittedState {
             }
             FittedState::Pca(s) => s.check_finite(),
             FittedState::KMeans(s) => s.check_finite(),
+            FittedState::Vectorizer { vectorizer } => vectorizer.check_finite(),
         }
     }
 
@@ -96,6 +105,7 @@ impl FittedState {
                 s.centres.len(),
                 s.column
             ),
+            FittedState::Vectorizer { vectorizer } => vectorizer.summary(),
         }
     }
 
@@ -140,6 +150,7 @@ impl FittedState {
                         .collect(),
                 },
             )],
+            FittedState::Vectorizer { vectorizer } => vectorizer.views(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod pca;
 pub mod scaler;
 pub mod select_columns;
 pub mod split;
+pub mod text;
 
 pub use apply::ApplyFitted;
 pub use cast::Cast;
@@ -18,3 +19,4 @@ pub use pca::Pca;
 pub use scaler::StandardScaler;
 pub use select_columns::SelectColumns;
 pub use split::Split;
+pub use text::{BagOfWords, Tfidf};
