@@ -21,7 +21,8 @@
 //!   `data.load_phrasebank`, `data.synthetic_regression`, `data.check`.
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
 //!   `transform.standard_scaler`, `transform.drop_nulls`, `transform.deduplicate`,
-//!   `transform.cast`.
+//!   `transform.cast`, `transform.impute`, `transform.one_hot`, `transform.label_encode`,
+//!   `transform.sql`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
 //!   `evaluate.select_best`.
@@ -88,6 +89,10 @@ pub fn registry() -> Registry {
     r.register(transform::Deduplicate::new());
     r.register(transform::Cast::new());
     r.register(transform::ApplyFitted::new());
+    r.register(transform::Impute::new());
+    r.register(transform::OneHot::new());
+    r.register(transform::LabelEncode::new());
+    r.register(transform::Sql::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -110,7 +115,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 21] = [
+    const KINDS: [&str; 25] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -129,8 +134,12 @@ mod tests {
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
+        "transform.impute",
+        "transform.label_encode",
+        "transform.one_hot",
         "transform.select_columns",
         "transform.split",
+        "transform.sql",
         "transform.standard_scaler",
     ];
 

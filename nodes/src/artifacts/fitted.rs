@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Table;
 use crate::error::{Result, decode_error, encode_error};
+use crate::transform::impute::{self, Fill, FillValue, Strategy};
+use crate::transform::label_encode::{self, LabelEncoding};
+use crate::transform::one_hot::{self, OneHotColumn};
 use crate::transform::scaler::{self, Scaling};
 
 /// The port type (and artifact type name) of [`Fitted`].
@@ -44,6 +47,22 @@ pub enum FittedState {
         /// One per scaled column.
         scalings: Vec<Scaling>,
     },
+    /// `transform.impute`: each column's missing values become its fill value.
+    Impute {
+        /// How the values were fitted.
+        strategy: Strategy,
+        /// One per filled column.
+        fills: Vec<Fill>,
+    },
+    /// `transform.one_hot`: each column becomes one 0/1 column per category.
+    OneHot {
+        /// One per encoded column.
+        columns: Vec<OneHotColumn>,
+        /// Whether an unknown category encodes as all zeros (else it is an error).
+        ignore_unknown: bool,
+    },
+    /// `transform.label_encode`: the target's classes in code order.
+    LabelEncoder(LabelEncoding),
 }
 
 impl FittedState {
@@ -52,6 +71,16 @@ impl FittedState {
         match self {
             FittedState::Scaler { scalings } => {
                 Ok(table.derive(scaler::apply(table.df(), scalings)?))
+            }
+            FittedState::Impute { fills, .. } => {
+                Ok(table.derive(impute::apply(table.df(), fills)?))
+            }
+            FittedState::OneHot {
+                columns,
+                ignore_unknown,
+            } => Ok(table.derive(one_hot::apply(table.df(), columns, *ignore_unknown)?)),
+            FittedState::LabelEncoder(enc) => {
+                Ok(table.derive(label_encode::apply(table.df(), enc)?))
             }
         }
     }
@@ -70,6 +99,17 @@ impl FittedState {
                 }
                 Ok(())
             }
+            FittedState::Impute { fills, .. } => {
+                for f in fills {
+                    if let FillValue::Float(v) = f.value
+                        && !v.is_finite()
+                    {
+                        return Err(format!("column {:?} has fill value {v}", f.column));
+                    }
+                }
+                Ok(())
+            }
+            FittedState::OneHot { .. } | FittedState::LabelEncoder(_) => Ok(()),
         }
     }
 
@@ -79,6 +119,24 @@ impl FittedState {
             FittedState::Scaler { scalings } => {
                 format!("standard scaling of {} column(s)", scalings.len())
             }
+            FittedState::Impute { strategy, fills } => format!(
+                "{} imputation of {} column(s)",
+                strategy.name(),
+                fills.len()
+            ),
+            FittedState::OneHot { columns, .. } => format!(
+                "one-hot encoding of {} column(s) into {}",
+                columns.len(),
+                columns
+                    .iter()
+                    .map(|c| c.output_names().len())
+                    .sum::<usize>()
+            ),
+            FittedState::LabelEncoder(enc) => format!(
+                "label encoding of {:?} ({} classes)",
+                enc.column,
+                enc.classes.len()
+            ),
         }
     }
 
@@ -103,6 +161,41 @@ impl FittedState {
                     title: "Fitted scaling".into(),
                     items,
                 })]
+            }
+            FittedState::Impute { strategy, fills } => {
+                let lines: Vec<String> = fills
+                    .iter()
+                    .map(|f| format!("{}: {}", f.column, f.value))
+                    .collect();
+                vec![ArtifactView::text(
+                    format!("Fill values ({})", strategy.name()),
+                    lines.join("\n"),
+                )]
+            }
+            FittedState::OneHot { columns, .. } => {
+                let lines: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let dropped = c
+                            .dropped
+                            .map(|i| format!(" (column of {:?} dropped)", c.categories[i]))
+                            .unwrap_or_default();
+                        format!("{}: {}{dropped}", c.column, c.categories.join(", "))
+                    })
+                    .collect();
+                vec![ArtifactView::text("Categories", lines.join("\n"))]
+            }
+            FittedState::LabelEncoder(enc) => {
+                let lines: Vec<String> = enc
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{i}: {c}"))
+                    .collect();
+                vec![ArtifactView::text(
+                    format!("Classes of {:?}", enc.column),
+                    lines.join("\n"),
+                )]
             }
         }
     }
