@@ -133,7 +133,8 @@ impl Csr {
         let mut csr = Csr::new(0);
         csr.indices.reserve(idx.get_inner().len());
         csr.data.reserve(val.get_inner().len());
-        for (row, (js, vs)) in idx.amortized_iter().zip(val.amortized_iter()).enumerate() {
+        // Rows are 1-based in messages, as everywhere in the catalogue.
+        for (row, (js, vs)) in (1..).zip(idx.amortized_iter().zip(val.amortized_iter())) {
             let (Some(js), Some(vs)) = (js, vs) else {
                 return Err(bad(format!("has no vector in row {row}")));
             };

@@ -14,6 +14,7 @@
 //! centring here (linfa-elasticnet centres only `y`, which changes the penalised
 //! solution when the features are not centred).
 
+pub mod classify;
 pub mod elastic_net;
 pub mod linear;
 pub mod ridge;

@@ -506,11 +506,7 @@ impl NodeKind for Impute {
         let fills = fit(train.df(), strategy, &columns, params.text("fill_value")?)?;
         ctx.check_cancelled()?;
         for f in &fills {
-            let missing = train
-                .df()
-                .column(&f.column)
-                .map(missing_count)
-                .unwrap_or(0);
+            let missing = train.df().column(&f.column).map(missing_count).unwrap_or(0);
             ctx.log(format!(
                 "{}: fill {} ({}; {missing} missing on train)",
                 f.column,
