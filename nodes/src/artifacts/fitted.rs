@@ -21,9 +21,8 @@ use super::Table;
 use crate::columns::{f64_column, f64_series};
 use crate::error::NodeError;
 use crate::error::{Result, decode_error, encode_error};
-use crate::transform::impute::{self, Fill, FillValue, Strategy};
-use crate::transform::label_encode::{self, LabelEncoding};
-use crate::transform::one_hot::{self, OneHotColumn};
+use crate::transform::categories::{self, LabelEncoding, OneHotColumn};
+use crate::transform::imputation::{self, Fill, FillValue, Strategy};
 use polars::prelude::DataFrame;
 
 /// The port type (and artifact type name) of [`Fitted`].
@@ -76,14 +75,18 @@ impl FittedState {
                 Ok(table.derive(apply_scalings(table.df(), scalings)?))
             }
             FittedState::Impute { fills, .. } => {
-                Ok(table.derive(impute::apply(table.df(), fills)?))
+                Ok(table.derive(imputation::apply(table.df(), fills)?))
             }
             FittedState::OneHot {
                 columns,
                 ignore_unknown,
-            } => Ok(table.derive(one_hot::apply(table.df(), columns, *ignore_unknown)?)),
+            } => Ok(table.derive(categories::apply_one_hot(
+                table.df(),
+                columns,
+                *ignore_unknown,
+            )?)),
             FittedState::LabelEncoder(enc) => {
-                Ok(table.derive(label_encode::apply(table.df(), enc)?))
+                Ok(table.derive(categories::apply_labels(table.df(), enc)?))
             }
         }
     }

@@ -2,25 +2,16 @@
 //! (the classes sorted, like scikit-learn's `LabelEncoder`) while keeping the names: the
 //! column becomes a polars `Enum` whose categories are the classes, so it is stored as
 //! codes and still reads (and casts to text) as labels, and every later output speaks in
-//! labels.
-
-use std::collections::HashMap;
+//! labels. The fitting and encoding live in [`super::categories`].
 
 use pipewright_engine::{
     Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
     StepError, Value,
 };
-use polars::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::one_hot::{category_kind, category_texts, list_categories, sorted_categories};
+use super::categories::{LabelOutput, OUTPUTS, apply_labels, fit_labels, list_categories};
 use crate::artifacts::fitted::{FITTED, Fitted, FittedState};
 use crate::artifacts::{TABLE, Table};
-use crate::columns::{column, first_null_row};
-use crate::error::{NodeError, Result};
-
-/// The `output` choices.
-pub const OUTPUTS: [&str; 3] = ["labels", "labels_and_codes", "codes"];
 
 /// `transform.label_encode`.
 pub struct LabelEncode {
@@ -80,160 +71,6 @@ impl LabelEncode {
     }
 }
 
-/// What `transform.label_encode` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LabelOutput {
-    /// The column becomes an `Enum` of the classes.
-    Labels,
-    /// That, plus an `Int64` column `<column>_code`.
-    LabelsAndCodes,
-    /// The column becomes the `Int64` codes.
-    Codes,
-}
-
-impl LabelOutput {
-    /// The choice named by the parameter.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "labels" => Ok(Self::Labels),
-            "labels_and_codes" => Ok(Self::LabelsAndCodes),
-            "codes" => Ok(Self::Codes),
-            other => Err(NodeError::Param {
-                param: "output",
-                message: format!("{other:?} is not one of {}", OUTPUTS.join(", ")),
-            }),
-        }
-    }
-}
-
-/// What the label encoder learned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LabelEncoding {
-    /// The target column.
-    pub column: String,
-    /// The classes; a class's code is its index (scikit-learn's `classes_`).
-    pub classes: Vec<String>,
-    /// What is written.
-    pub output: LabelOutput,
-}
-
-impl LabelEncoding {
-    /// The name of the codes column of `labels_and_codes`.
-    pub fn code_column(&self) -> String {
-        format!("{}_code", self.column)
-    }
-
-    /// The enum type whose categories are the classes, in code order.
-    pub fn enum_dtype(&self) -> Result<DataType> {
-        let frozen = FrozenCategories::new(self.classes.iter().map(String::as_str)).map_err(
-            NodeError::polars(format!("classes of column {:?}", self.column)),
-        )?;
-        Ok(DataType::from_frozen_categories(frozen))
-    }
-}
-
-/// Fits the classes of `name` on `train`.
-pub fn fit(train: &DataFrame, name: &str, output: LabelOutput) -> Result<LabelEncoding> {
-    let col = column(train, name).map_err(|e| NodeError::Param {
-        param: "column",
-        message: e.to_string(),
-    })?;
-    let kind = category_kind(col, "the label encoder")?;
-    if let Some(row) = first_null_row(col) {
-        return Err(missing_label(name, row));
-    }
-    let classes = sorted_categories(&category_texts(col)?, kind);
-    if classes.is_empty() {
-        return Err(NodeError::Column {
-            column: name.to_owned(),
-            reason: "has no rows to read classes from".into(),
-        });
-    }
-    Ok(LabelEncoding {
-        column: name.to_owned(),
-        classes,
-        output,
-    })
-}
-
-fn missing_label(column: &str, row: usize) -> NodeError {
-    NodeError::Column {
-        column: column.to_owned(),
-        reason: format!("has no label at row {row}; drop or fill those rows first"),
-    }
-}
-
-/// The codes of a column's labels, failing on a label not in `enc.classes`.
-pub fn codes(df: &DataFrame, enc: &LabelEncoding) -> Result<Vec<i64>> {
-    let col = column(df, &enc.column)?;
-    category_kind(col, "the label encoder")?;
-    let texts = category_texts(col)?;
-    let index: HashMap<&str, i64> = enc
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i as i64))
-        .collect();
-    let mut out = Vec::with_capacity(texts.len());
-    for (row, value) in texts.iter().enumerate() {
-        let Some(value) = value else {
-            return Err(missing_label(&enc.column, row + 1));
-        };
-        let Some(code) = index.get(value) else {
-            return Err(NodeError::Column {
-                column: enc.column.clone(),
-                reason: format!(
-                    "row {} is {value:?}, a label the training rows do not have (they have \
-                     {})",
-                    row + 1,
-                    list_categories(&enc.classes)
-                ),
-            });
-        };
-        out.push(*code);
-    }
-    Ok(out)
-}
-
-/// Applies a fitted label encoding to `df`.
-pub fn apply(df: &DataFrame, enc: &LabelEncoding) -> Result<DataFrame> {
-    let codes = codes(df, enc)?;
-    let context = || format!("column {:?}", enc.column);
-    let code_column = |name: &str| Column::new(name.into(), &codes);
-    let mut out = df.clone();
-    match enc.output {
-        LabelOutput::Codes => {
-            out.with_column(code_column(&enc.column))
-                .map_err(NodeError::polars(context()))?;
-        }
-        LabelOutput::Labels | LabelOutput::LabelsAndCodes => {
-            // Every label is a class (checked above), so the strict cast cannot fail
-            // on a value; the codes are the enum's physical values by construction.
-            let labels = category_texts(column(df, &enc.column)?)?
-                .into_column()
-                .cast(&enc.enum_dtype()?)
-                .map_err(NodeError::polars(context()))?;
-            out.with_column(labels)
-                .map_err(NodeError::polars(context()))?;
-            if enc.output == LabelOutput::LabelsAndCodes {
-                let name = enc.code_column();
-                if df.column(&name).is_ok() {
-                    return Err(NodeError::Column {
-                        column: name,
-                        reason: "is already in the table, so the label encoder cannot add \
-                                 the codes there; rename it first"
-                            .into(),
-                    });
-                }
-                out.with_column(code_column(&name))
-                    .map_err(NodeError::polars(context()))?;
-            }
-        }
-    }
-    Ok(out)
-}
-
 impl NodeKind for LabelEncode {
     fn descriptor(&self) -> &KindDescriptor {
         &self.desc
@@ -248,15 +85,15 @@ impl NodeKind for LabelEncode {
         let train = inputs.get::<Table>("train")?;
         let test = inputs.get::<Table>("test")?;
         let output = LabelOutput::parse(params.text("output")?)?;
-        let enc = fit(train.df(), params.text("column")?.trim(), output)?;
+        let enc = fit_labels(train.df(), params.text("column")?.trim(), output)?;
         ctx.log(format!(
             "{}: {} classes ({})",
             enc.column,
             enc.classes.len(),
             list_categories(&enc.classes)
         ));
-        let encoded_train = train.derive(apply(train.df(), &enc)?);
-        let encoded_test = test.derive(apply(test.df(), &enc)?);
+        let encoded_train = train.derive(apply_labels(train.df(), &enc)?);
+        let encoded_test = test.derive(apply_labels(test.df(), &enc)?);
         Ok(Outputs::new()
             .with("train", encoded_train)
             .with("test", encoded_test)
@@ -270,6 +107,7 @@ impl NodeKind for LabelEncode {
 #[cfg(test)]
 mod tests {
     use pipewright_engine::Artifact;
+    use polars::prelude::*;
 
     use super::*;
     use crate::testutil::*;
@@ -330,7 +168,7 @@ mod tests {
         let out = go(train(), "codes").unwrap();
         let te = frame(&out, "test");
         assert_eq!(te.column("label").unwrap().dtype(), &DataType::Int64);
-        let enc = fit(
+        let enc = fit_labels(
             &df!("y" => [10i64, 9, 10]).unwrap(),
             "y",
             LabelOutput::Labels,
@@ -338,7 +176,7 @@ mod tests {
         .unwrap();
         assert_eq!(enc.classes, ["9", "10"]);
         // An enum input is encoded by its labels again.
-        let again = fit(
+        let again = fit_labels(
             frame(&go(train(), "labels").unwrap(), "train"),
             "label",
             LabelOutput::Codes,

@@ -4,8 +4,10 @@
 
 pub mod apply;
 pub mod cast;
+pub mod categories;
 pub mod deduplicate;
 pub mod drop_nulls;
+pub mod imputation;
 pub mod impute;
 pub mod label_encode;
 pub mod one_hot;

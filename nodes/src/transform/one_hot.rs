@@ -1,25 +1,17 @@
 //! `transform.one_hot`: replaces categorical columns by one 0/1 column per category
-//! seen on the training table, like scikit-learn's `OneHotEncoder`.
-
-use std::collections::HashMap;
+//! seen on the training table, like scikit-learn's `OneHotEncoder`; the fitting and
+//! encoding live in [`super::categories`].
 
 use pipewright_engine::{
     Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec, StepContext,
     StepError, Value,
 };
-use polars::prelude::*;
-use serde::{Deserialize, Serialize};
 
+use super::categories::{DROPS, UNKNOWNS, apply_one_hot, fit_one_hot};
 use crate::artifacts::fitted::{FITTED, Fitted, FittedState};
 use crate::artifacts::{TABLE, Table};
-use crate::columns::{column, first_null_row, parse_list};
-use crate::error::{NodeError, Result};
-
-/// The `drop` choices, as scikit-learn names them.
-pub const DROPS: [&str; 3] = ["none", "first", "if_binary"];
-
-/// The `handle_unknown` choices.
-pub const UNKNOWNS: [&str; 2] = ["error", "ignore"];
+use crate::columns::parse_list;
+use crate::error::NodeError;
 
 /// `transform.one_hot`.
 pub struct OneHot {
@@ -95,257 +87,6 @@ impl OneHot {
     }
 }
 
-/// What the encoder learned about one column.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OneHotColumn {
-    /// The source column.
-    pub column: String,
-    /// Its categories in output order, as text (integers and bools written out).
-    pub categories: Vec<String>,
-    /// The category whose column is left out (`drop`), if any.
-    pub dropped: Option<usize>,
-}
-
-impl OneHotColumn {
-    /// The names of the output columns, `column=value`, without the dropped one.
-    pub fn output_names(&self) -> Vec<String> {
-        self.categories
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != self.dropped)
-            .map(|(_, c)| format!("{}={c}", self.column))
-            .collect()
-    }
-}
-
-/// How the categories of a column are ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CategoryKind {
-    /// Text (and categorical columns): by code point, as Python sorts strings.
-    Text,
-    /// Integers: by value.
-    Int,
-    /// Bools: false before true.
-    Bool,
-}
-
-/// The kind of a categorical column, or why it is not one.
-pub(crate) fn category_kind(col: &Column, step: &str) -> Result<CategoryKind> {
-    let dtype = col.dtype();
-    if dtype.is_string() || dtype.is_categorical() || dtype.is_enum() {
-        Ok(CategoryKind::Text)
-    } else if dtype.is_integer() {
-        Ok(CategoryKind::Int)
-    } else if dtype.is_bool() {
-        Ok(CategoryKind::Bool)
-    } else {
-        let hint = if dtype.is_float() {
-            "; cast it to int or text first (transform.cast)"
-        } else {
-            ""
-        };
-        Err(NodeError::Column {
-            column: col.name().to_string(),
-            reason: format!("has type {dtype}, which {step} cannot read as categories{hint}"),
-        })
-    }
-}
-
-/// A categorical column's values as text (nulls stay `None`).
-pub(crate) fn category_texts(col: &Column) -> Result<StringChunked> {
-    let cast = col
-        .cast(&DataType::String)
-        .map_err(NodeError::polars(format!(
-            "column {:?}",
-            col.name().as_str()
-        )))?;
-    let ca = cast.str().map_err(NodeError::polars(format!(
-        "column {:?}",
-        col.name().as_str()
-    )))?;
-    Ok(ca.clone())
-}
-
-/// The distinct values of a categorical column without nulls, sorted as scikit-learn
-/// sorts them (integers by value: "10" after "9").
-pub(crate) fn sorted_categories(values: &StringChunked, kind: CategoryKind) -> Vec<String> {
-    let mut distinct: Vec<&str> = values.iter().flatten().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut out: Vec<String> = distinct.into_iter().map(str::to_owned).collect();
-    if kind == CategoryKind::Int {
-        // Written by polars from integers, so they parse; a failure sorts first.
-        out.sort_by_key(|s| s.parse::<i128>().unwrap_or(i128::MIN));
-    }
-    out
-}
-
-/// A short list of categories for messages.
-pub(crate) fn list_categories(categories: &[String]) -> String {
-    const SHOWN: usize = 10;
-    let mut out = categories
-        .iter()
-        .take(SHOWN)
-        .map(|c| format!("{c:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if categories.len() > SHOWN {
-        out.push_str(&format!(", … {} more", categories.len() - SHOWN));
-    }
-    out
-}
-
-/// Which category's column `drop` leaves out of a column with `n` categories.
-fn dropped(drop: &str, n: usize) -> Result<Option<usize>> {
-    match drop {
-        "none" => Ok(None),
-        "first" => Ok(Some(0)),
-        "if_binary" => Ok((n == 2).then_some(0)),
-        other => Err(NodeError::Param {
-            param: "drop",
-            message: format!("{other:?} is not one of {}", DROPS.join(", ")),
-        }),
-    }
-}
-
-/// Fits the categories of `columns` on `train`.
-pub fn fit(
-    train: &DataFrame,
-    columns: &[String],
-    drop: &str,
-    max_categories: usize,
-) -> Result<Vec<OneHotColumn>> {
-    if columns.is_empty() {
-        return Err(NodeError::Param {
-            param: "columns",
-            message: "names no column".into(),
-        });
-    }
-    let mut out: Vec<OneHotColumn> = Vec::with_capacity(columns.len());
-    for name in columns {
-        let col = column(train, name).map_err(|e| NodeError::Param {
-            param: "columns",
-            message: e.to_string(),
-        })?;
-        if out.iter().any(|c| &c.column == name) {
-            return Err(NodeError::Param {
-                param: "columns",
-                message: format!("column {name:?} is named twice"),
-            });
-        }
-        let kind = category_kind(col, "one-hot encoding")?;
-        if let Some(row) = first_null_row(col) {
-            return Err(NodeError::Column {
-                column: name.clone(),
-                reason: format!(
-                    "has a missing value at row {row}; fill it first (transform.impute)"
-                ),
-            });
-        }
-        let categories = sorted_categories(&category_texts(col)?, kind);
-        if categories.len() > max_categories {
-            return Err(NodeError::Column {
-                column: name.clone(),
-                reason: format!(
-                    "has {} distinct values, more than max_categories = {max_categories}: \
-                     one-hot encoding suits a few categories; for free text use TF-IDF or \
-                     bag of words, or raise max_categories",
-                    categories.len()
-                ),
-            });
-        }
-        let dropped = dropped(drop, categories.len())?;
-        out.push(OneHotColumn {
-            column: name.clone(),
-            categories,
-            dropped,
-        });
-    }
-    Ok(out)
-}
-
-/// The 0/1 columns of one source column.
-fn encode_column(col: &Column, fitted: &OneHotColumn, ignore_unknown: bool) -> Result<Vec<Column>> {
-    category_kind(col, "one-hot encoding")?;
-    let values = category_texts(col)?;
-    let index: HashMap<&str, usize> = fitted
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-    let n = values.len();
-    let mut outputs = vec![vec![0.0f64; n]; fitted.categories.len()];
-    for (row, value) in values.iter().enumerate() {
-        let found = value.and_then(|v| index.get(v).copied());
-        match (found, value) {
-            (Some(i), _) => outputs[i][row] = 1.0,
-            _ if ignore_unknown => {}
-            (None, Some(v)) => {
-                return Err(NodeError::Column {
-                    column: fitted.column.clone(),
-                    reason: format!(
-                        "row {} is {v:?}, a category the training rows do not have (they \
-                         have {}); set handle_unknown = ignore to encode it as all zeros",
-                        row + 1,
-                        list_categories(&fitted.categories)
-                    ),
-                });
-            }
-            (None, None) => {
-                return Err(NodeError::Column {
-                    column: fitted.column.clone(),
-                    reason: format!(
-                        "has a missing value at row {}; fill it first (transform.impute) or \
-                         set handle_unknown = ignore to encode it as all zeros",
-                        row + 1
-                    ),
-                });
-            }
-        }
-    }
-    let names = fitted.output_names();
-    let kept = outputs
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != fitted.dropped)
-        .map(|(_, v)| v);
-    Ok(names
-        .into_iter()
-        .zip(kept)
-        .map(|(name, v)| Column::new(name.into(), v))
-        .collect())
-}
-
-/// Applies fitted categories: each source column is replaced, at its place, by its
-/// 0/1 columns.
-pub fn apply(df: &DataFrame, encoded: &[OneHotColumn], ignore_unknown: bool) -> Result<DataFrame> {
-    let mut replacements: HashMap<&str, Vec<Column>> = HashMap::new();
-    for fitted in encoded {
-        let col = column(df, &fitted.column)?;
-        replacements.insert(&fitted.column, encode_column(col, fitted, ignore_unknown)?);
-    }
-    let mut columns: Vec<Column> = Vec::with_capacity(df.width() + encoded.len());
-    for col in df.columns() {
-        match replacements.remove(col.name().as_str()) {
-            Some(new) => columns.extend(new),
-            None => columns.push(col.clone()),
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for c in &columns {
-        if !seen.insert(c.name().as_str()) {
-            return Err(NodeError::Column {
-                column: c.name().to_string(),
-                reason: "is already in the table, so one-hot encoding cannot add it; rename \
-                         the existing column first"
-                    .into(),
-            });
-        }
-    }
-    DataFrame::new(df.height(), columns).map_err(NodeError::polars("one-hot encoding"))
-}
-
 impl NodeKind for OneHot {
     fn descriptor(&self) -> &KindDescriptor {
         &self.desc
@@ -379,7 +120,7 @@ impl NodeKind for OneHot {
                 .into());
             }
         };
-        let encoded = fit(
+        let encoded = fit_one_hot(
             train.df(),
             &columns,
             params.text("drop")?,
@@ -394,8 +135,8 @@ impl NodeKind for OneHot {
                 c.output_names().len()
             ));
         }
-        let encoded_train = train.derive(apply(train.df(), &encoded, ignore_unknown)?);
-        let encoded_test = test.derive(apply(test.df(), &encoded, ignore_unknown)?);
+        let encoded_train = train.derive(apply_one_hot(train.df(), &encoded, ignore_unknown)?);
+        let encoded_test = test.derive(apply_one_hot(test.df(), &encoded, ignore_unknown)?);
         Ok(Outputs::new()
             .with("train", encoded_train)
             .with("test", encoded_test)
@@ -414,6 +155,8 @@ impl NodeKind for OneHot {
 
 #[cfg(test)]
 mod tests {
+    use polars::prelude::*;
+
     use super::*;
     use crate::testutil::*;
 
