@@ -24,7 +24,8 @@
 //!   `data.load_phrasebank`, `data.synthetic_regression`, `data.check`.
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
 //!   `transform.standard_scaler`, `transform.drop_nulls`, `transform.deduplicate`,
-//!   `transform.cast`.
+//!   `transform.cast`, `transform.impute`, `transform.one_hot`, `transform.label_encode`,
+//!   `transform.sql`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
 //!   `evaluate.select_best`, `evaluate.predict_classes`,
@@ -95,6 +96,10 @@ pub fn registry() -> Registry {
     r.register(transform::ApplyFitted::new());
     r.register(transform::Tfidf::new());
     r.register(transform::BagOfWords::new());
+    r.register(transform::Impute::new());
+    r.register(transform::OneHot::new());
+    r.register(transform::LabelEncode::new());
+    r.register(transform::Sql::new());
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
@@ -130,7 +135,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 32] = [
+    const KINDS: [&str; 36] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -158,9 +163,13 @@ mod tests {
         "transform.cast",
         "transform.deduplicate",
         "transform.drop_nulls",
+        "transform.impute",
+        "transform.label_encode",
+        "transform.one_hot",
         "transform.pca",
         "transform.select_columns",
         "transform.split",
+        "transform.sql",
         "transform.standard_scaler",
         "transform.tfidf",
     ];

@@ -21,6 +21,8 @@ use super::Table;
 use crate::columns::{f64_column, f64_series};
 use crate::error::NodeError;
 use crate::error::{Result, decode_error, encode_error};
+use crate::transform::categories::{self, LabelEncoding, OneHotColumn};
+use crate::transform::imputation::{self, Fill, FillValue, Strategy};
 use crate::transform::text::vectorizer::Vectorizer;
 use polars::prelude::DataFrame;
 
@@ -58,6 +60,22 @@ pub enum FittedState {
         /// The fitted vectoriser (boxed: it is much larger than the other states).
         vectorizer: Box<Vectorizer>,
     },
+    /// `transform.impute`: each column's missing values become its fill value.
+    Impute {
+        /// How the values were fitted.
+        strategy: Strategy,
+        /// One per filled column.
+        fills: Vec<Fill>,
+    },
+    /// `transform.one_hot`: each column becomes one 0/1 column per category.
+    OneHot {
+        /// One per encoded column.
+        columns: Vec<OneHotColumn>,
+        /// Whether an unknown category encodes as all zeros (else it is an error).
+        ignore_unknown: bool,
+    },
+    /// `transform.label_encode`: the target's classes in code order.
+    LabelEncoder(LabelEncoding),
 }
 
 impl FittedState {
@@ -70,6 +88,20 @@ impl FittedState {
             FittedState::Pca(s) => s.apply(table),
             FittedState::KMeans(s) => s.apply(table),
             FittedState::Vectorizer { vectorizer } => vectorizer.apply(table),
+            FittedState::Impute { fills, .. } => {
+                Ok(table.derive(imputation::apply(table.df(), fills)?))
+            }
+            FittedState::OneHot {
+                columns,
+                ignore_unknown,
+            } => Ok(table.derive(categories::apply_one_hot(
+                table.df(),
+                columns,
+                *ignore_unknown,
+            )?)),
+            FittedState::LabelEncoder(enc) => {
+                Ok(table.derive(categories::apply_labels(table.df(), enc)?))
+            }
         }
     }
 
@@ -90,6 +122,17 @@ impl FittedState {
             FittedState::Pca(s) => s.check_finite(),
             FittedState::KMeans(s) => s.check_finite(),
             FittedState::Vectorizer { vectorizer } => vectorizer.check_finite(),
+            FittedState::Impute { fills, .. } => {
+                for f in fills {
+                    if let FillValue::Float(v) = f.value
+                        && !v.is_finite()
+                    {
+                        return Err(format!("column {:?} has fill value {v}", f.column));
+                    }
+                }
+                Ok(())
+            }
+            FittedState::OneHot { .. } | FittedState::LabelEncoder(_) => Ok(()),
         }
     }
 
@@ -106,6 +149,24 @@ impl FittedState {
                 s.column
             ),
             FittedState::Vectorizer { vectorizer } => vectorizer.summary(),
+            FittedState::Impute { strategy, fills } => format!(
+                "{} imputation of {} column(s)",
+                strategy.name(),
+                fills.len()
+            ),
+            FittedState::OneHot { columns, .. } => format!(
+                "one-hot encoding of {} column(s) into {}",
+                columns.len(),
+                columns
+                    .iter()
+                    .map(|c| c.output_names().len())
+                    .sum::<usize>()
+            ),
+            FittedState::LabelEncoder(enc) => format!(
+                "label encoding of {:?} ({} classes)",
+                enc.column,
+                enc.classes.len()
+            ),
         }
     }
 
@@ -151,6 +212,41 @@ impl FittedState {
                 },
             )],
             FittedState::Vectorizer { vectorizer } => vectorizer.views(),
+            FittedState::Impute { strategy, fills } => {
+                let lines: Vec<String> = fills
+                    .iter()
+                    .map(|f| format!("{}: {}", f.column, f.value))
+                    .collect();
+                vec![ArtifactView::text(
+                    format!("Fill values ({})", strategy.name()),
+                    lines.join("\n"),
+                )]
+            }
+            FittedState::OneHot { columns, .. } => {
+                let lines: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let dropped = c
+                            .dropped
+                            .map(|i| format!(" (column of {:?} dropped)", c.categories[i]))
+                            .unwrap_or_default();
+                        format!("{}: {}{dropped}", c.column, c.categories.join(", "))
+                    })
+                    .collect();
+                vec![ArtifactView::text("Categories", lines.join("\n"))]
+            }
+            FittedState::LabelEncoder(enc) => {
+                let lines: Vec<String> = enc
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{i}: {c}"))
+                    .collect();
+                vec![ArtifactView::text(
+                    format!("Classes of {:?}", enc.column),
+                    lines.join("\n"),
+                )]
+            }
         }
     }
 }
