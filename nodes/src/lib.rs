@@ -17,6 +17,12 @@
 //! | `class_predictions` | [`artifacts::ClassPredictions`] (labels, per-class scores, ids, classifier) | Parquet, classifier JSON in its metadata |
 //! | `class_metrics` | [`artifacts::ClassMetrics`] (scores, per class, confusion, ROC/PR ≤ 10,000 points, classifier) | JSON |
 //! | `plot` | [`artifacts::ScatterPlot`] (a 2-D scatter, one set per colour, ≤ 10,000 points) | JSON |
+//! | `classifier` | [`artifacts::Classifier`] (features, classes, hyper-parameters, the algorithm's state) | JSON |
+//! | `fitted` | [`artifacts::Fitted`] (what a transform learned from train, to transform new rows alike) | JSON |
+//! | `clustering` | [`artifacts::Clustering`] (k-means centres, sizes, inertia, silhouette) | JSON |
+//!
+//! A table column may hold sparse vectors (TF-IDF, bag of words): see [`features`],
+//! which also turns a table into the dense or sparse matrix a model reads.
 //!
 //! ## Node kinds, by palette category
 //! - Flow ([`flow`]): `flow.start`, `flow.end`.
@@ -25,8 +31,12 @@
 //! - Transform ([`transform`]): `transform.select_columns`, `transform.split`,
 //!   `transform.standard_scaler`, `transform.drop_nulls`, `transform.deduplicate`,
 //!   `transform.cast`, `transform.impute`, `transform.one_hot`, `transform.label_encode`,
-//!   `transform.sql`.
-//! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
+//!   `transform.sql`, `transform.tfidf`, `transform.bag_of_words`, `transform.pca`,
+//!   `transform.apply`.
+//! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`;
+//!   classifiers `train.logistic_regression`, `train.linear_svm`,
+//!   `train.multinomial_nb`, `train.gaussian_nb`, `train.decision_tree`,
+//!   `train.random_forest`, `train.knn`; clustering `train.kmeans`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
 //!   `evaluate.select_best`, `evaluate.predict_classes`,
 //!   `evaluate.classification_metrics`, `evaluate.select_best_classifier`,
