@@ -91,6 +91,10 @@ pub fn registry() -> Registry {
     r.register(train::LinearRegression::new());
     r.register(train::Ridge::new());
     r.register(train::ElasticNet::new());
+    r.register(train::LogisticRegression::new());
+    r.register(train::LinearSvm::new());
+    r.register(train::MultinomialNb::new());
+    r.register(train::GaussianNb::new());
     r.register(evaluate::Predict::new());
     r.register(evaluate::RegressionMetrics::new());
     r.register(evaluate::SelectBest::new());
@@ -110,7 +114,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 21] = [
+    const KINDS: [&str; 25] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -123,7 +127,11 @@ mod tests {
         "flow.end",
         "flow.start",
         "train.elastic_net",
+        "train.gaussian_nb",
         "train.linear_regression",
+        "train.linear_svm",
+        "train.logistic_regression",
+        "train.multinomial_nb",
         "train.ridge",
         "transform.apply",
         "transform.cast",

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::Table;
 use crate::error::{Result, decode_error, encode_error};
 use crate::features::{FeatureMatrix, FeatureSpec};
+use crate::train::naive_bayes::{GaussianNbState, MultinomialNbState};
 
 /// The port type (and artifact type name) of [`Classifier`].
 pub const CLASSIFIER: &str = "classifier";
@@ -53,6 +54,10 @@ pub struct Classifier {
 pub enum ClassifierState {
     /// A linear model: logistic regression or a linear SVM.
     Linear(LinearState),
+    /// Multinomial naive Bayes (`train.multinomial_nb`).
+    MultinomialNb(MultinomialNbState),
+    /// Gaussian naive Bayes (`train.gaussian_nb`).
+    GaussianNb(GaussianNbState),
 }
 
 impl ClassifierState {
@@ -61,6 +66,8 @@ impl ClassifierState {
     pub fn scores(&self, x: &FeatureMatrix) -> (Array2<f64>, bool) {
         match self {
             ClassifierState::Linear(s) => s.scores(x),
+            ClassifierState::MultinomialNb(s) => s.scores(x),
+            ClassifierState::GaussianNb(s) => s.scores(x),
         }
     }
 
@@ -68,6 +75,8 @@ impl ClassifierState {
     pub fn check_finite(&self) -> std::result::Result<(), String> {
         match self {
             ClassifierState::Linear(s) => s.check_finite(),
+            ClassifierState::MultinomialNb(s) => s.check_finite(),
+            ClassifierState::GaussianNb(s) => s.check_finite(),
         }
     }
 
@@ -75,6 +84,7 @@ impl ClassifierState {
     pub fn linear(&self) -> Option<&LinearState> {
         match self {
             ClassifierState::Linear(s) => Some(s),
+            ClassifierState::MultinomialNb(_) | ClassifierState::GaussianNb(_) => None,
         }
     }
 }
@@ -267,6 +277,15 @@ impl Classifier {
                 }));
             }
         }
+        match &self.state {
+            ClassifierState::MultinomialNb(s) => {
+                views.extend(s.views(&self.classes, &self.features.names));
+            }
+            ClassifierState::GaussianNb(s) => {
+                views.extend(s.views(&self.classes, &self.features.names));
+            }
+            _ => {}
+        }
         if !self.hyper.is_empty() {
             views.push(ArtifactView::Scalars(ScalarsView {
                 title: "Hyper-parameters".into(),
@@ -297,6 +316,9 @@ impl Classifier {
                 {
                     return Err("a weight is not a finite number".into());
                 }
+            }
+            ClassifierState::MultinomialNb(_) | ClassifierState::GaussianNb(_) => {
+                self.state.check_finite()?;
             }
         }
         Ok(())

@@ -16,7 +16,12 @@
 
 pub mod classify;
 pub mod elastic_net;
+pub mod feature_checks;
 pub mod linear;
+pub mod linear_svm;
+pub mod logistic;
+pub mod naive_bayes;
+pub mod optim;
 pub mod ridge;
 
 use std::collections::BTreeMap;
@@ -29,6 +34,9 @@ use polars::prelude::DataFrame;
 
 pub use elastic_net::ElasticNet;
 pub use linear::LinearRegression;
+pub use linear_svm::LinearSvm;
+pub use logistic::LogisticRegression;
+pub use naive_bayes::{GaussianNb, MultinomialNb};
 pub use ridge::Ridge;
 
 use crate::artifacts::{MODEL, Model, TABLE};
