@@ -9,10 +9,13 @@
 //! one-vs-rest and, as liblinear does, only the positive class's rows carry its class
 //! weight (the rest get plain `C`).
 //!
-//! The squared hinge is differentiable, so the primal is minimised directly with the
-//! same L-BFGS as logistic regression ([`super::optim`], reading sparse rows as they
-//! are), divided by `C·n` so the gradient tolerance means the same at any `C` and
-//! size. Not linfa-svm: it is a kernel SMO solver over dense matrices for the hinge
+//! The primal is minimised directly, divided by `C·n` so the gradient tolerance
+//! means the same at any `C` and size, by Newton's method with conjugate gradients
+//! (liblinear's own primal solver is a trust-region Newton): the squared hinge has a
+//! gradient but its curvature jumps where a row reaches its margin, which leaves
+//! L-BFGS crawling near the optimum (it stopped 6e-4 away on breast cancer), while a
+//! Newton step is exact once the rows inside the margin stop changing. Sparse rows
+//! are read as they are. Not linfa-svm: it is a kernel SMO solver over dense matrices for the hinge
 //! loss (not squared), without intercept penalty or class weights, so it neither
 //! reads sparse TF-IDF features nor reaches liblinear's optimum.
 
@@ -25,7 +28,7 @@ use super::feature_checks;
 use super::logistic::{
     c_param, check_c, fit_intercept_param, hyper, log_minimum, settings, solver_params,
 };
-use super::optim::{Layout, LinearObjective, Minimum, Settings, Stop};
+use super::optim::{self, Layout, LinearObjective, Minimum, Settings, Stop};
 use crate::artifacts::Classifier;
 use crate::artifacts::classifier::{ClassifierState, LinearState, Link};
 use crate::error::Result;
@@ -101,17 +104,125 @@ fn fit_one(
             0.0
         }
     };
-    let minimum = LinearObjective {
+    let objective = LinearObjective {
         x: &data.x,
         layout,
         row_loss: squared_hinge,
         scale: 1.0 / n,
         l2: 1.0 / (c * n),
         penalise_intercept: true,
-    }
-    .minimise(settings);
+    };
+    let minimum = newton(&objective, weight, positive, settings);
     let (mut coef, intercept) = layout.unpack(&minimum.x);
     (coef.swap_remove(0), intercept[0], minimum)
+}
+
+/// Minimises the squared-hinge objective by Newton's method with conjugate
+/// gradients, as liblinear's trust-region Newton does: the loss is quadratic on the
+/// rows inside their margin, so with those rows fixed the Hessian is
+/// `l2·I + scale·Σ 2·weight_i·x̃_i·x̃_iᵀ`, applied as products row by row (sparse rows
+/// stay sparse). Once the set of rows in the margin stops changing, one step lands on
+/// the optimum — where L-BFGS, which assumes a smooth Hessian, crawls.
+fn newton<L>(
+    objective: &LinearObjective<'_, L>,
+    weight: &[f64],
+    positive: &[bool],
+    settings: Settings,
+) -> Minimum
+where
+    L: Fn(usize, &[f64], &mut [f64]) -> f64 + Sync,
+{
+    let layout = objective.layout;
+    let x = objective.x;
+    let n = x.n_rows();
+    let dim = layout.dim();
+    let mut w = vec![0.0; dim];
+    let mut grad = vec![0.0; dim];
+    let mut value = objective.value(&w, &mut grad);
+    let mut iterations = 0;
+    let stop = loop {
+        let norm = optim::max_abs_entry(&grad);
+        if norm <= settings.tol {
+            break Stop::Gradient;
+        }
+        if iterations >= settings.max_iter {
+            break Stop::MaxIter;
+        }
+        iterations += 1;
+        // 2·weight for the rows inside their margin at w, 0 for the others.
+        let mut z = [0.0];
+        let curvature: Vec<f64> = (0..n)
+            .map(|i| {
+                layout.decision(x, i, &w, &mut z);
+                let t = if positive[i] { 1.0 } else { -1.0 };
+                if 1.0 - t * z[0] > 0.0 {
+                    2.0 * weight[i]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let hv = |v: &[f64], out: &mut [f64]| {
+            let (_, sum) = optim::sum_rows(n, dim, |range, acc| {
+                let mut z = [0.0];
+                for i in range {
+                    if curvature[i] > 0.0 {
+                        layout.decision(x, i, v, &mut z);
+                        layout.add_gradient(x, i, &[curvature[i] * z[0]], acc);
+                    }
+                }
+                0.0
+            });
+            for ((o, s), vi) in out.iter_mut().zip(&sum).zip(v) {
+                *o = objective.scale * s + objective.l2 * vi;
+            }
+        };
+        let g_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        let minus_g: Vec<f64> = grad.iter().map(|g| -g).collect();
+        let d = optim::conjugate_gradient(hv, &minus_g, g_norm * g_norm.sqrt().min(0.1), 500);
+        let slope: f64 = d.iter().zip(&grad).map(|(a, b)| a * b).sum();
+        if slope.is_nan() || slope >= 0.0 {
+            break Stop::LineSearch;
+        }
+        // Backtracking from the full Newton step.
+        let mut step = 1.0;
+        let mut next = vec![0.0; dim];
+        let mut next_grad = vec![0.0; dim];
+        let accepted = loop {
+            next.iter_mut()
+                .zip(w.iter().zip(&d))
+                .for_each(|(o, (a, b))| *o = a + step * b);
+            let v = objective.value(&next, &mut next_grad);
+            if v <= value + 1e-4 * step * slope {
+                break Some(v);
+            }
+            step /= 2.0;
+            if step < 1e-20 {
+                break None;
+            }
+        };
+        let Some(v) = accepted else {
+            break Stop::LineSearch;
+        };
+        let decrease = value - v;
+        let scale = value.abs().max(v.abs()).max(1.0);
+        w = next;
+        grad = next_grad;
+        value = v;
+        if decrease <= 64.0 * f64::EPSILON * scale {
+            break if optim::max_abs_entry(&grad) <= settings.tol {
+                Stop::Gradient
+            } else {
+                Stop::Objective
+            };
+        }
+    };
+    Minimum {
+        x: w,
+        value,
+        iterations,
+        stop,
+    }
 }
 
 /// Fits a linear SVM to `data`; also returns how the optimiser ended (for several
@@ -196,7 +307,7 @@ impl NodeKind for LinearSvm {
             params.text("class_weight")?,
             settings,
         )?;
-        log_minimum(ctx, &minimum, settings.max_iter);
+        log_minimum(ctx, "Newton", &minimum, settings.max_iter);
         Ok(classify::finish(ctx, classifier, data.rows())?)
     }
 }

@@ -248,17 +248,17 @@ pub fn fit(
     Ok((classifier, minimum))
 }
 
-/// Logs how the optimiser ended, with scikit-learn's advice when it ran out of
-/// iterations.
-pub fn log_minimum(ctx: &mut StepContext<'_>, minimum: &Minimum, max_iter: usize) {
+/// Logs how the optimiser `method` ended, with scikit-learn's advice when it ran out
+/// of iterations.
+pub fn log_minimum(ctx: &mut StepContext<'_>, method: &str, minimum: &Minimum, max_iter: usize) {
     if minimum.converged() {
         ctx.log(format!(
-            "L-BFGS converged in {} iterations (objective {})",
+            "{method} converged in {} iterations (objective {})",
             minimum.iterations, minimum.value
         ));
     } else {
         ctx.log(format!(
-            "warning: L-BFGS stopped after {} iterations without converging ({:?}; \
+            "warning: {method} stopped after {} iterations without converging ({:?}; \
              max_iter {max_iter}); raise max_iter or scale the features",
             minimum.iterations, minimum.stop
         ));
@@ -269,7 +269,7 @@ pub fn log_minimum(ctx: &mut StepContext<'_>, minimum: &Minimum, max_iter: usize
 pub fn settings(params: &Params) -> std::result::Result<Settings, StepError> {
     let max_iter = params.int("max_iter")?;
     let tol = params.float("tol")?;
-    if !(tol >= 0.0) {
+    if tol.is_nan() || tol < 0.0 {
         return Err(NodeError::Param {
             param: "tol",
             message: format!("is {tol}; it must be 0 or more"),
@@ -303,7 +303,7 @@ impl NodeKind for LogisticRegression {
             params.text("class_weight")?,
             settings,
         )?;
-        log_minimum(ctx, &minimum, settings.max_iter);
+        log_minimum(ctx, "L-BFGS", &minimum, settings.max_iter);
         Ok(classify::finish(ctx, classifier, data.rows())?)
     }
 }

@@ -309,6 +309,49 @@ where
     (lo.step > 0.0 && lo.value < value0).then_some(lo)
 }
 
+/// Solves `A·d = b` for a symmetric positive definite `A` given as its product
+/// `hv(v, out)` by conjugate gradients, until the residual is at most `tol` (or
+/// `max_iter` products ran; the last iterate is still a descent direction for a
+/// Newton step).
+pub fn conjugate_gradient(
+    mut hv: impl FnMut(&[f64], &mut [f64]),
+    b: &[f64],
+    tol: f64,
+    max_iter: usize,
+) -> Vec<f64> {
+    let dim = b.len();
+    let mut d = vec![0.0; dim];
+    let mut r = b.to_vec();
+    let mut p = r.clone();
+    let mut ap = vec![0.0; dim];
+    let mut rr = dot(&r, &r);
+    for _ in 0..max_iter {
+        if rr.sqrt() <= tol {
+            break;
+        }
+        hv(&p, &mut ap);
+        let pap = dot(&p, &ap);
+        if pap.is_nan() || pap <= 0.0 {
+            break;
+        }
+        let alpha = rr / pap;
+        d.iter_mut().zip(&p).for_each(|(di, pi)| *di += alpha * pi);
+        r.iter_mut().zip(&ap).for_each(|(ri, ai)| *ri -= alpha * ai);
+        let next = dot(&r, &r);
+        let beta = next / rr;
+        rr = next;
+        p.iter_mut()
+            .zip(&r)
+            .for_each(|(pi, ri)| *pi = ri + beta * *pi);
+    }
+    d
+}
+
+/// The largest absolute entry.
+pub fn max_abs_entry(a: &[f64]) -> f64 {
+    max_abs(a)
+}
+
 /// Where a linear model's numbers sit in the optimiser's vector: the weight of
 /// feature `j` for output `c` at `j · outputs + c` (one row's entries side by side,
 /// so a sparse row touches contiguous memory), then one intercept per output.
@@ -486,6 +529,22 @@ mod tests {
         assert!(m.x.iter().all(|v| (v - 1.0).abs() < 1e-6), "{:?}", m.x);
         let m = minimise(quad, vec![0.0; 30], Settings { max_iter: 2, ..s });
         assert_eq!((m.stop, m.iterations), (Stop::MaxIter, 2));
+    }
+
+    #[test]
+    fn conjugate_gradients_solve_a_positive_definite_system() {
+        let a = [[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]];
+        let hv = |v: &[f64], out: &mut [f64]| {
+            for (o, row) in out.iter_mut().zip(&a) {
+                *o = dot(row, v);
+            }
+        };
+        let d = conjugate_gradient(hv, &[1.0, 2.0, 3.0], 1e-14, 10);
+        let mut back = [0.0; 3];
+        hv(&d, &mut back);
+        for (x, b) in back.iter().zip([1.0, 2.0, 3.0]) {
+            assert!((x - b).abs() < 1e-12);
+        }
     }
 
     #[test]
