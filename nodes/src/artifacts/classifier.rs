@@ -20,9 +20,9 @@ use pipewright_engine::{
 use serde::{Deserialize, Serialize};
 
 use super::Table;
+use super::naive_bayes::{GaussianNbState, MultinomialNbState};
 use crate::error::{Result, decode_error, encode_error};
 use crate::features::{FeatureMatrix, FeatureSpec};
-use crate::train::naive_bayes::{GaussianNbState, MultinomialNbState};
 
 /// The port type (and artifact type name) of [`Classifier`].
 pub const CLASSIFIER: &str = "classifier";

@@ -5,6 +5,7 @@ pub mod classifier;
 pub mod fitted;
 pub mod metrics;
 pub mod model;
+pub mod naive_bayes;
 pub mod predictions;
 pub mod signal;
 pub mod table;

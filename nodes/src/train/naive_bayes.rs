@@ -9,21 +9,21 @@
 //! and the multinomial model is the one for TF-IDF and counts, which are sparse (a
 //! dense copy of 100,000 sentences × the vocabulary is what the design rules out).
 //! Both fits are one pass of sums over the stored entries, a few dozen lines each.
+//! What they fit, and how it scores rows, is in [`crate::artifacts::naive_bayes`].
 
 use std::collections::BTreeMap;
 
 use pipewright_engine::{
-    ArtifactView, CoefficientsView, Goal, Inputs, KindDescriptor, MatrixView, Metric, NodeKind,
-    Outputs, ParamSpec, ParamType, Params, ScalarsView, StepContext, StepError, Value,
+    Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, StepContext,
+    StepError, Value,
 };
-use serde::{Deserialize, Serialize};
 
 use super::classify::{self, FitData};
 use super::feature_checks;
 use crate::artifacts::Classifier;
 use crate::artifacts::classifier::ClassifierState;
+use crate::artifacts::naive_bayes::{GaussianNbState, MultinomialNbState};
 use crate::error::{NodeError, Result};
-use crate::features::FeatureMatrix;
 
 /// The multinomial model's name in classifiers and messages.
 pub const MULTINOMIAL: &str = "multinomial_nb";
@@ -100,198 +100,6 @@ impl GaussianNb {
                 )],
             ),
         }
-    }
-}
-
-/// A fitted multinomial naive Bayes model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MultinomialNbState {
-    /// `log P(class)`, one per class.
-    pub class_log_prior: Vec<f64>,
-    /// `log P(feature | class)`: `classes × features`.
-    pub feature_log_prob: Vec<Vec<f64>>,
-}
-
-/// A fitted Gaussian naive Bayes model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GaussianNbState {
-    /// `P(class)`, one per class.
-    pub class_prior: Vec<f64>,
-    /// Each class's feature means: `classes × features`.
-    pub theta: Vec<Vec<f64>>,
-    /// Each class's feature variances, smoothing included: `classes × features`.
-    pub var: Vec<Vec<f64>>,
-    /// The smoothing added to every variance.
-    pub epsilon: f64,
-}
-
-/// Probabilities from joint log-likelihoods, in place: `exp(jll − logsumexp(jll))`.
-fn normalise(jll: &mut ndarray::Array2<f64>) {
-    for mut row in jll.rows_mut() {
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
-        row.mapv_inplace(|v| (v - lse).exp());
-    }
-}
-
-fn all_finite<'a>(values: impl IntoIterator<Item = &'a f64>) -> std::result::Result<(), String> {
-    if values.into_iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err("a probability or statistic is not a finite number".into())
-    }
-}
-
-/// A view of the class priors.
-fn priors_view(classes: &[String], priors: impl Iterator<Item = f64>) -> ArtifactView {
-    ArtifactView::Scalars(ScalarsView {
-        title: "Class priors".into(),
-        items: classes
-            .iter()
-            .zip(priors)
-            .map(|(c, p)| Metric::new(c.clone(), p, Goal::Neutral))
-            .collect(),
-    })
-}
-
-impl MultinomialNbState {
-    /// Class probabilities of each row of `x`.
-    pub fn scores(&self, x: &FeatureMatrix) -> (ndarray::Array2<f64>, bool) {
-        let k = self.class_log_prior.len();
-        let mut jll = ndarray::Array2::zeros((x.n_rows(), k));
-        for i in 0..x.n_rows() {
-            for (c, flp) in self.feature_log_prob.iter().enumerate() {
-                jll[[i, c]] = x.row_dot(i, flp) + self.class_log_prior[c];
-            }
-        }
-        normalise(&mut jll);
-        (jll, true)
-    }
-
-    /// Every number is finite.
-    pub fn check_finite(&self) -> std::result::Result<(), String> {
-        all_finite(
-            self.class_log_prior
-                .iter()
-                .chain(self.feature_log_prob.iter().flatten()),
-        )
-    }
-
-    /// The class priors, and each class's 15 most likely features.
-    pub fn views(&self, classes: &[String], names: &[String]) -> Vec<ArtifactView> {
-        let mut views = vec![priors_view(
-            classes,
-            self.class_log_prior.iter().map(|v| v.exp()),
-        )];
-        for (class, flp) in classes.iter().zip(&self.feature_log_prob) {
-            let mut order: Vec<usize> = (0..flp.len()).collect();
-            order.sort_by(|&a, &b| flp[b].total_cmp(&flp[a]).then(a.cmp(&b)));
-            order.truncate(15);
-            views.push(ArtifactView::Coefficients(CoefficientsView {
-                title: format!(
-                    "Most likely features for {class} (log-probability, top {} of {})",
-                    order.len(),
-                    flp.len()
-                ),
-                intercept: None,
-                terms: order
-                    .into_iter()
-                    .map(|j| {
-                        let name = names.get(j).cloned().unwrap_or_else(|| format!("x{j}"));
-                        (name, flp[j])
-                    })
-                    .collect(),
-            }));
-        }
-        views
-    }
-}
-
-impl GaussianNbState {
-    /// Class probabilities of each row of `x` (sparse rows read only their stored
-    /// entries: the zeros' share of each class's sum is computed once).
-    pub fn scores(&self, x: &FeatureMatrix) -> (ndarray::Array2<f64>, bool) {
-        let k = self.class_prior.len();
-        let n = x.n_rows();
-        // −½·Σ log(2π·var) + log prior, per class; for sparse rows also Σ θ²/var,
-        // each row's stored entries then replace their zero terms.
-        let base: Vec<f64> = (0..k)
-            .map(|c| {
-                self.class_prior[c].ln()
-                    - 0.5
-                        * self.var[c]
-                            .iter()
-                            .map(|v| (2.0 * std::f64::consts::PI * v).ln())
-                            .sum::<f64>()
-            })
-            .collect();
-        let mut jll = ndarray::Array2::zeros((n, k));
-        match x {
-            FeatureMatrix::Dense(m) => {
-                for i in 0..n {
-                    let row = m.row(i);
-                    for c in 0..k {
-                        let q: f64 = row
-                            .iter()
-                            .zip(self.theta[c].iter().zip(&self.var[c]))
-                            .map(|(x, (t, v))| (x - t).powi(2) / v)
-                            .sum();
-                        jll[[i, c]] = base[c] - 0.5 * q;
-                    }
-                }
-            }
-            FeatureMatrix::Sparse(m) => {
-                let zeros: Vec<f64> = (0..k)
-                    .map(|c| {
-                        self.theta[c]
-                            .iter()
-                            .zip(&self.var[c])
-                            .map(|(t, v)| t * t / v)
-                            .sum()
-                    })
-                    .collect();
-                for i in 0..n {
-                    let (js, vs) = m.row(i);
-                    for c in 0..k {
-                        let mut q = zeros[c];
-                        for (&j, &x) in js.iter().zip(vs) {
-                            let (t, v) = (self.theta[c][j as usize], self.var[c][j as usize]);
-                            q += ((x - t).powi(2) - t * t) / v;
-                        }
-                        jll[[i, c]] = base[c] - 0.5 * q;
-                    }
-                }
-            }
-        }
-        normalise(&mut jll);
-        (jll, true)
-    }
-
-    /// Every number is finite.
-    pub fn check_finite(&self) -> std::result::Result<(), String> {
-        all_finite(
-            self.class_prior
-                .iter()
-                .chain(self.theta.iter().flatten())
-                .chain(self.var.iter().flatten())
-                .chain([&self.epsilon]),
-        )
-    }
-
-    /// The class priors, and the class means when there are few features.
-    pub fn views(&self, classes: &[String], names: &[String]) -> Vec<ArtifactView> {
-        let mut views = vec![priors_view(classes, self.class_prior.iter().copied())];
-        if names.len() <= 40 {
-            views.push(ArtifactView::Matrix(MatrixView {
-                title: "Class means".into(),
-                row_axis: "class".into(),
-                col_axis: "feature".into(),
-                rows: classes.to_vec(),
-                cols: names.to_vec(),
-                cells: self.theta.clone(),
-            }));
-        }
-        views
     }
 }
 
@@ -478,9 +286,13 @@ mod tests {
 
     use polars::prelude::*;
 
+    use pipewright_engine::{Artifact, ArtifactView};
+
     use super::*;
     use crate::artifacts::Table;
-    use crate::features::{Csr, with_vector_column};
+    use crate::artifacts::classifier::decode_classifier;
+    use crate::artifacts::classifier::tests::sample;
+    use crate::features::{Csr, FeatureMatrix, with_vector_column};
     use crate::testutil::*;
 
     fn words() -> Table {
@@ -619,5 +431,31 @@ mod tests {
         let empty = Table::new(df!("a" => Vec::<f64>::new(), "y" => Vec::<&str>::new()).unwrap());
         let err = run(&kind, &inputs(empty), &p).unwrap_err().to_string();
         assert!(err.contains("has no rows"), "{err}");
+    }
+
+    #[test]
+    fn a_naive_bayes_classifier_round_trips_and_shows_its_priors() {
+        let mut c = sample();
+        c.algorithm = "gaussian_nb".into();
+        c.state = ClassifierState::GaussianNb(GaussianNbState {
+            class_prior: vec![0.25, 0.75],
+            theta: vec![vec![0.0], vec![2.0]],
+            var: vec![vec![1.0], vec![1.0]],
+            epsilon: 1e-9,
+        });
+        let (enc, bytes) = c.encode().unwrap();
+        let back = decode_classifier(enc, &bytes).unwrap();
+        assert_eq!(
+            pipewright_engine::downcast::<Classifier>(back.as_ref()).unwrap(),
+            &c
+        );
+        // Equal variances: the log-odds of class 1 at x are log 3 + 2x − 2.
+        let x = FeatureMatrix::Dense(ndarray::array![[1.0]]);
+        let s = c.scores(&x);
+        let odds = 3.0f64;
+        assert!((s.scores[[0, 1]] - odds / (1.0 + odds)).abs() < 1e-15);
+        let views = c.model_views();
+        assert!(matches!(&views[0], ArtifactView::Scalars(v) if v.title == "Class priors"));
+        assert!(matches!(&views[1], ArtifactView::Matrix(v) if v.title == "Class means"));
     }
 }
