@@ -5,11 +5,13 @@ pub mod classifier;
 pub mod fitted;
 pub mod metrics;
 pub mod model;
-pub mod naive_bayes;
 pub mod predictions;
 pub mod signal;
 pub mod table;
 mod views;
+
+// The naive Bayes classifiers' fitted state (a part of `classifier`, not a type).
+pub mod naive_bayes;
 
 pub use classifier::{CLASSIFIER, Classifier};
 pub use fitted::{FITTED, Fitted, FittedState};
