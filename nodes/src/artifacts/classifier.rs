@@ -8,6 +8,10 @@
 //! has them, decision values otherwise (a linear SVM), so ROC curves can be drawn for
 //! every model and log loss computed for those that give probabilities.
 
+// The fitted state of algorithms whose scoring is long enough for a file of its own
+// (the fits are in `train/`).
+pub mod naive_bayes;
+
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,8 +23,8 @@ use pipewright_engine::{
 };
 use serde::{Deserialize, Serialize};
 
+use self::naive_bayes::{GaussianNbState, MultinomialNbState};
 use super::Table;
-use super::naive_bayes::{GaussianNbState, MultinomialNbState};
 use crate::error::{Result, decode_error, encode_error};
 use crate::features::{FeatureMatrix, FeatureSpec};
 

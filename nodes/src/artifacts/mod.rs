@@ -10,9 +10,6 @@ pub mod signal;
 pub mod table;
 mod views;
 
-// The naive Bayes classifiers' fitted state (a part of `classifier`, not a type).
-pub mod naive_bayes;
-
 pub use classifier::{CLASSIFIER, Classifier};
 pub use fitted::{FITTED, Fitted, FittedState};
 pub use metrics::{MAX_PLOT_POINTS, METRICS, Metrics, Plot};

@@ -9,7 +9,7 @@
 //! and the multinomial model is the one for TF-IDF and counts, which are sparse (a
 //! dense copy of 100,000 sentences × the vocabulary is what the design rules out).
 //! Both fits are one pass of sums over the stored entries, a few dozen lines each.
-//! What they fit, and how it scores rows, is in [`crate::artifacts::naive_bayes`].
+//! What they fit, and how it scores rows, is in [`crate::artifacts::classifier::naive_bayes`].
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ use super::classify::{self, FitData};
 use super::feature_checks;
 use crate::artifacts::Classifier;
 use crate::artifacts::classifier::ClassifierState;
-use crate::artifacts::naive_bayes::{GaussianNbState, MultinomialNbState};
+use crate::artifacts::classifier::naive_bayes::{GaussianNbState, MultinomialNbState};
 use crate::error::{NodeError, Result};
 
 /// The multinomial model's name in classifiers and messages.

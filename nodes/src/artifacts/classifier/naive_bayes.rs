@@ -1,7 +1,7 @@
 //! The fitted state of the naive Bayes classifiers (`train.multinomial_nb`,
 //! `train.gaussian_nb`, fitted in `train/naive_bayes.rs`): what they learned, how it
 //! scores rows and how it shows itself. It lives with the artifacts, below the steps
-//! that fit it, so [`super::classifier::ClassifierState`] can hold it without the
+//! that fit it, so [`super::ClassifierState`] can hold it without the
 //! artifact importing a step. (Its tests are with the fits, which import both
 //! this module and the classifier.)
 //!
