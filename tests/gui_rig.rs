@@ -240,7 +240,13 @@ impl Rig {
     #[track_caller]
     pub fn drag_from_palette(&mut self, title: &str, at: Pos2) -> NodeId {
         let before: Vec<NodeId> = self.app().flow().nodes.iter().map(|n| n.id).collect();
-        let from = self.harness.get_by_label_contains(title).rect().center();
+        // A palette entry's label is its title behind the type dot's room; an exact
+        // match first, so "Predict" does not also find "Predict classes".
+        let exact = format!("     {title}");
+        let from = match self.harness.query_by_label(&exact) {
+            Some(node) => node.rect().center(),
+            None => self.harness.get_by_label_contains(title).rect().center(),
+        };
         self.drag(from, at);
         let added: Vec<NodeId> = self
             .app()

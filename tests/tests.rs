@@ -4,6 +4,9 @@
 // Shared helpers: the repository's folders, running the `pipewright` binary.
 mod util;
 
+// The README's step catalogue is `pipewright kinds --markdown`; `kinds` itself.
+mod catalogue;
+
 // Every example flow runs headless through the engine and its results are checked.
 mod examples;
 
@@ -36,3 +39,7 @@ mod gui;
 
 // The Runs tab and the Compare view: list, filter, sort, tag, delete, past run read-only, compare, export.
 mod gui_runs;
+
+// The classification views: confusion matrix heat map and its toggle, ROC legend with AUC,
+// class balance, and ROC curves of two runs overlaid in the comparison.
+mod gui_classification;

@@ -7,7 +7,15 @@
 //! 2. the regression example on a generated 1,000,000-row dataset, as a cold CLI
 //!    process on an empty store;
 //! 3. storing a 100 MiB table artifact (encode to Parquet, hash, write);
-//! 4. listing 1,000 runs from a store.
+//! 4. listing 1,000 runs from a store;
+//! 5. the finance sentiment example on 100,000 sentences, as a cold CLI process,
+//!    beside the same flow written with scikit-learn (`scripts/bench_sklearn_finance.py`),
+//!    wall time and peak memory of each process;
+//! 6. logistic regression and random forest fits on a 1,000,000-row, 20-feature table,
+//!    beside scikit-learn's fits of the same rows (`scripts/bench_sklearn_fits.py`).
+//!
+//! Sections 5 and 6 need `python3` with scikit-learn and GNU `time` (`/usr/bin/time`,
+//! for the peak memory of a process); without them they say so and are skipped.
 //!
 //! Results are printed and written to `bench/RESULTS.md`, headed by the machine (CPU
 //! model, cores) and the date; every figure is the median with the min–max over its
@@ -373,6 +381,309 @@ fn list_runs(out: &mut String) {
     .ok();
 }
 
+/// Wall time (s) and peak resident memory (MB) of a process, measured by GNU time.
+struct ProcessCost {
+    wall_secs: f64,
+    peak_mb: f64,
+    stdout: String,
+}
+
+/// Runs `program args` under `/usr/bin/time -f "%e %M"`; panics with the process's
+/// stderr when it fails.
+fn measured(program: &str, args: &[&std::ffi::OsStr]) -> ProcessCost {
+    let report = tempfile::NamedTempFile::new().expect("temp file");
+    let t = Instant::now();
+    let o = Command::new("/usr/bin/time")
+        .arg("-o")
+        .arg(report.path())
+        .args(["-f", "%e %M", program])
+        .args(args)
+        .output()
+        .expect("/usr/bin/time runs");
+    let wall_secs = t.elapsed().as_secs_f64();
+    assert!(
+        o.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(report.path()).expect("time's report");
+    let peak_kb: f64 = text
+        .split_whitespace()
+        .last()
+        .and_then(|v| v.parse().ok())
+        .expect("time's report ends with the peak RSS in KB");
+    ProcessCost {
+        wall_secs,
+        peak_mb: peak_kb / 1024.0,
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+    }
+}
+
+/// Whether scikit-learn and GNU time are there; otherwise why not.
+fn python_tools() -> Result<(), String> {
+    if !Path::new("/usr/bin/time").exists() {
+        return Err("GNU time (/usr/bin/time) is not installed".into());
+    }
+    let ok = Command::new("python3")
+        .args(["-c", "import sklearn"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Ok(())
+    } else {
+        Err("python3 with scikit-learn is not installed (pip install scikit-learn)".into())
+    }
+}
+
+/// The duration of the step of `kind` in the newest run of `store`.
+fn step_secs(store: &Path, kind: &str) -> f64 {
+    let store = Store::open(store).expect("store");
+    let runs = store.runs(None).expect("runs");
+    let run = runs.iter().max_by_key(|r| r.started_at).expect("a run");
+    run.tasks
+        .iter()
+        .find(|t| t.kind == kind)
+        .map(|t| t.duration_secs)
+        .unwrap_or_else(|| panic!("no {kind} step in run {}", run.id))
+}
+
+fn finance_cli(out: &mut String) {
+    writeln!(
+        out,
+        "## 5. Finance sentiment flow on 100,000 sentences, cold CLI process vs scikit-learn \
+         (target: 3× faster, no more memory)\n"
+    )
+    .ok();
+    if let Err(why) = python_tools() {
+        writeln!(out, "Skipped: {why}.\n").ok();
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("sentences.jsonl");
+    let grow = Command::new("python3")
+        .arg(root().join("scripts/grow_finance_sentences.py"))
+        .arg("100000")
+        .arg(&data)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        grow.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grow.stderr)
+    );
+    let flow_text = std::fs::read_to_string(root().join("examples/finance_sentiment.ron"))
+        .expect("examples/finance_sentiment.ron");
+    let flow = dir.path().join("finance.ron");
+    std::fs::write(
+        &flow,
+        flow_text.replace("../assets/data/finance_sentences.jsonl", "sentences.jsonl"),
+    )
+    .expect("write flow");
+    let exe = env!("CARGO_BIN_EXE_pipewright");
+    let script = root().join("scripts/bench_sklearn_finance.py");
+    let (mut ours, mut theirs, mut fits) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..3 {
+        let store = dir.path().join(format!("store{i}"));
+        ours.push(measured(
+            exe,
+            &[
+                "--store".as_ref(),
+                store.as_os_str(),
+                "run".as_ref(),
+                flow.as_os_str(),
+            ],
+        ));
+        fits.push(step_secs(&store, "train.logistic_regression"));
+        theirs.push(measured("python3", &[script.as_os_str(), data.as_os_str()]));
+    }
+    let sk: serde_json::Value =
+        serde_json::from_str(theirs[0].stdout.trim()).expect("the script's JSON line");
+    let sk_fit = sk["fit_predict_s"]["logistic_regression"]
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    let wall = |v: &[ProcessCost]| Spread::of(v.iter().map(|c| c.wall_secs).collect());
+    let peak = |v: &[ProcessCost]| Spread::of(v.iter().map(|c| c.peak_mb).collect());
+    let (w_ours, w_theirs) = (wall(&ours), wall(&theirs));
+    let (m_ours, m_theirs) = (peak(&ours), peak(&theirs));
+    writeln!(
+        out,
+        "| | Pipewright (cold CLI) | scikit-learn script | ratio (median) |"
+    )
+    .ok();
+    writeln!(out, "|---|---|---|---|").ok();
+    writeln!(
+        out,
+        "| wall time | {} | {} | {:.1}× faster |",
+        w_ours.show(2, "s"),
+        w_theirs.show(2, "s"),
+        w_theirs.median / w_ours.median
+    )
+    .ok();
+    writeln!(
+        out,
+        "| peak memory | {} | {} | {:.2}× |",
+        m_ours.show(0, "MB"),
+        m_theirs.show(0, "MB"),
+        m_ours.median / m_theirs.median
+    )
+    .ok();
+    writeln!(
+        out,
+        "| logistic regression fit (+ predict there) | {} | {sk_fit:.2} s (first run) | |\n",
+        Spread::of(fits).show(2, "s"),
+    )
+    .ok();
+    writeln!(
+        out,
+        "Both run the whole flow of `examples/finance_sentiment.ron` — load the JSON lines, \
+         check them, stratified split, TF-IDF fitted on train (vocabulary {} terms there), \
+         logistic regression and naive Bayes, classification metrics, best by macro F1 — \
+         on 100,000 sentences from `scripts/grow_finance_sentences.py`. Pipewright's time \
+         includes process start and storing every artifact and the run; the script's \
+         includes Python's start and importing scikit-learn ({:.2} s of it). scikit-learn \
+         picked {}.\n",
+        sk["vocabulary"],
+        sk["import_s"].as_f64().unwrap_or(f64::NAN),
+        sk["best"]
+    )
+    .ok();
+}
+
+fn classifier_fits(out: &mut String) {
+    writeln!(
+        out,
+        "## 6. Classifier fits on 1,000,000 rows × 20 features, vs scikit-learn\n"
+    )
+    .ok();
+    if let Err(why) = python_tools() {
+        writeln!(out, "Skipped: {why}.\n").ok();
+        return;
+    }
+    use pipewright_nodes::polars::prelude::*;
+    const ROWS: usize = 1_000_000;
+    const COLS: usize = 20;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // y = [x·w + noise > 0], x uniform in [-1, 1), seeded, the same rows for both.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    let w: Vec<f64> = (0..COLS).map(|j| (j as f64 - 9.5) / 5.0).collect();
+    let mut cols: Vec<Vec<f64>> = (0..COLS).map(|_| Vec::with_capacity(ROWS)).collect();
+    let mut raw = Vec::with_capacity(ROWS * COLS * 8);
+    let mut y = Vec::with_capacity(ROWS);
+    for _ in 0..ROWS {
+        let mut z = 0.0;
+        for (j, col) in cols.iter_mut().enumerate() {
+            let v = next();
+            z += v * w[j];
+            col.push(v);
+            raw.extend_from_slice(&v.to_le_bytes());
+        }
+        y.push(u8::from(z + next() > 0.0));
+    }
+    std::fs::write(dir.path().join("X.f64"), &raw).expect("write X");
+    std::fs::write(dir.path().join("y.u8"), &y).expect("write y");
+    let mut columns: Vec<Column> = cols
+        .into_iter()
+        .enumerate()
+        .map(|(j, c)| Column::new(format!("x{j}").into(), c))
+        .collect();
+    let labels: Vec<&str> = y
+        .iter()
+        .map(|&c| if c == 1 { "yes" } else { "no" })
+        .collect();
+    columns.push(Column::new("y".into(), labels));
+    let mut df = DataFrame::new(ROWS, columns).expect("frame");
+    let parquet = dir.path().join("big.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).expect("create parquet"))
+        .finish(&mut df)
+        .expect("write parquet");
+    let exe = env!("CARGO_BIN_EXE_pipewright");
+    let script = root().join("scripts/bench_sklearn_fits.py");
+    writeln!(
+        out,
+        "| model | Pipewright fit | scikit-learn fit | ratio (median) | Pipewright peak (whole run) | scikit-learn peak (whole script) |"
+    )
+    .ok();
+    writeln!(out, "|---|---|---|---|---|---|").ok();
+    let cases = [
+        (
+            "logistic regression (C = 1, lbfgs, tol 1e-4)",
+            "train.logistic_regression",
+            "logistic",
+            "\"C\": Float(1.0), \"max_iter\": Int(100)",
+        ),
+        (
+            "random forest (10 trees, depth 10, √p features)",
+            "train.random_forest",
+            "forest",
+            "\"n_trees\": Int(10), \"max_depth\": Int(10), \"max_features\": Text(\"sqrt\"), \"seed\": Int(0)",
+        ),
+    ];
+    for (title, kind, which, params) in cases {
+        let flow = dir.path().join(format!("{which}.ron"));
+        std::fs::write(
+            &flow,
+            format!(
+                r#"Flow(format: 1, name: "fit_{which}", nodes: [
+    Node(id: 1, kind: "data.load_parquet", label: "Load", params: {{"path": Text("big.parquet")}}),
+    Node(id: 2, kind: "{kind}", label: "Fit", params: {{"target": Text("y"), {params}}}),
+], edges: [
+    Edge(from: PortRef(node: 1, port: "table"), to: PortRef(node: 2, port: "train")),
+])"#
+            ),
+        )
+        .expect("write flow");
+        let (mut ours, mut theirs, mut fit_ours, mut fit_theirs) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in 0..3 {
+            let store = dir.path().join(format!("{which}{i}"));
+            ours.push(measured(
+                exe,
+                &[
+                    "--store".as_ref(),
+                    store.as_os_str(),
+                    "run".as_ref(),
+                    flow.as_os_str(),
+                ],
+            ));
+            fit_ours.push(step_secs(&store, kind));
+            let cost = measured(
+                "python3",
+                &[script.as_os_str(), dir.path().as_os_str(), which.as_ref()],
+            );
+            let json: serde_json::Value =
+                serde_json::from_str(cost.stdout.trim()).expect("the script's JSON line");
+            fit_theirs.push(json["fit_s"].as_f64().unwrap_or(f64::NAN));
+            theirs.push(cost);
+        }
+        let (a, b) = (Spread::of(fit_ours), Spread::of(fit_theirs));
+        let peak = |v: &[ProcessCost]| Spread::of(v.iter().map(|c| c.peak_mb).collect());
+        writeln!(
+            out,
+            "| {title} | {} | {} | {:.1}× faster | {} | {} |",
+            a.show(2, "s"),
+            b.show(2, "s"),
+            b.median / a.median,
+            peak(&ours).show(0, "MB"),
+            peak(&theirs).show(0, "MB"),
+        )
+        .ok();
+    }
+    writeln!(
+        out,
+        "\nThe same 1,000,000 rows on both sides (written by the benchmark as Parquet for \
+         Pipewright and as raw float64 for numpy). Fit times are the train step's own \
+         duration in the run record and the script's timer around `fit`; peak memory is \
+         the whole process (loading the table included).\n"
+    )
+    .ok();
+}
+
 fn main() {
     // `cargo bench` passes --bench; a filter argument picks sections by number.
     let args: Vec<String> = std::env::args()
@@ -393,11 +704,13 @@ fn main() {
     )
     .ok();
     type Section = (&'static str, fn(&mut String));
-    let sections: [Section; 4] = [
+    let sections: [Section; 6] = [
         ("1", scheduling),
         ("2", regression_cli),
         ("3", store_table),
         ("4", list_runs),
+        ("5", finance_cli),
+        ("6", classifier_fits),
     ];
     for (n, f) in sections {
         if want(n) {

@@ -111,6 +111,6 @@ pub use store::{GcReport, Store, StoreError};
 pub use validate::{Problem, validate, validate_in};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{
-    ArtifactView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric, PointSet,
-    ScalarsView, SeriesKind, SeriesView, TableView, TextView, views_to_text,
+    ArtifactView, BarSet, BarsView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric,
+    PointSet, ScalarsView, SeriesKind, SeriesView, TableView, TextView, views_to_text,
 };

@@ -205,6 +205,31 @@ pub struct MatrixView {
     pub cells: Vec<Vec<f64>>,
 }
 
+/// One named set of bars of a [`BarsView`] (e.g. the actual or the predicted counts).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BarSet {
+    /// The set's name, shown in the legend.
+    pub name: String,
+    /// One value per category of the view, in its order.
+    pub values: Vec<f64>,
+}
+
+/// Categorical bars: one group per category, one bar per set in each (a class
+/// balance chart: actual and predicted counts per class).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BarsView {
+    /// E.g. `"Class balance"`.
+    pub title: String,
+    /// What the categories are (e.g. `"class"`).
+    pub x_label: String,
+    /// What the values are (e.g. `"rows"`).
+    pub y_label: String,
+    /// The category labels, in display order.
+    pub categories: Vec<String>,
+    /// The sets, each with one value per category.
+    pub sets: Vec<BarSet>,
+}
+
 /// Free text (a report, a fitted vocabulary's first terms).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TextView {
@@ -227,6 +252,8 @@ pub enum ArtifactView {
     Series(SeriesView),
     /// Labelled cells.
     Matrix(MatrixView),
+    /// Categorical bars.
+    Bars(BarsView),
     /// Free text.
     Text(TextView),
 }
@@ -240,6 +267,7 @@ impl ArtifactView {
             ArtifactView::Coefficients(v) => &v.title,
             ArtifactView::Series(v) => &v.title,
             ArtifactView::Matrix(v) => &v.title,
+            ArtifactView::Bars(v) => &v.title,
             ArtifactView::Text(v) => &v.title,
         }
     }
@@ -361,32 +389,25 @@ impl ArtifactView {
                             .collect(),
                     );
                 }
-                let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
-                let widths: Vec<usize> = (0..cols)
-                    .map(|c| {
-                        grid.iter()
-                            .filter_map(|r| r.get(c))
-                            .map(|s| s.chars().count())
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect();
-                for row in &grid {
-                    let line: Vec<String> = row
-                        .iter()
-                        .zip(&widths)
-                        .enumerate()
-                        .map(|(i, (s, w))| {
-                            if i == 0 {
-                                format!("{s:<w$}")
-                            } else {
-                                format!("{s:>w$}")
-                            }
-                        })
-                        .collect();
-                    out.push_str(line.join("  ").trim_end());
-                    out.push('\n');
+                write_grid(&mut out, &grid);
+            }
+            ArtifactView::Bars(b) => {
+                // Categories down, sets across: the terminal's natural bar chart.
+                let mut grid: Vec<Vec<String>> = vec![
+                    std::iter::once(b.x_label.clone())
+                        .chain(b.sets.iter().map(|s| s.name.clone()))
+                        .collect(),
+                ];
+                for (i, c) in b.categories.iter().enumerate() {
+                    grid.push(
+                        std::iter::once(c.clone())
+                            .chain(b.sets.iter().map(|s| {
+                                s.values.get(i).map_or_else(String::new, |v| v.to_string())
+                            }))
+                            .collect(),
+                    );
                 }
+                write_grid(&mut out, &grid);
             }
             ArtifactView::Text(t) => {
                 out.push_str(&t.text);
@@ -396,6 +417,37 @@ impl ArtifactView {
             }
         }
         out
+    }
+}
+
+/// Writes rows of cells aligned: the first column to the left, the others (numbers)
+/// to the right.
+fn write_grid(out: &mut String, grid: &[Vec<String>]) {
+    let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            grid.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in grid {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (s, w))| {
+                if i == 0 {
+                    format!("{s:<w$}")
+                } else {
+                    format!("{s:>w$}")
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
     }
 }
 
@@ -482,6 +534,30 @@ mod tests {
         assert_eq!(
             m.to_text(),
             "actual \\ predicted  neg  pos\nneg                   5    1\npos                   0   12\n"
+        );
+    }
+
+    #[test]
+    fn bars_print_one_row_per_category() {
+        let b = ArtifactView::Bars(BarsView {
+            title: "Class balance".into(),
+            x_label: "class".into(),
+            y_label: "rows".into(),
+            categories: vec!["negative".into(), "positive".into()],
+            sets: vec![
+                BarSet {
+                    name: "actual".into(),
+                    values: vec![3.0, 12.0],
+                },
+                BarSet {
+                    name: "predicted".into(),
+                    values: vec![5.0, 10.0],
+                },
+            ],
+        });
+        assert_eq!(
+            b.to_text(),
+            "class     actual  predicted\nnegative       3          5\npositive      12         10\n"
         );
     }
 

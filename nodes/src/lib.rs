@@ -14,6 +14,9 @@
 //! | `predictions` | [`Predictions`] (predicted, actual, model) | Parquet, model JSON in its metadata |
 //! | `metrics` | [`Metrics`] (scores, model, plot points ≤ 10,000) | JSON |
 //! | `signal` | [`Signal`] (start → data wiring) | JSON `null` |
+//! | `class_predictions` | [`artifacts::ClassPredictions`] (labels, per-class scores, ids, classifier) | Parquet, classifier JSON in its metadata |
+//! | `class_metrics` | [`artifacts::ClassMetrics`] (scores, per class, confusion, ROC/PR ≤ 10,000 points, classifier) | JSON |
+//! | `plot` | [`artifacts::ScatterPlot`] (a 2-D scatter, one set per colour, ≤ 10,000 points) | JSON |
 //!
 //! ## Node kinds, by palette category
 //! - Flow ([`flow`]): `flow.start`, `flow.end`.
@@ -24,7 +27,9 @@
 //!   `transform.cast`.
 //! - Train ([`train`]): `train.linear_regression`, `train.ridge`, `train.elastic_net`.
 //! - Evaluate ([`evaluate`]): `evaluate.predict`, `evaluate.regression_metrics`,
-//!   `evaluate.select_best`.
+//!   `evaluate.select_best`, `evaluate.predict_classes`,
+//!   `evaluate.classification_metrics`, `evaluate.select_best_classifier`,
+//!   `evaluate.scatter`.
 //!
 //! ## Design choices a newcomer must know
 //! - **scikit-learn semantics.** Splits, scaling, the three models and the metrics
@@ -98,6 +103,10 @@ pub fn registry() -> Registry {
     r.register(evaluate::Predict::new());
     r.register(evaluate::RegressionMetrics::new());
     r.register(evaluate::SelectBest::new());
+    r.register(evaluate::PredictClasses::new());
+    r.register(evaluate::ClassificationMetrics::new());
+    r.register(evaluate::SelectBestClassifier::new());
+    r.register(evaluate::Scatter::new());
     r.register_artifact(artifacts::table::TABLE_TYPE);
     r.register_artifact(artifacts::model::MODEL_TYPE);
     r.register_artifact(artifacts::predictions::PREDICTIONS_TYPE);
@@ -105,6 +114,9 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::signal::SIGNAL_TYPE);
     r.register_artifact(artifacts::classifier::CLASSIFIER_TYPE);
     r.register_artifact(artifacts::fitted::FITTED_TYPE);
+    r.register_artifact(artifacts::class_predictions::CLASS_PREDICTIONS_TYPE);
+    r.register_artifact(artifacts::class_metrics::CLASS_METRICS_TYPE);
+    r.register_artifact(artifacts::plot::PLOT_TYPE);
     r
 }
 
@@ -121,9 +133,13 @@ mod tests {
         "data.load_parquet",
         "data.load_phrasebank",
         "data.synthetic_regression",
+        "evaluate.classification_metrics",
         "evaluate.predict",
+        "evaluate.predict_classes",
         "evaluate.regression_metrics",
+        "evaluate.scatter",
         "evaluate.select_best",
+        "evaluate.select_best_classifier",
         "flow.end",
         "flow.start",
         "train.elastic_net",

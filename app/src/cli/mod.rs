@@ -1,4 +1,4 @@
-//! The headless command line: `run`, `runs`, `show`, `resume`, `validate`.
+//! The headless command line: `run`, `runs`, `show`, `resume`, `validate`, `kinds`.
 //!
 //! Every command prints plain text to stdout (a live progress line goes to stderr when
 //! it is a terminal), exits 0 on success, 1 when a run failed and 2 on a usage or
@@ -7,6 +7,7 @@
 mod common;
 mod compare;
 mod inspect;
+mod kinds;
 mod run;
 mod table;
 mod verify;
@@ -172,6 +173,15 @@ pub enum Command {
         /// The flow file (.ron).
         flow: PathBuf,
     },
+    /// List the step kinds of the palette with their ports and parameters (type, range,
+    /// default, meaning).
+    Kinds {
+        /// Only this kind (its id, e.g. transform.tfidf).
+        kind: Option<String>,
+        /// Print the README's Markdown catalogue instead.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// `pipewright FLOW.ron`: open a flow file in the editor.
     #[command(external_subcommand)]
     Open(Vec<OsString>),
@@ -332,6 +342,24 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Some(Command::Delete { runs, yes }) => compare::delete(&open_store(store_arg)?, &runs, yes),
         Some(Command::Verify { repair }) => verify::verify(&open_store(store_arg)?, repair),
+        Some(Command::Kinds { kind, markdown }) => {
+            let registry = registry();
+            if let Some(id) = &kind
+                && registry.kind(id).is_none()
+            {
+                let known: Vec<&str> = registry.kinds().map(|k| k.id).collect();
+                bail!(
+                    "unknown step kind {id:?}; the kinds are: {}",
+                    known.join(", ")
+                );
+            }
+            if markdown {
+                print!("{}", kinds::markdown(&registry));
+            } else {
+                print!("{}", kinds::text(&registry, kind.as_deref()));
+            }
+            Ok(Outcome::Success)
+        }
         Some(Command::Validate { flow }) => {
             let f = load_flow(&flow)?;
             let dir = flow.parent().unwrap_or(std::path::Path::new("."));

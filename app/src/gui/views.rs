@@ -1,10 +1,11 @@
 //! Drawing the engine's [`ArtifactView`]s: tables as grids, scalars and coefficients
-//! as two-column tables, series as plots (egui_plot), matrices as heat maps, text as
-//! text. This is all the editor knows of artifacts: a new artifact type that describes
+//! as two-column tables, series as plots (egui_plot), matrices as heat maps (counts or
+//! row-normalised), categorical bars as grouped bar charts, text as text. This is all the editor knows of artifacts: a new artifact type that describes
 //! itself with these views is drawn without a change here.
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
+use pipewright_engine::view::BarsView;
 use pipewright_engine::{
     ArtifactView, Cell, CoefficientsView, Goal, MatrixView, ScalarsView, SeriesKind, SeriesView,
     TableView,
@@ -37,11 +38,13 @@ pub fn views_ui(views: &[ArtifactView], salt: Salt<'_>, ui: &mut Ui) {
                         name: p.name.clone(),
                         points: &p.points,
                         color: indexed_color(k),
+                        style: 0,
                     })
                     .collect();
                 series_plot_ui(s, &sets, egui::Id::new(("series", salt)), 220.0, None, ui);
             }
             ArtifactView::Matrix(m) => matrix_ui(m, salt, ui),
+            ArtifactView::Bars(b) => bars_ui(b, salt, ui),
             ArtifactView::Text(t) => {
                 title_ui(&t.title, ui);
                 ui.add(egui::Label::new(&t.text).wrap());
@@ -81,7 +84,9 @@ pub fn cell_text(cell: &Cell) -> String {
 const TEXT_CELL_WIDTH: f32 = 220.0;
 
 fn table_ui(t: &TableView, salt: IdSalt<'_>, ui: &mut Ui) {
-    // The artifact's summary above already says its size.
+    // Titled like every other view: an artifact may show several tables (metrics and
+    // their per-class table). The artifact's summary above already says its size.
+    title_ui(&t.title, ui);
     egui::CollapsingHeader::new("Column types")
         .id_salt(("coltypes", salt))
         .show(ui, |ui| {
@@ -183,23 +188,58 @@ fn coefficients_ui(c: &CoefficientsView, salt: IdSalt<'_>, ui: &mut Ui) {
         });
 }
 
-/// A confusion matrix (or any labelled cells) as a heat map: each cell shaded by its
-/// share of its row's total, the value written in it.
+/// How a matrix's cells are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MatrixScale {
+    /// The values as they are (counts of a confusion matrix).
+    #[default]
+    Counts,
+    /// Each value divided by its row's total (a confusion matrix's recall per class on
+    /// the diagonal).
+    RowShares,
+}
+
+/// The text of a matrix cell: the value, or its share of the row.
+pub fn matrix_cell_text(value: f64, row_total: f64, scale: MatrixScale) -> String {
+    match scale {
+        MatrixScale::Counts => format_number(value),
+        MatrixScale::RowShares if row_total > 0.0 => format!("{:.2}", value / row_total),
+        MatrixScale::RowShares => "–".to_owned(),
+    }
+}
+
+/// A confusion matrix (or any labelled cells) as a labelled heat map: each cell shaded
+/// by its share of its row's total, the count or that share written in it (a toggle
+/// above the map; the choice is view state, kept in egui's memory per view).
 fn matrix_ui(m: &MatrixView, salt: IdSalt<'_>, ui: &mut Ui) {
     title_ui(&m.title, ui);
+    let scale_id = egui::Id::new(("matrix-scale", salt));
+    let mut scale: MatrixScale = ui.data(|d| d.get_temp(scale_id)).unwrap_or_default();
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut scale, MatrixScale::Counts, "Counts")
+            .on_hover_text("the number of rows in each cell");
+        ui.selectable_value(&mut scale, MatrixScale::RowShares, "Row-normalised")
+            .on_hover_text(format!(
+                "each cell as a share of its row (of the {} rows of that {})",
+                m.row_axis, m.row_axis
+            ));
+    });
+    ui.data_mut(|d| d.insert_temp(scale_id, scale));
     let accent = theme::type_color("metrics");
     egui::Grid::new(("matrix", salt))
         .spacing([4.0, 4.0])
         .show(ui, |ui| {
             ui.label(RichText::new(format!("{} \\ {}", m.row_axis, m.col_axis)).weak());
             for c in &m.cols {
-                ui.label(RichText::new(c).strong());
+                ui.label(RichText::new(c).strong())
+                    .on_hover_text(format!("{} {c}", m.col_axis));
             }
             ui.end_row();
             for (label, row) in m.rows.iter().zip(&m.cells) {
-                ui.label(RichText::new(label).strong());
+                ui.label(RichText::new(label).strong())
+                    .on_hover_text(format!("{} {label}", m.row_axis));
                 let total: f64 = row.iter().filter(|x| x.is_finite()).sum();
-                for x in row {
+                for (col, x) in m.cols.iter().zip(row) {
                     let share = if total > 0.0 { x / total } else { 0.0 };
                     let fill = accent.gamma_multiply((0.15 + 0.85 * share as f32).clamp(0.0, 1.0));
                     let text = if share > 0.55 {
@@ -211,11 +251,73 @@ fn matrix_ui(m: &MatrixView, salt: IdSalt<'_>, ui: &mut Ui) {
                         .fill(fill)
                         .inner_margin(egui::Margin::symmetric(8, 3))
                         .show(ui, |ui| {
-                            ui.label(RichText::new(format_number(*x)).monospace().color(text))
-                                .on_hover_text(format!("{:.1} % of the row", share * 100.0));
+                            ui.label(
+                                RichText::new(matrix_cell_text(*x, total, scale))
+                                    .monospace()
+                                    .color(text),
+                            )
+                            .on_hover_text(format!(
+                                "{} {label}, {} {col}: {} ({:.1} % of the row)",
+                                m.row_axis,
+                                m.col_axis,
+                                format_number(*x),
+                                share * 100.0
+                            ));
                         });
                 }
                 ui.end_row();
+            }
+        });
+}
+
+/// Categorical bars: one group per category, one bar per set in the set's colour, the
+/// categories named under the x axis and each bar's value on hover.
+fn bars_ui(b: &BarsView, salt: IdSalt<'_>, ui: &mut Ui) {
+    title_ui(&b.title, ui);
+    let n = b.sets.len().max(1) as f64;
+    let group_w = 0.8;
+    let bar_w = group_w / n;
+    let charts: Vec<BarChart> = b
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(k, set)| {
+            let bars = set
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let x = i as f64 - group_w / 2.0 + bar_w * (k as f64 + 0.5);
+                    let category = b.categories.get(i).map_or("", String::as_str);
+                    Bar::new(x, *v)
+                        .width(bar_w * 0.9)
+                        .name(format!("{category} ({})", set.name))
+                })
+                .collect();
+            BarChart::new(set.name.clone(), bars)
+                .color(indexed_color(k))
+                .element_formatter(Box::new(|bar, _| {
+                    format!("{}: {}", bar.name, format_number(bar.value))
+                }))
+        })
+        .collect();
+    let categories = b.categories.clone();
+    Plot::new(("bars", salt))
+        .height(200.0)
+        .x_axis_label(b.x_label.clone())
+        .y_axis_label(b.y_label.clone())
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                categories.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            for c in charts {
+                plot.bar_chart(c);
             }
         });
 }
@@ -228,6 +330,32 @@ pub struct PlotSet<'a> {
     pub points: &'a [[f64; 2]],
     /// Its colour.
     pub color: Color32,
+    /// Which of its run's sets it is: a comparison draws every set of a run (the
+    /// classes of a ROC plot) in the run's colour and tells them apart by line style
+    /// or marker shape. 0 (solid, circles) in one artifact's plot.
+    pub style: usize,
+}
+
+/// The line style of the `i`-th set of a run.
+fn line_style(i: usize) -> LineStyle {
+    match i % 4 {
+        0 => LineStyle::Solid,
+        1 => LineStyle::dashed_loose(),
+        2 => LineStyle::dotted_loose(),
+        _ => LineStyle::dashed_dense(),
+    }
+}
+
+/// The marker of the `i`-th set of a run.
+fn marker_shape(i: usize) -> MarkerShape {
+    const SHAPES: [MarkerShape; 5] = [
+        MarkerShape::Circle,
+        MarkerShape::Diamond,
+        MarkerShape::Square,
+        MarkerShape::Cross,
+        MarkerShape::Up,
+    ];
+    SHAPES[i % SHAPES.len()]
 }
 
 /// Distinct colours for the sets of a plot (Tableau 10).
@@ -301,10 +429,16 @@ pub fn series_plot_ui(
                         plot.points(
                             Points::new(s.name.clone(), points)
                                 .radius(2.5)
+                                .shape(marker_shape(s.style))
                                 .color(s.color),
                         );
                     } else {
-                        plot.line(Line::new(s.name.clone(), points).color(s.color).width(2.0));
+                        plot.line(
+                            Line::new(s.name.clone(), points)
+                                .color(s.color)
+                                .style(line_style(s.style))
+                                .width(2.0),
+                        );
                     }
                 }
             });
@@ -413,6 +547,13 @@ mod tests {
             "the maximum is in the last bin"
         );
         assert!(Bins::over(&[vec![], vec![]]).is_none());
+    }
+
+    #[test]
+    fn matrix_cells_show_counts_or_row_shares() {
+        assert_eq!(matrix_cell_text(12.0, 16.0, MatrixScale::Counts), "12");
+        assert_eq!(matrix_cell_text(12.0, 16.0, MatrixScale::RowShares), "0.75");
+        assert_eq!(matrix_cell_text(0.0, 0.0, MatrixScale::RowShares), "–");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! exactly as the training rows were.
 //!
 //! Each learning step outputs one [`Fitted`] beside its tables; `transform.apply`
-//! applies it to any table. A new kind of fitted state is one [`FittedState`] variant
-//! whose `apply` lives beside the step that fits it.
+//! applies it to any table. A new kind of fitted state is one [`FittedState`] variant;
+//! the state and how it applies live here, below the steps that fit it (they import
+//! it, never the reverse), so serving needs no training code.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -17,8 +18,10 @@ use pipewright_engine::{
 use serde::{Deserialize, Serialize};
 
 use super::Table;
+use crate::columns::{f64_column, f64_series};
+use crate::error::NodeError;
 use crate::error::{Result, decode_error, encode_error};
-use crate::transform::scaler::{self, Scaling};
+use polars::prelude::DataFrame;
 
 /// The port type (and artifact type name) of [`Fitted`].
 pub const FITTED: &str = "fitted";
@@ -51,7 +54,7 @@ impl FittedState {
     pub fn apply(&self, table: &Table) -> Result<Table> {
         match self {
             FittedState::Scaler { scalings } => {
-                Ok(table.derive(scaler::apply(table.df(), scalings)?))
+                Ok(table.derive(apply_scalings(table.df(), scalings)?))
             }
         }
     }
@@ -106,6 +109,32 @@ impl FittedState {
             }
         }
     }
+}
+
+/// The fitted statistics of one column: `scaled = (x − mean) / scale`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// The column.
+    pub column: String,
+    /// Its mean on the training rows.
+    pub mean: f64,
+    /// Its population standard deviation there (1 for a constant column).
+    pub scale: f64,
+}
+
+/// Applies fitted statistics; the scaled columns become `f64`, the others stay.
+pub fn apply_scalings(df: &DataFrame, scalings: &[Scaling]) -> Result<DataFrame> {
+    let mut out = df.clone();
+    for s in scalings {
+        let values = f64_column(df, &s.column)?;
+        let slice = values
+            .cont_slice()
+            .map_err(NodeError::polars(format!("column {:?}", s.column)))?;
+        let scaled: Vec<f64> = slice.iter().map(|x| (x - s.mean) / s.scale).collect();
+        out.with_column(f64_series(&s.column, scaled))
+            .map_err(NodeError::polars(format!("column {:?}", s.column)))?;
+    }
+    Ok(out)
 }
 
 impl Fitted {

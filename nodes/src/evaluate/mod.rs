@@ -1,9 +1,17 @@
 //! Evaluate steps: predict, score, and pick the best of several models.
 
+pub mod classification_metrics;
 pub mod metrics;
 pub mod predict;
+pub mod predict_classes;
+pub mod scatter;
 pub mod select_best;
+pub mod select_best_classifier;
 
+pub use classification_metrics::ClassificationMetrics;
 pub use metrics::RegressionMetrics;
 pub use predict::Predict;
+pub use predict_classes::PredictClasses;
+pub use scatter::Scatter;
 pub use select_best::SelectBest;
+pub use select_best_classifier::SelectBestClassifier;

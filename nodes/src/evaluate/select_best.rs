@@ -67,9 +67,52 @@ pub fn maximise(goal: &str, recorded: Goal) -> bool {
     }
 }
 
+/// What the ranking needs of a candidate: its label, a score by name, and whether it
+/// carries the model to pass on. Implemented by [`Metrics`] (regression) and by
+/// [`crate::artifacts::class_metrics::ClassMetrics`], so both select-best steps rank
+/// with one rule.
+pub trait Candidate {
+    /// The candidate's label in messages and logs (its model and hyper-parameters).
+    fn source(&self) -> &str;
+    /// The score named `metric`, if it has it.
+    fn score(&self, metric: &str) -> Option<f64>;
+    /// Whether it carries its model.
+    fn has_model(&self) -> bool;
+    /// The goal its producer recorded for `metric`, if any.
+    fn goal(&self, metric: &str) -> Option<Goal>;
+}
+
+impl Candidate for Metrics {
+    fn source(&self) -> &str {
+        &self.source
+    }
+    fn score(&self, metric: &str) -> Option<f64> {
+        self.get(metric)
+    }
+    fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+    fn goal(&self, metric: &str) -> Option<Goal> {
+        self.goals.get(metric).copied()
+    }
+}
+
+/// The goal the candidates recorded for `metric` (the first that did; neutral when
+/// none did).
+pub fn recorded_goal<C: Candidate>(candidates: &[&C], metric: &str) -> Goal {
+    candidates
+        .iter()
+        .find_map(|c| c.goal(metric))
+        .unwrap_or_default()
+}
+
 /// The candidates' positions from best to worst (stable: ties keep input order) and
 /// their scores; fails on a candidate without the metric or the model.
-pub fn rank(candidates: &[&Metrics], metric: &str, maximise: bool) -> Result<Vec<(usize, f64)>> {
+pub fn rank<C: Candidate>(
+    candidates: &[&C],
+    metric: &str,
+    maximise: bool,
+) -> Result<Vec<(usize, f64)>> {
     if candidates.is_empty() {
         return Err(NodeError::NoInputs { port: "candidates" });
     }
@@ -77,16 +120,16 @@ pub fn rank(candidates: &[&Metrics], metric: &str, maximise: bool) -> Result<Vec
     for (i, m) in candidates.iter().enumerate() {
         let problem = |problem: String| NodeError::Candidate {
             index: i + 1,
-            source_label: m.source.clone(),
+            source_label: m.source().to_owned(),
             problem,
         };
         let value = m
-            .get(metric)
+            .score(metric)
             .ok_or_else(|| problem(format!("has no metric {metric:?}")))?;
         if value.is_nan() {
             return Err(problem(format!("has {metric} = NaN")));
         }
-        if m.model.is_none() {
+        if !m.has_model() {
             return Err(problem("carries no model".into()));
         }
         scored.push((i, value));
@@ -96,6 +139,42 @@ pub fn rank(candidates: &[&Metrics], metric: &str, maximise: bool) -> Result<Vec
         if maximise { order.reverse() } else { order }
     });
     Ok(scored)
+}
+
+/// Ranks `candidates` by `metric` under the `goal` parameter, logs the ranking, and
+/// returns the winner's position.
+pub fn select<C: Candidate>(
+    ctx: &mut StepContext<'_>,
+    candidates: &[&C],
+    metric: &str,
+    goal: &str,
+) -> Result<usize> {
+    let maximise = maximise(goal, recorded_goal(candidates, metric));
+    let ranking = rank(candidates, metric, maximise)?;
+    ctx.log(format!(
+        "ranking by {metric} ({} is better):",
+        if maximise { "larger" } else { "smaller" }
+    ));
+    for (place, (i, value)) in ranking.iter().enumerate() {
+        ctx.log(format!(
+            "{}. {}: {metric} = {value}{}",
+            place + 1,
+            candidates[*i].source(),
+            if place == 0 { "  ← best" } else { "" }
+        ));
+    }
+    Ok(ranking[0].0)
+}
+
+/// The `index`-th artifact on the `candidates` port, shared (the winner passes on as
+/// the very same artifact, stored once).
+pub fn candidate_arc(inputs: &Inputs, index: usize) -> Result<pipewright_engine::ArtifactArc> {
+    inputs
+        .iter()
+        .filter(|(port, _)| *port == "candidates")
+        .nth(index)
+        .map(|(_, a)| a.clone())
+        .ok_or(NodeError::NoInputs { port: "candidates" })
 }
 
 impl NodeKind for SelectBest {
@@ -111,38 +190,12 @@ impl NodeKind for SelectBest {
     ) -> Result<Outputs, StepError> {
         let metric = params.text("metric")?;
         let candidates = inputs.all::<Metrics>("candidates")?;
-        let recorded = candidates
-            .iter()
-            .find_map(|c| c.goals.get(metric).copied())
-            .unwrap_or_default();
-        let maximise = maximise(params.text("goal")?, recorded);
-        let arcs: Vec<_> = inputs
-            .iter()
-            .filter(|(port, _)| *port == "candidates")
-            .map(|(_, a)| a.clone())
-            .collect();
-        let ranking = rank(&candidates, metric, maximise)?;
-        ctx.log(format!(
-            "ranking by {metric} ({} is better):",
-            if maximise { "larger" } else { "smaller" }
-        ));
-        for (place, (i, value)) in ranking.iter().enumerate() {
-            ctx.log(format!(
-                "{}. {}: {metric} = {value}{}",
-                place + 1,
-                candidates[*i].source,
-                if place == 0 { "  ← best" } else { "" }
-            ));
-        }
-        let (winner, _) = ranking[0];
+        let winner = select(ctx, &candidates, metric, params.text("goal")?)?;
         let model = candidates[winner]
             .model
             .clone()
             .ok_or(NodeError::NoInputs { port: "candidates" })?;
-        let best = arcs
-            .get(winner)
-            .cloned()
-            .ok_or(NodeError::NoInputs { port: "candidates" })?;
+        let best = candidate_arc(inputs, winner)?;
         // The winner's metrics go on as the very same artifact (stored once).
         Ok(Outputs::new().with_arc("best", best).with("model", model))
     }

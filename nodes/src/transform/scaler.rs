@@ -7,9 +7,9 @@ use pipewright_engine::{
 };
 use polars::prelude::*;
 
-use crate::artifacts::fitted::{FITTED, Fitted, FittedState};
+use crate::artifacts::fitted::{FITTED, Fitted, FittedState, Scaling, apply_scalings};
 use crate::artifacts::{TABLE, Table};
-use crate::columns::{column, f64_column, f64_series, is_numeric, parse_list};
+use crate::columns::{column, f64_column, is_numeric, parse_list};
 use crate::error::{NodeError, Result};
 use crate::stats::sum;
 
@@ -54,17 +54,6 @@ impl StandardScaler {
             },
         }
     }
-}
-
-/// The fitted statistics of one column: `scaled = (x − mean) / scale`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Scaling {
-    /// The column.
-    pub column: String,
-    /// Its mean on the training rows.
-    pub mean: f64,
-    /// Its population standard deviation there (1 for a constant column).
-    pub scale: f64,
 }
 
 /// Mean and scale the way scikit-learn's `StandardScaler` computes them
@@ -112,21 +101,6 @@ pub fn fit(train: &DataFrame, exclude: &[String]) -> Result<Vec<Scaling>> {
     Ok(out)
 }
 
-/// Applies fitted statistics; the scaled columns become `f64`, the others stay.
-pub fn apply(df: &DataFrame, scalings: &[Scaling]) -> Result<DataFrame> {
-    let mut out = df.clone();
-    for s in scalings {
-        let values = f64_column(df, &s.column)?;
-        let slice = values
-            .cont_slice()
-            .map_err(NodeError::polars(format!("column {:?}", s.column)))?;
-        let scaled: Vec<f64> = slice.iter().map(|x| (x - s.mean) / s.scale).collect();
-        out.with_column(f64_series(&s.column, scaled))
-            .map_err(NodeError::polars(format!("column {:?}", s.column)))?;
-    }
-    Ok(out)
-}
-
 impl NodeKind for StandardScaler {
     fn descriptor(&self) -> &KindDescriptor {
         &self.desc
@@ -149,8 +123,8 @@ impl NodeKind for StandardScaler {
         if scalings.is_empty() {
             ctx.log("no numeric column to scale");
         }
-        let scaled_train = train.derive(apply(train.df(), &scalings)?);
-        let scaled_test = test.derive(apply(test.df(), &scalings)?);
+        let scaled_train = train.derive(apply_scalings(train.df(), &scalings)?);
+        let scaled_test = test.derive(apply_scalings(test.df(), &scalings)?);
         Ok(Outputs::new()
             .with("train", scaled_train)
             .with("test", scaled_test)

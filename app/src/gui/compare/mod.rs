@@ -79,6 +79,12 @@ impl CompareView {
             .metrics
             .iter()
             .find(|m| m.name.ends_with(".rmse"))
+            .or_else(|| {
+                // A classification: the balanced headline score before the rest.
+                [".f1_macro", ".accuracy"]
+                    .iter()
+                    .find_map(|suffix| comparison.metrics.iter().find(|m| m.name.ends_with(suffix)))
+            })
             .or_else(|| comparison.metrics.iter().find(|m| m.goal != Goal::Neutral))
             .map(|m| m.name.clone());
         Self {

@@ -384,24 +384,14 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
     for pair in titles.chunks(2) {
         ui.horizontal_top(|ui| {
             for shape in pair {
-                let mut sets = Vec::new();
-                for (i, run) in series.iter().enumerate() {
-                    let Some(s) = run.iter().flatten().find(|s| s.title == shape.title) else {
-                        continue;
-                    };
-                    for set in &s.sets {
-                        let name = if s.sets.len() > 1 {
-                            format!("{} {}", short_id(&view.ids[i]), set.name)
-                        } else {
-                            short_id(&view.ids[i])
-                        };
-                        sets.push(PlotSet {
-                            name,
-                            points: &set.points,
-                            color: run_color(i),
-                        });
-                    }
-                }
+                let runs: Vec<(usize, &pipewright_engine::SeriesView)> = series
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, run)| {
+                        Some((i, run.iter().flatten().find(|s| s.title == shape.title)?))
+                    })
+                    .collect();
+                let sets = overlay_sets(&runs, &view.ids);
                 ui.vertical(|ui| {
                     ui.set_width(half);
                     ui.label(RichText::new(&shape.title).strong());
@@ -417,6 +407,37 @@ fn plots_ui(view: &mut CompareView, artifacts: &mut ArtifactCache, ui: &mut Ui) 
             }
         });
     }
+}
+
+/// The sets of one plot overlaid across runs: each run's in its colour, its sets
+/// (classes of a ROC plot) told apart by style, named `run · set` — just `run` when
+/// every run has one set of the same name (nothing to tell apart).
+fn overlay_sets<'a>(
+    runs: &[(usize, &'a pipewright_engine::SeriesView)],
+    ids: &[String],
+) -> Vec<PlotSet<'a>> {
+    let mut names = runs
+        .iter()
+        .flat_map(|(_, s)| s.sets.iter().map(|p| &p.name));
+    let first = names.next();
+    let one_name = runs.iter().all(|(_, s)| s.sets.len() == 1) && names.all(|n| Some(n) == first);
+    let mut sets = Vec::new();
+    for (i, s) in runs {
+        for (k, set) in s.sets.iter().enumerate() {
+            let name = if one_name {
+                short_id(&ids[*i])
+            } else {
+                format!("{} · {}", short_id(&ids[*i]), set.name)
+            };
+            sets.push(PlotSet {
+                name,
+                points: &set.points,
+                color: run_color(*i),
+                style: k,
+            });
+        }
+    }
+    sets
 }
 
 fn metric_bars_ui(view: &mut CompareView, ui: &mut Ui) {
@@ -570,4 +591,61 @@ fn durations_ui(view: &CompareView, ui: &mut Ui) {
                 plot.bar_chart(c);
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use pipewright_engine::{PointSet, SeriesKind, SeriesView};
+
+    use super::*;
+
+    fn roc(names: &[&str]) -> SeriesView {
+        SeriesView {
+            title: "ROC curve".into(),
+            kind: SeriesKind::Line,
+            x_label: "false positive rate".into(),
+            y_label: "true positive rate".into(),
+            sets: names
+                .iter()
+                .map(|n| PointSet {
+                    name: (*n).into(),
+                    points: vec![[0.0, 0.0], [1.0, 1.0]],
+                })
+                .collect(),
+            diagonal: true,
+            total_points: 2,
+        }
+    }
+
+    #[test]
+    fn overlaid_sets_are_named_run_dot_set_unless_there_is_nothing_to_tell_apart() {
+        let ids = vec![
+            "20260101-120000-aaaaaa".to_owned(),
+            "20260101-130000-bbbbbb".to_owned(),
+        ];
+        let (a, b) = (
+            roc(&["neg (AUC 0.900)", "pos (AUC 0.800)"]),
+            roc(&["neg (AUC 0.700)"]),
+        );
+        let sets = overlay_sets(&[(0, &a), (1, &b)], &ids);
+        let names: Vec<&str> = sets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "120000-aaaaaa · neg (AUC 0.900)",
+                "120000-aaaaaa · pos (AUC 0.800)",
+                "130000-bbbbbb · neg (AUC 0.700)"
+            ]
+        );
+        assert_eq!(
+            sets.iter().map(|s| s.style).collect::<Vec<_>>(),
+            [0, 1, 0],
+            "a run's sets differ in style, runs in colour"
+        );
+        assert_eq!(sets[0].color, run_color(0));
+        assert_eq!(sets[2].color, run_color(1));
+        let (p, q) = (roc(&["predictions"]), roc(&["predictions"]));
+        let plain = overlay_sets(&[(0, &p), (1, &q)], &ids);
+        assert_eq!(plain[0].name, "120000-aaaaaa");
+    }
 }
