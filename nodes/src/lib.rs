@@ -126,7 +126,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 25] = [
+    const KINDS: [&str; 29] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
