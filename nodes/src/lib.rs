@@ -118,6 +118,10 @@ pub fn registry() -> Registry {
     r.register(train::Knn::new());
     r.register(train::KMeans::new());
     r.register(transform::Pca::new());
+    r.register(train::LogisticRegression::new());
+    r.register(train::LinearSvm::new());
+    r.register(train::MultinomialNb::new());
+    r.register(train::GaussianNb::new());
     r.register(evaluate::Predict::new());
     r.register(evaluate::RegressionMetrics::new());
     r.register(evaluate::SelectBest::new());
@@ -145,7 +149,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 36] = [
+    const KINDS: [&str; 40] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -163,9 +167,13 @@ mod tests {
         "flow.start",
         "train.decision_tree",
         "train.elastic_net",
+        "train.gaussian_nb",
         "train.kmeans",
         "train.knn",
         "train.linear_regression",
+        "train.linear_svm",
+        "train.logistic_regression",
+        "train.multinomial_nb",
         "train.random_forest",
         "train.ridge",
         "transform.apply",

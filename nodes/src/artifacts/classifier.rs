@@ -8,6 +8,10 @@
 //! has them, decision values otherwise (a linear SVM), so ROC curves can be drawn for
 //! every model and log loss computed for those that give probabilities.
 
+// The fitted state of algorithms whose scoring is long enough for a file of its own
+// (the fits are in `train/`).
+pub mod naive_bayes;
+
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +23,7 @@ use pipewright_engine::{
 };
 use serde::{Deserialize, Serialize};
 
+use self::naive_bayes::{GaussianNbState, MultinomialNbState};
 use super::Table;
 use crate::error::{Result, decode_error, encode_error};
 use crate::features::{FeatureMatrix, FeatureSpec};
@@ -59,6 +64,10 @@ pub enum ClassifierState {
     Forest(super::trees::ForestState),
     /// k-nearest neighbours with their training rows (`train.knn`).
     Knn(super::neighbours::KnnState),
+    /// Multinomial naive Bayes (`train.multinomial_nb`).
+    MultinomialNb(MultinomialNbState),
+    /// Gaussian naive Bayes (`train.gaussian_nb`).
+    GaussianNb(GaussianNbState),
 }
 
 impl ClassifierState {
@@ -70,6 +79,8 @@ impl ClassifierState {
             ClassifierState::Tree(s) => s.scores(x),
             ClassifierState::Forest(s) => s.scores(x),
             ClassifierState::Knn(s) => s.scores(x),
+            ClassifierState::MultinomialNb(s) => s.scores(x),
+            ClassifierState::GaussianNb(s) => s.scores(x),
         }
     }
 
@@ -80,6 +91,8 @@ impl ClassifierState {
             ClassifierState::Tree(s) => s.check_finite(),
             ClassifierState::Forest(s) => s.check_finite(),
             ClassifierState::Knn(s) => s.check_finite(),
+            ClassifierState::MultinomialNb(s) => s.check_finite(),
+            ClassifierState::GaussianNb(s) => s.check_finite(),
         }
     }
 
@@ -88,6 +101,7 @@ impl ClassifierState {
         match self {
             ClassifierState::Linear(s) => Some(s),
             ClassifierState::Tree(_) | ClassifierState::Forest(_) | ClassifierState::Knn(_) => None,
+            ClassifierState::MultinomialNb(_) | ClassifierState::GaussianNb(_) => None,
         }
     }
 }
@@ -285,6 +299,12 @@ impl Classifier {
             ClassifierState::Forest(s) => views.extend(s.views(&self.features.names)),
             ClassifierState::Knn(s) => views.extend(s.views()),
             ClassifierState::Linear(_) => {}
+            ClassifierState::MultinomialNb(s) => {
+                views.extend(s.views(&self.classes, &self.features.names));
+            }
+            ClassifierState::GaussianNb(s) => {
+                views.extend(s.views(&self.classes, &self.features.names));
+            }
         }
         if !self.hyper.is_empty() {
             views.push(ArtifactView::Scalars(ScalarsView {
@@ -320,6 +340,8 @@ impl Classifier {
             ClassifierState::Tree(s) => s.check_finite()?,
             ClassifierState::Forest(s) => s.check_finite()?,
             ClassifierState::Knn(s) => s.check_finite()?,
+            ClassifierState::MultinomialNb(s) => s.check_finite()?,
+            ClassifierState::GaussianNb(s) => s.check_finite()?,
         }
         Ok(())
     }

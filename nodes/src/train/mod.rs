@@ -16,10 +16,15 @@
 
 pub mod classify;
 pub mod elastic_net;
+pub mod feature_checks;
 pub mod forest;
 pub mod kmeans;
 pub mod knn;
 pub mod linear;
+pub mod linear_svm;
+pub mod logistic;
+pub mod naive_bayes;
+pub mod optim;
 pub mod ridge;
 pub mod tree;
 
@@ -36,6 +41,9 @@ pub use forest::RandomForest;
 pub use kmeans::KMeans;
 pub use knn::Knn;
 pub use linear::LinearRegression;
+pub use linear_svm::LinearSvm;
+pub use logistic::LogisticRegression;
+pub use naive_bayes::{GaussianNb, MultinomialNb};
 pub use ridge::Ridge;
 pub use tree::DecisionTree;
 
