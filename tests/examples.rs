@@ -12,6 +12,7 @@ use pipewright_engine::{
     Engine, Flow, Registry, RunOptions, RunRecord, RunStatus, StepStatus, Store, Value, downcast,
     validate,
 };
+use pipewright_nodes::artifacts::{ClassMetrics, Classifier, Clustering};
 use pipewright_nodes::{Metrics, Model};
 
 use crate::util::{example_files, examples_dir};
@@ -94,6 +95,140 @@ fn run_example(path: &Path, overrides: &[(&str, Value)]) -> ExampleRun {
         run,
         _store: dir,
     }
+}
+
+impl ExampleRun {
+    /// The artifact step `step` wrote on `port`, as `T`.
+    fn artifact<T: pipewright_engine::Artifact + Clone>(&self, step: &str, port: &str) -> T {
+        let a = self
+            .engine
+            .store()
+            .run_artifact(&self.run, step, port, self.registry.artifact_types())
+            .unwrap_or_else(|e| panic!("{step}.{port}: {e}"));
+        downcast::<T>(a.as_ref())
+            .unwrap_or_else(|e| panic!("{step}.{port}: {e}"))
+            .clone()
+    }
+
+    /// The class metrics of every classification-metrics step, by label.
+    fn class_metrics(&self) -> Vec<(String, ClassMetrics)> {
+        self.run
+            .tasks
+            .iter()
+            .filter(|t| t.kind == "evaluate.classification_metrics")
+            .map(|t| {
+                (
+                    t.label.clone(),
+                    self.artifact::<ClassMetrics>(&t.label, "metrics"),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The branch `select_best_classifier` must keep: the highest `metric` (the first on
+/// ties, as branches are ranked in node order), checked against what it passed on.
+fn check_best(ex: &ExampleRun, metric: &str) -> ClassMetrics {
+    let branches = ex.class_metrics();
+    assert!(branches.len() >= 2, "{branches:?}");
+    let mut best = &branches[0].1;
+    for (_, m) in &branches[1..] {
+        if m.values[metric] > best.values[metric] {
+            best = m;
+        }
+    }
+    let select = ex.label_of("evaluate.select_best_classifier");
+    let chosen = ex.artifact::<ClassMetrics>(&select, "best");
+    assert_eq!(&chosen, best, "the best by {metric}");
+    let classifier = ex.artifact::<Classifier>(&select, "classifier");
+    assert_eq!(Some(&classifier), best.classifier.as_ref());
+    chosen
+}
+
+#[test]
+fn finance_sentiment_example_classifies_the_bundled_sentences() {
+    let ex = run_example(&example("finance_sentiment.ron"), &[]);
+    // 700 sentences (98 negative, 406 neutral, 196 positive), a fifth held out with
+    // the labels' shares kept: 140 test rows, 20/81/39 (19.6/81.2/39.2 rounded as
+    // scikit-learn's StratifiedShuffleSplit allots them: floors, then the largest
+    // remainder).
+    for (label, m) in ex.class_metrics() {
+        assert_eq!(
+            m.confusion.labels,
+            ["negative", "neutral", "positive"],
+            "{label}"
+        );
+        let rows: Vec<u64> = m.confusion.counts.iter().map(|r| r.iter().sum()).collect();
+        assert_eq!(rows, [20, 81, 39], "{label}: actual class counts");
+        assert_eq!(m.values["n"], 140.0, "{label}");
+        // Sentences written from templates are learnable: both models do well above
+        // the 58 % of always answering neutral.
+        assert!(m.values["accuracy"] > 0.8, "{label}: {:?}", m.values);
+        assert!(m.values["f1_macro"] > 0.7, "{label}: {:?}", m.values);
+        assert_eq!(m.roc.len(), 3, "{label}: one ROC curve per class");
+    }
+    let best = check_best(&ex, "f1_macro");
+    let classifier = best.classifier.expect("the winner's classifier");
+    assert!(
+        classifier.features.is_sparse(),
+        "TF-IDF features stay sparse"
+    );
+    assert_eq!(classifier.classes, ["negative", "neutral", "positive"]);
+}
+
+#[test]
+fn iris_example_separates_three_species() {
+    let ex = run_example(&example("iris.ron"), &[]);
+    for (label, m) in ex.class_metrics() {
+        assert_eq!(m.confusion.labels, ["setosa", "versicolor", "virginica"]);
+        // 30 % of 150 flowers, 15 of each species.
+        let rows: Vec<u64> = m.confusion.counts.iter().map(|r| r.iter().sum()).collect();
+        assert_eq!(rows, [15, 15, 15], "{label}");
+        assert!(m.values["accuracy"] >= 0.85, "{label}: {:?}", m.values);
+        // Setosa is linearly separable from the others: never confused.
+        assert_eq!(m.confusion.counts[0][0], 15, "{label}: setosa");
+    }
+    check_best(&ex, "f1_macro");
+}
+
+#[test]
+fn breast_cancer_example_draws_one_roc_curve_and_keeps_the_best_auc() {
+    let ex = run_example(&example("breast_cancer.ron"), &[]);
+    for (label, m) in ex.class_metrics() {
+        assert_eq!(m.confusion.labels, ["benign", "malignant"]);
+        assert_eq!(m.roc.len(), 1, "{label}: a binary ROC curve");
+        assert!(m.values["roc_auc"] > 0.95, "{label}: {:?}", m.values);
+        assert_eq!(
+            m.values["n"], 143.0,
+            "{label}: a quarter of 569, rounded up"
+        );
+    }
+    check_best(&ex, "roc_auc");
+}
+
+#[test]
+fn clusters_example_finds_iris_three_groups() {
+    let ex = run_example(&example("clusters.ron"), &[]);
+    let kmeans = ex.label_of("train.kmeans");
+    let c = ex.artifact::<Clustering>(&kmeans, "clusters");
+    assert_eq!(c.sizes.iter().sum::<u64>(), 150);
+    let mut sizes = c.sizes.clone();
+    sizes.sort_unstable();
+    // scikit-learn's KMeans(3, n_init=10) on iris: clusters of 38, 50 and 62 flowers,
+    // inertia 78.851441426146 and silhouette 0.5528190123564095 (scikit-learn 1.9.1,
+    // `KMeans(3, n_init=10, random_state=0).fit(load_iris().data)`; the optimum every
+    // start reaches, so the seed's draws need not match).
+    assert_eq!(sizes, [38, 50, 62]);
+    assert!(
+        (c.inertia / 78.851441426146 - 1.0).abs() < 1e-9,
+        "{}",
+        c.inertia
+    );
+    let silhouette = c.silhouette.expect("a silhouette score");
+    assert!(
+        (silhouette / 0.5528190123564095 - 1.0).abs() < 1e-9,
+        "{silhouette}"
+    );
 }
 
 #[test]

@@ -308,6 +308,459 @@ fn synthetic() -> Flow {
     flow
 }
 
+fn int(v: i64) -> ParamValue {
+    lit(Value::Int(v))
+}
+
+fn float(v: f64) -> ParamValue {
+    lit(Value::Float(v))
+}
+
+fn flag(v: bool) -> ParamValue {
+    lit(Value::Bool(v))
+}
+
+fn finance_sentiment() -> Flow {
+    let mut flow = Flow::new("finance_sentiment");
+    flow.title = "Finance news sentiment: TF-IDF with two classifiers".into();
+    flow.description = "The course's running example. Loads labelled finance-news \
+        sentences (JSON lines: sentence, label), checks that no sentence is empty and every \
+        label is positive, negative or neutral, holds out a fifth of the rows with the \
+        classes' proportions kept, fits a TF-IDF vectoriser (words and word pairs) on the \
+        training sentences only, trains logistic regression and multinomial naive Bayes in \
+        parallel branches, scores both on the held-out sentences (confusion matrix, ROC, \
+        per-class F1) and keeps the better one by macro F1."
+        .into();
+    flow.parameters.push(test_fraction_param());
+    flow.nodes = vec![
+        node(1, "flow.start", "Start", 0.0, 0.0, &[]),
+        node(
+            2,
+            "data.load_jsonl",
+            "Load sentences",
+            1.0,
+            0.0,
+            &[("path", text("../assets/data/finance_sentences.jsonl"))],
+        ),
+        node(
+            3,
+            "data.check",
+            "Check sentences",
+            2.0,
+            0.0,
+            &[
+                ("require_numeric", flag(false)),
+                (
+                    "expect",
+                    text(
+                        "sentence not empty; label in {positive, negative, neutral}; \
+                         label balance [0.05, 0.9]",
+                    ),
+                ),
+            ],
+        ),
+        node(
+            4,
+            "transform.split",
+            "Stratified split",
+            3.0,
+            0.0,
+            &[
+                ("test_fraction", ParamValue::Ref("test_fraction".into())),
+                ("seed", int(42)),
+                ("stratify", text("label")),
+            ],
+        ),
+        node(
+            5,
+            "transform.tfidf",
+            "TF-IDF",
+            4.0,
+            0.0,
+            &[
+                ("column", text("sentence")),
+                ("ngram_max", int(2)),
+                ("min_df", float(2.0)),
+                ("sublinear_tf", flag(true)),
+            ],
+        ),
+        node(
+            6,
+            "train.logistic_regression",
+            "Logistic regression",
+            5.0,
+            -1.0,
+            &[("target", text("label")), ("C", float(10.0))],
+        ),
+        node(
+            7,
+            "train.multinomial_nb",
+            "Naive Bayes",
+            5.0,
+            1.0,
+            &[("target", text("label")), ("alpha", float(0.1))],
+        ),
+        node(
+            8,
+            "evaluate.predict_classes",
+            "Predict (logistic)",
+            6.0,
+            -1.0,
+            &[],
+        ),
+        node(
+            9,
+            "evaluate.predict_classes",
+            "Predict (naive Bayes)",
+            6.0,
+            1.0,
+            &[],
+        ),
+        node(
+            10,
+            "evaluate.classification_metrics",
+            "Metrics (logistic)",
+            7.0,
+            -1.0,
+            &[],
+        ),
+        node(
+            11,
+            "evaluate.classification_metrics",
+            "Metrics (naive Bayes)",
+            7.0,
+            1.0,
+            &[],
+        ),
+        node(
+            12,
+            "evaluate.select_best_classifier",
+            "Best by macro F1",
+            8.0,
+            0.0,
+            &[("metric", text("f1_macro")), ("goal", text("auto"))],
+        ),
+        node(13, "flow.end", "End", 9.0, 0.0, &[]),
+    ];
+    flow.edges = vec![
+        edge(1, "start", 2, "after"),
+        edge(2, "table", 3, "table"),
+        edge(3, "table", 4, "table"),
+        edge(4, "train", 5, "train"),
+        edge(4, "test", 5, "test"),
+        edge(5, "train", 6, "train"),
+        edge(5, "train", 7, "train"),
+        edge(6, "classifier", 8, "classifier"),
+        edge(5, "test", 8, "table"),
+        edge(7, "classifier", 9, "classifier"),
+        edge(5, "test", 9, "table"),
+        edge(8, "predictions", 10, "predictions"),
+        edge(9, "predictions", 11, "predictions"),
+        edge(10, "metrics", 12, "candidates"),
+        edge(11, "metrics", 12, "candidates"),
+        edge(12, "best", 13, "results"),
+        edge(12, "classifier", 13, "results"),
+    ];
+    flow
+}
+
+/// Start → load a bundled CSV → check it → stratified split (ids 1–4).
+fn load_check_split(
+    path: &str,
+    label: &str,
+    expect: &str,
+    test_fraction: f64,
+) -> (Vec<Node>, Vec<Edge>) {
+    let nodes = vec![
+        node(1, "flow.start", "Start", 0.0, 0.0, &[]),
+        node(
+            2,
+            "data.load_csv",
+            "Load dataset",
+            1.0,
+            0.0,
+            &[("path", text(path))],
+        ),
+        node(
+            3,
+            "data.check",
+            "Check data",
+            2.0,
+            0.0,
+            &[("require_numeric", flag(false)), ("expect", text(expect))],
+        ),
+        node(
+            4,
+            "transform.split",
+            "Stratified split",
+            3.0,
+            0.0,
+            &[
+                ("test_fraction", float(test_fraction)),
+                ("seed", int(42)),
+                ("stratify", text(label)),
+            ],
+        ),
+    ];
+    let edges = vec![
+        edge(1, "start", 2, "after"),
+        edge(2, "table", 3, "table"),
+        edge(3, "table", 4, "table"),
+    ];
+    (nodes, edges)
+}
+
+/// For each (id, kind, label, params) model at row `row`: train on `train_from`'s
+/// train output, predict `test_from`'s test output, score; then select the best by
+/// `metric` and end. Ids: models as given, predictions +10, metrics +20.
+fn compare_classifiers(
+    nodes: &mut Vec<Node>,
+    edges: &mut Vec<Edge>,
+    data_from: u32,
+    col: f32,
+    models: &[(u32, &str, &str, f32, Vec<(&str, ParamValue)>)],
+    metric: &str,
+) {
+    for (id, kind, label, row, params) in models {
+        // "Naive Bayes" → "naive Bayes": only the first letter is lowered.
+        let mut chars = label.chars();
+        let short: String = chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default();
+        nodes.push(node(*id, kind, label, col, *row, params));
+        nodes.push(node(
+            id + 10,
+            "evaluate.predict_classes",
+            &format!("Predict ({short})"),
+            col + 1.0,
+            *row,
+            &[],
+        ));
+        nodes.push(node(
+            id + 20,
+            "evaluate.classification_metrics",
+            &format!("Metrics ({short})"),
+            col + 2.0,
+            *row,
+            &[],
+        ));
+        edges.push(edge(data_from, "train", *id, "train"));
+        edges.push(edge(*id, "classifier", id + 10, "classifier"));
+        edges.push(edge(data_from, "test", id + 10, "table"));
+        edges.push(edge(id + 10, "predictions", id + 20, "predictions"));
+        edges.push(edge(id + 20, "metrics", 40, "candidates"));
+    }
+    nodes.push(node(
+        40,
+        "evaluate.select_best_classifier",
+        "Select best",
+        col + 3.0,
+        0.0,
+        &[("metric", text(metric)), ("goal", text("auto"))],
+    ));
+    nodes.push(node(41, "flow.end", "End", col + 4.0, 0.0, &[]));
+    edges.push(edge(40, "best", 41, "results"));
+    edges.push(edge(40, "classifier", 41, "results"));
+}
+
+fn iris() -> Flow {
+    let mut flow = Flow::new("iris");
+    flow.title = "Iris: three classifiers on three species".into();
+    flow.description = "Fisher's iris measurements (150 flowers, 3 species, the copy \
+        scikit-learn ships): checks the species labels and their balance, holds out 30 % \
+        with each species' share kept, then trains multinomial logistic regression, a \
+        decision tree and a random forest side by side, scores each on the held-out \
+        flowers (confusion matrix, one-vs-rest ROC per species) and keeps the best by \
+        macro F1."
+        .into();
+    let (mut nodes, mut edges) = load_check_split(
+        "../assets/data/iris.csv",
+        "species",
+        "species in {setosa, versicolor, virginica}; species balance [0.2, 0.5]; \
+         petal_length in [0, 10]",
+        0.3,
+    );
+    compare_classifiers(
+        &mut nodes,
+        &mut edges,
+        4,
+        4.0,
+        &[
+            (
+                5,
+                "train.logistic_regression",
+                "Logistic regression",
+                -1.0,
+                vec![
+                    ("target", text("species")),
+                    ("C", float(1.0)),
+                    ("max_iter", int(1000)),
+                ],
+            ),
+            (
+                6,
+                "train.decision_tree",
+                "Decision tree",
+                0.0,
+                vec![
+                    ("target", text("species")),
+                    ("max_depth", int(3)),
+                    ("seed", int(0)),
+                ],
+            ),
+            (
+                7,
+                "train.random_forest",
+                "Random forest",
+                1.0,
+                vec![
+                    ("target", text("species")),
+                    ("n_trees", int(100)),
+                    ("seed", int(0)),
+                ],
+            ),
+        ],
+        "f1_macro",
+    );
+    flow.nodes = nodes;
+    flow.edges = edges;
+    flow
+}
+
+fn breast_cancer() -> Flow {
+    let mut flow = Flow::new("breast_cancer");
+    flow.title = "Breast cancer: a binary classifier and its ROC curve".into();
+    flow.description = "The Wisconsin diagnostic breast cancer data (569 tumours, 30 \
+        measurements, malignant or benign; the copy scikit-learn ships): a stratified \
+        split, features standardised with the training rows' statistics, then logistic \
+        regression and Gaussian naive Bayes scored on the held-out tumours — ROC curve and \
+        AUC, precision–recall, confusion matrix — and the better one kept by ROC AUC."
+        .into();
+    let (mut nodes, mut edges) = load_check_split(
+        "../assets/data/breast_cancer.csv",
+        "diagnosis",
+        "diagnosis in {malignant, benign}; mean_radius in [0, 100]",
+        0.25,
+    );
+    nodes.push(node(
+        8,
+        "transform.standard_scaler",
+        "Standardise",
+        4.0,
+        0.0,
+        &[("exclude", text("diagnosis"))],
+    ));
+    edges.push(edge(4, "train", 8, "train"));
+    edges.push(edge(4, "test", 8, "test"));
+    compare_classifiers(
+        &mut nodes,
+        &mut edges,
+        8,
+        5.0,
+        &[
+            (
+                5,
+                "train.logistic_regression",
+                "Logistic regression",
+                -1.0,
+                vec![("target", text("diagnosis")), ("C", float(1.0))],
+            ),
+            (
+                6,
+                "train.gaussian_nb",
+                "Naive Bayes",
+                1.0,
+                vec![("target", text("diagnosis"))],
+            ),
+        ],
+        "roc_auc",
+    );
+    flow.nodes = nodes;
+    flow.edges = edges;
+    flow
+}
+
+fn clusters() -> Flow {
+    let mut flow = Flow::new("clusters");
+    flow.title = "Clusters: k-means on iris, seen through PCA".into();
+    flow.description = "Unsupervised: k-means finds 3 clusters in iris's four \
+        measurements without looking at the species (inertia and silhouette score as \
+        metrics), PCA projects the flowers onto their two main directions, and two \
+        scatter plots show the same 2-D view coloured by cluster and by the species the \
+        clusters did not see."
+        .into();
+    let features = "sepal_length,sepal_width,petal_length,petal_width";
+    flow.nodes = vec![
+        node(1, "flow.start", "Start", 0.0, 0.0, &[]),
+        node(
+            2,
+            "data.load_csv",
+            "Load iris",
+            1.0,
+            0.0,
+            &[("path", text("../assets/data/iris.csv"))],
+        ),
+        node(
+            3,
+            "train.kmeans",
+            "k-means",
+            2.0,
+            0.0,
+            &[
+                ("k", int(3)),
+                ("features", text(features)),
+                ("n_init", int(10)),
+                ("seed", int(0)),
+            ],
+        ),
+        node(
+            4,
+            "transform.pca",
+            "PCA",
+            3.0,
+            0.0,
+            &[("n_components", int(2)), ("columns", text(features))],
+        ),
+        node(
+            5,
+            "evaluate.scatter",
+            "By cluster",
+            4.0,
+            -1.0,
+            &[
+                ("x", text("pc1")),
+                ("y", text("pc2")),
+                ("color", text("cluster")),
+            ],
+        ),
+        node(
+            6,
+            "evaluate.scatter",
+            "By species",
+            4.0,
+            1.0,
+            &[
+                ("x", text("pc1")),
+                ("y", text("pc2")),
+                ("color", text("species")),
+            ],
+        ),
+        node(7, "flow.end", "End", 5.0, 0.0, &[]),
+    ];
+    flow.edges = vec![
+        edge(1, "start", 2, "after"),
+        edge(2, "table", 3, "table"),
+        edge(3, "table", 4, "table"),
+        edge(4, "table", 5, "table"),
+        edge(4, "table", 6, "table"),
+        edge(3, "clusters", 7, "results"),
+        edge(5, "plot", 7, "results"),
+        edge(6, "plot", 7, "results"),
+    ];
+    flow
+}
+
 fn examples_dir() -> PathBuf {
     common::repo_root().join("examples")
 }
@@ -317,6 +770,10 @@ fn examples() -> Vec<(&'static str, Flow)> {
         ("regression.ron", regression()),
         ("branch_join.ron", branch_join()),
         ("synthetic.ron", synthetic()),
+        ("finance_sentiment.ron", finance_sentiment()),
+        ("iris.ron", iris()),
+        ("breast_cancer.ron", breast_cancer()),
+        ("clusters.ron", clusters()),
     ]
 }
 
