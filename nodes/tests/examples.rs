@@ -510,9 +510,6 @@ fn load_check_split(
     (nodes, edges)
 }
 
-/// One classifier branch: node id, kind, label, canvas row, parameters.
-type Branch<'a> = (u32, &'a str, &'a str, f32, Vec<(&'a str, ParamValue)>);
-
 /// For each (id, kind, label, params) model at row `row`: train on `train_from`'s
 /// train output, predict `test_from`'s test output, score; then select the best by
 /// `metric` and end. Ids: models as given, predictions +10, metrics +20.
@@ -521,7 +518,7 @@ fn compare_classifiers(
     edges: &mut Vec<Edge>,
     data_from: u32,
     col: f32,
-    models: &[Branch<'_>],
+    models: &[(u32, &str, &str, f32, Vec<(&str, ParamValue)>)],
     metric: &str,
 ) {
     for (id, kind, label, row, params) in models {

@@ -415,32 +415,6 @@ pub fn series_plot_ui(
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
                     (lo.min(p[0]).min(p[1]), hi.max(p[0]).max(p[1]))
                 });
-            // The data's box is always in view: egui_plot's automatic bounds, worked
-            // out while a plot is first laid out inside a scrolled inspector, could
-            // leave a ROC curve outside it ([−1, 0] for a curve on [0, 1]).
-            let finite = |v: f64| v.is_finite().then_some(v);
-            let xs = sets
-                .iter()
-                .flat_map(|s| s.points.iter().filter_map(|p| finite(p[0])));
-            let ys = sets
-                .iter()
-                .flat_map(|s| s.points.iter().filter_map(|p| finite(p[1])));
-            for x in [
-                xs.clone().fold(f64::INFINITY, f64::min),
-                xs.fold(f64::NEG_INFINITY, f64::max),
-            ] {
-                if x.is_finite() {
-                    plot = plot.include_x(x);
-                }
-            }
-            for y in [
-                ys.clone().fold(f64::INFINITY, f64::min),
-                ys.fold(f64::NEG_INFINITY, f64::max),
-            ] {
-                if y.is_finite() {
-                    plot = plot.include_y(y);
-                }
-            }
             plot.show(ui, |plot| {
                 if series.diagonal && lo.is_finite() && hi.is_finite() {
                     plot.line(
