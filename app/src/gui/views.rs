@@ -303,6 +303,7 @@ fn bars_ui(b: &BarsView, salt: IdSalt<'_>, ui: &mut Ui) {
         .collect();
     let categories = b.categories.clone();
     Plot::new(("bars", salt))
+        .allow_scroll(false)
         .height(200.0)
         .x_axis_label(b.x_label.clone())
         .y_axis_label(b.y_label.clone())
@@ -396,7 +397,11 @@ pub fn series_plot_ui(
     } else {
         series.y_label.clone()
     };
+    // The wheel scrolls the inspector the plot sits in; it does not pan the plot
+    // (a user scrolling down the results would drag every curve out of view). Zoom
+    // stays on Ctrl + wheel and box drag; double-click resets.
     let mut plot = Plot::new(id)
+        .allow_scroll(false)
         .height(height)
         .x_axis_label(series.x_label.clone())
         .y_axis_label(y_label)

@@ -479,6 +479,7 @@ fn metric_bars_ui(view: &mut CompareView, ui: &mut Ui) {
         .collect();
     let ids: Vec<String> = view.ids.iter().map(|i| short_id(i)).collect();
     Plot::new("cmp-bar-chart")
+        .allow_scroll(false)
         .height(200.0)
         .allow_drag(false)
         .allow_zoom(false)
@@ -572,6 +573,7 @@ fn durations_ui(view: &CompareView, ui: &mut Ui) {
         })
         .collect();
     Plot::new("cmp-durations-chart")
+        .allow_scroll(false)
         .height(180.0)
         .allow_drag(false)
         .allow_zoom(false)
