@@ -3,7 +3,8 @@
 # Runs target/release/pipewright (or $PIPEWRIGHT_BIN) with ARGS on a 1600×1000
 # virtual screen, waits SECONDS (default 8) and saves the whole screen to OUT.png.
 # PIPEWRIGHT_SHOT_PRE, if set, is evaluated before the shot (e.g. xdotool clicks).
-# Needs: xvfb xauth imagemagick libgl1-mesa-dri libglx-mesa0 libxkbcommon-x11-0.
+# Needs: xvfb xauth imagemagick libgl1-mesa-dri libglx-mesa0 libxkbcommon-x11-0 (and
+# xdotool for PIPEWRIGHT_SHOT_PRE clicks): scripts/setup.sh --screenshots installs them.
 set -eu
 out=${1:?usage: scripts/screenshot.sh OUT.png [SECONDS] [-- ARGS...]}
 shift

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Pipewright needs on a Debian/Ubuntu machine, only those
 # missing. Building needs a C compiler (zstd, lz4 and blake3 build C); running the
-# editor needs Mesa's GL and xkbcommon; `--screenshots` adds Xvfb and ImageMagick for
+# editor needs Mesa's GL and xkbcommon; `--screenshots` adds Xvfb, ImageMagick and xdotool for
 # headless screenshots. Idempotent: a machine with everything installed does nothing.
 set -euo pipefail
 
@@ -13,7 +13,7 @@ if [[ "${1:-}" == "--gui" || "${1:-}" == "--screenshots" ]]; then
   done
 fi
 if [[ "${1:-}" == "--screenshots" ]]; then
-  for p in xvfb xauth imagemagick; do
+  for p in xvfb xauth imagemagick xdotool; do
     dpkg -s "$p" >/dev/null 2>&1 || want+=("$p")
   done
 fi
