@@ -508,6 +508,7 @@ fn a_sweep_runs_each_value_reusing_unchanged_steps() {
                 "examples/regression.ron",
                 "--sweep",
                 "test_fraction=0.2,0.3,0.4",
+                "--separate-runs",
             ],
         ),
         0,
@@ -568,12 +569,113 @@ fn a_sweep_runs_each_value_reusing_unchanged_steps() {
             "both --param and --sweep",
         ),
     ] {
-        let mut all = vec!["run", "examples/regression.ron"];
-        all.extend(args);
-        let (_, err) = expect_code(&run(dir.path(), &all), 2);
-        assert!(err.contains(needle), "{needle:?} not in {err}");
+        for separate in [false, true] {
+            let mut all = vec!["run", "examples/regression.ron"];
+            all.extend(args.iter().copied());
+            if separate {
+                all.push("--separate-runs");
+            }
+            let (_, err) = expect_code(&run(dir.path(), &all), 2);
+            assert!(err.contains(needle), "{needle:?} not in {err}");
+        }
     }
     assert_eq!(store.runs(Some("regression")).unwrap().len(), 3);
+}
+
+/// `--sweep STEP.PARAM=…` is one run: a foreach over the values (any step's
+/// parameter), a Collect added to gather them, every task listed by `show`.
+#[test]
+fn a_sweep_in_one_run_fans_a_step_parameter_out_and_collects_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = expect_code(
+        &run(
+            dir.path(),
+            &[
+                "run",
+                "examples/branch_join.ron",
+                "--sweep",
+                "Ridge.alpha=log(0.01,100,5)",
+            ],
+        ),
+        0,
+    );
+    assert!(
+        out.contains("foreach \"Sweep\": 5 items × 3 steps = 15 tasks"),
+        "{out}"
+    );
+    for (i, alpha) in ["0.01", "0.1", "1", "10", "100"].iter().enumerate() {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(&format!("Ridge/{i}"))
+                    && l.ends_with(&format!("alpha = {alpha}"))),
+            "task {i}: {out}"
+        );
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let runs = store.runs(Some("branch_join")).unwrap();
+    assert_eq!(runs.len(), 1, "one run");
+    let r = &runs[0];
+    assert_eq!(r.status, RunStatus::Done);
+    let ridge = r.task_by_name("Ridge").unwrap().node;
+    assert_eq!(r.tasks_of(ridge).len(), 5);
+    // Select best took the least-squares branch and the five ridge items.
+    let select = r.task_by_name("Select best").unwrap();
+    assert_eq!(
+        select
+            .logs
+            .iter()
+            .filter(|l| l.contains(": rmse = "))
+            .count(),
+        6,
+        "{:?}",
+        select.logs
+    );
+    // The added Collect gathered the five items' scores.
+    assert!(out.contains("Collect:"), "{out}");
+    let collect = r.task_by_name("Collect").unwrap();
+    assert_eq!(collect.status, StepStatus::Done);
+    assert!(r.metrics().contains_key("Collect.rmse_mean"));
+
+    // show lists every task with its item; --step/--task picks one.
+    let (shown, _) = expect_code(&run(dir.path(), &["show", &r.id]), 0);
+    assert!(shown.contains("Predict (ridge)/4"), "{shown}");
+    assert!(shown.contains("Ridge.alpha = 100"), "{shown}");
+    let (tasks, _) = expect_code(&run(dir.path(), &["show", &r.id, "--step", "Ridge"]), 0);
+    assert!(tasks.contains("5 tasks of a foreach"), "{tasks}");
+    assert_eq!(
+        tasks.lines().filter(|l| l.starts_with("Ridge/")).count(),
+        5,
+        "{tasks}"
+    );
+    let (one, _) = expect_code(
+        &run(
+            dir.path(),
+            &["show", &r.id, "--step", "Metrics (ridge)", "--task", "2"],
+        ),
+        0,
+    );
+    assert!(one.contains("step      Metrics (ridge)/2"), "{one}");
+    assert!(one.contains("item      Ridge.alpha = 1"), "{one}");
+
+    // A parameter that does not exist, or a value out of its range, is named.
+    for (sweep, needle) in [
+        (
+            "Ridge.beta=1,2",
+            "step \"Ridge\" (train.ridge) has no parameter \"beta\"",
+        ),
+        ("Ridge.alpha=-1,2", "Ridge.alpha: value -1 is out of range"),
+        ("Nope.alpha=1", "no step \"Nope\" in this flow"),
+    ] {
+        let (_, err) = expect_code(
+            &run(
+                dir.path(),
+                &["run", "examples/branch_join.ron", "--sweep", sweep],
+            ),
+            2,
+        );
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+    }
+    assert_eq!(store.runs(Some("branch_join")).unwrap().len(), 1);
 }
 
 /// Runs a command with stdout read only up to its first line, then closed.

@@ -87,7 +87,17 @@ fn run_example(path: &Path, overrides: &[(&str, Value)]) -> ExampleRun {
             t.message
         );
     }
-    assert_eq!(run.tasks.len(), flow.nodes.len(), "{name}: a task per step");
+    // A task per step, and per item for the steps of a foreach.
+    let (sections, _) = pipewright_engine::foreach::sections(&flow, &registry, &run.params);
+    let per_item: usize = sections
+        .iter()
+        .map(|s| s.body.len() * (s.items.len() - 1))
+        .sum();
+    assert_eq!(
+        run.tasks.len(),
+        flow.nodes.len() + per_item,
+        "{name}: a task per step and per item"
+    );
     assert_eq!(run.status, RunStatus::Done, "{name}");
     ExampleRun {
         engine,
@@ -367,4 +377,165 @@ fn synthetic_example_recovers_the_generating_relation() {
     for w in &model.coefficients {
         assert!((5.3..5.8).contains(w), "{model:?}");
     }
+}
+
+#[test]
+fn ridge_sweep_example_runs_eight_alphas_in_one_run_and_keeps_the_best() {
+    let path = example("ridge_sweep.ron");
+    let ex = run_example(&path, &[]);
+    let alphas = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0];
+    let metrics: Vec<(f64, Metrics)> = ex
+        .run
+        .tasks
+        .iter()
+        .filter(|t| t.kind == "evaluate.regression_metrics")
+        .map(|t| {
+            assert_eq!(t.name(), format!("Metrics/{}", t.index.unwrap()));
+            let alpha = t.item["Ridge.alpha"].as_f64().unwrap();
+            (alpha, ex.metrics(&t.name(), "metrics"))
+        })
+        .collect();
+    let got: Vec<f64> = metrics.iter().map(|(a, _)| *a).collect();
+    assert_eq!(got, alphas);
+    // Each task is the ridge fit of its alpha: the same as the flow without the
+    // foreach, run with that alpha set on the step.
+    let plain = |alpha: f64| {
+        let mut flow = load(&path);
+        flow.nodes
+            .retain(|n| n.kind != "flow.foreach" && n.kind != "flow.collect");
+        let kept: Vec<_> = flow.nodes.iter().map(|n| n.id).collect();
+        flow.edges
+            .retain(|e| kept.contains(&e.from.node) && kept.contains(&e.to.node));
+        let ridge = flow.nodes.iter_mut().find(|n| n.label == "Ridge").unwrap();
+        ridge.params.insert(
+            "alpha".into(),
+            pipewright_engine::ParamValue::Lit(Value::Float(alpha)),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(ex.registry.clone(), Store::open(dir.path()).unwrap());
+        let options = RunOptions {
+            base_dir: examples_dir(),
+            ..Default::default()
+        };
+        let run = engine.run(&flow, options, |_| {}).unwrap();
+        let a = engine
+            .store()
+            .run_artifact(&run, "Metrics", "metrics", ex.registry.artifact_types())
+            .unwrap();
+        downcast::<Metrics>(a.as_ref()).unwrap().values["rmse"]
+    };
+    for i in [0, 7] {
+        assert_eq!(
+            metrics[i].1.values["rmse"],
+            plain(alphas[i]),
+            "alpha {}",
+            alphas[i]
+        );
+    }
+    // Shrinking the slope hard costs accuracy: the largest alpha is the worst.
+    let rmse: Vec<f64> = metrics.iter().map(|(_, m)| m.values["rmse"]).collect();
+    assert!(rmse[7] > rmse[0] * 1.5, "{rmse:?}");
+    // Select best keeps the lowest RMSE and says which alpha won.
+    let (best_i, best) = rmse
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap();
+    let chosen = ex.metrics("Select best", "best");
+    assert_eq!(chosen.values["rmse"], *best);
+    let select = ex.run.task_by_name("Select best").unwrap();
+    assert!(
+        select.logs.iter().any(|l| l
+            == &format!(
+                "best item: alpha = {} (rmse = {best})",
+                Value::Float(alphas[best_i])
+            )),
+        "{:?}",
+        select.logs
+    );
+    // Collect: one row per alpha, the same scores, and a log-scale plot.
+    let c: pipewright_nodes::artifacts::Collection = ex.artifact("Collect", "collection");
+    assert_eq!(c.axes, ["Ridge.alpha"]);
+    assert_eq!(c.log_axes, [true]);
+    assert_eq!(c.rows.len(), 8);
+    for (row, (alpha, m)) in c.rows.iter().zip(&metrics) {
+        assert_eq!(row.item, [Value::Float(*alpha)]);
+        assert_eq!(row.metrics["rmse"], m.values["rmse"]);
+    }
+    // The run's metrics are the joins', not the eight tasks'.
+    let recorded = ex.run.metrics();
+    assert!(recorded.contains_key("Select best.rmse"), "{recorded:?}");
+    assert!(recorded.contains_key("Collect.rmse_mean"), "{recorded:?}");
+    assert!(
+        !recorded.keys().any(|k| k.starts_with("Metrics")),
+        "{recorded:?}"
+    );
+}
+
+/// scikit-learn 1.9.1 on the bundled file (the same 1000 rows):
+/// `cross_validate(LinearRegression(), X, y, cv=KFold(5, shuffle=True,
+/// random_state=42), scoring=("neg_root_mean_squared_error", "r2"))` and the first
+/// five test rows of each fold, from `KFold(5, shuffle=True, random_state=42).split(X)`.
+const SKLEARN_CV_RMSE: [f64; 5] = [
+    1.4664629956638457,
+    1.5447895750987233,
+    1.5932660244367107,
+    1.473622737200166,
+    1.5651584293794265,
+];
+const SKLEARN_CV_R2: [f64; 5] = [
+    0.9583936578853952,
+    0.9552498713177141,
+    0.9506010999943837,
+    0.9595674277017135,
+    0.9573724259116174,
+];
+const SKLEARN_FOLD_HEADS: [[usize; 5]; 5] = [
+    [10, 23, 25, 30, 39],
+    [0, 2, 3, 5, 6],
+    [11, 12, 15, 18, 19],
+    [8, 16, 17, 26, 36],
+    [1, 4, 13, 14, 20],
+];
+
+#[test]
+fn cross_validation_example_matches_scikit_learns_folds_and_scores() {
+    let ex = run_example(&example("cross_validation.ron"), &[]);
+    let text =
+        std::fs::read_to_string(crate::util::root().join("assets/data/regression_dataset.txt"))
+            .unwrap();
+    let y: Vec<f64> = text
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap().trim().parse().unwrap())
+        .collect();
+    let c: pipewright_nodes::artifacts::Collection = ex.artifact("Cross-validation", "collection");
+    assert_eq!(c.axes, ["K-fold split.fold"]);
+    assert_eq!(c.rows.len(), 5);
+    for (fold, row) in c.rows.iter().enumerate() {
+        assert_eq!(row.item, [Value::Int(fold as i64)]);
+        let rmse = row.metrics["rmse"];
+        assert!(
+            (rmse - SKLEARN_CV_RMSE[fold]).abs() < 1e-9,
+            "fold {fold}: {rmse}"
+        );
+        assert!(
+            (row.metrics["r2"] - SKLEARN_CV_R2[fold]).abs() < 1e-9,
+            "fold {fold}"
+        );
+        assert_eq!(row.metrics["n"], 200.0);
+        // The fold's rows are scikit-learn's: its first test rows' targets, in order.
+        let m = ex.metrics(&format!("Metrics/{fold}"), "metrics");
+        let actual: Vec<f64> = m.plot.pairs.iter().take(5).map(|p| p[0]).collect();
+        let expected: Vec<f64> = SKLEARN_FOLD_HEADS[fold].iter().map(|&i| y[i]).collect();
+        assert_eq!(actual, expected, "fold {fold}");
+    }
+    let (mean, std, n) = c.mean_std("rmse").unwrap();
+    let m = SKLEARN_CV_RMSE.iter().sum::<f64>() / 5.0;
+    let s = (SKLEARN_CV_RMSE.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 5.0).sqrt();
+    assert_eq!(n, 5);
+    assert!(
+        (mean - m).abs() < 1e-9 && (std - s).abs() < 1e-9,
+        "{mean} ± {std}"
+    );
+    assert!((ex.run.metrics()["Cross-validation.rmse_mean"] - m).abs() < 1e-9);
 }

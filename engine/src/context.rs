@@ -36,6 +36,7 @@ impl CancelToken {
 /// The context of one task.
 pub struct StepContext<'a> {
     node: NodeId,
+    task: Option<u32>,
     cancel: CancelToken,
     events: Option<&'a EventSink>,
     base_dir: PathBuf,
@@ -58,6 +59,7 @@ impl<'a> StepContext<'a> {
     ) -> Self {
         Self {
             node,
+            task: None,
             cancel,
             events,
             base_dir,
@@ -73,6 +75,12 @@ impl<'a> StepContext<'a> {
     /// resolve against `base_dir`, included files are hashed but not stored.
     pub fn standalone(base_dir: impl Into<PathBuf>) -> Self {
         Self::new(NodeId(0), CancelToken::new(), None, base_dir.into(), None)
+    }
+
+    /// Marks the context as the task of item `index` of a foreach step.
+    pub(crate) fn with_task(mut self, index: Option<u32>) -> Self {
+        self.task = index;
+        self
     }
 
     /// Reads the files in `replay` from the store's copies instead of the disk.
@@ -93,12 +101,18 @@ impl<'a> StepContext<'a> {
         self.node
     }
 
+    /// Inside a foreach, the index of the item this task runs.
+    pub fn task(&self) -> Option<u32> {
+        self.task
+    }
+
     /// Adds a line to the step's log (kept in the run record, streamed to the UI).
     pub fn log(&mut self, line: impl Into<String>) {
         let line = line.into();
         if let Some(events) = self.events {
             events.send(Event::StepLog {
                 node: self.node,
+                task: self.task,
                 line: line.clone(),
             });
         }

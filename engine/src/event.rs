@@ -53,6 +53,17 @@ impl EventSink {
     }
 }
 
+/// A foreach section as a run announces it: enough for a UI to count its tasks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SectionInfo {
+    /// The `flow.foreach` step.
+    pub foreach: NodeId,
+    /// The steps that run once per item (tasks `node/0` … `node/n-1`).
+    pub body: Vec<NodeId>,
+    /// Each item, described (`alpha = 0.1`).
+    pub items: Vec<String>,
+}
+
 /// One thing that happened in a run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
@@ -64,6 +75,8 @@ pub enum Event {
         flow: String,
         /// Every step (node id and label), in node order.
         steps: Vec<(NodeId, String)>,
+        /// The run's foreach sections: which steps run once per item, and the items.
+        sections: Vec<SectionInfo>,
     },
     /// A step waits for its inputs.
     StepQueued {
@@ -74,11 +87,15 @@ pub enum Event {
     StepStarted {
         /// The node.
         node: NodeId,
+        /// Inside a foreach: the item's index (the task is `node/index`).
+        task: Option<u32>,
     },
     /// A step logged a line.
     StepLog {
         /// The node.
         node: NodeId,
+        /// Inside a foreach: the item's index (the task is `node/index`).
+        task: Option<u32>,
         /// The line.
         line: String,
     },
@@ -86,6 +103,8 @@ pub enum Event {
     StepFinished {
         /// The node.
         node: NodeId,
+        /// Inside a foreach: the item's index (the task is `node/index`).
+        task: Option<u32>,
         /// How.
         status: StepStatus,
         /// Its own wall time.

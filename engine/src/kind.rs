@@ -184,20 +184,85 @@ impl KindDescriptor {
     }
 }
 
+/// Where an artifact arriving at a step came from: the step, and inside a foreach
+/// the item whose task made it (what a join reports: which item won, which failed).
+#[derive(Default, Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The label of the step that produced it.
+    pub step: String,
+    /// The item's index, for a task of a foreach.
+    pub index: Option<u32>,
+    /// The item's values by axis (`Ridge.alpha` → 0.1); empty outside a foreach.
+    pub item: BTreeMap<String, Value>,
+}
+
+impl Origin {
+    /// `alpha = 0.1` (the item, its axes' parameter names alone when they are unique),
+    /// or the step's label outside a foreach.
+    pub fn describe(&self) -> String {
+        if self.item.is_empty() {
+            return self.step.clone();
+        }
+        let params: Vec<&str> = self
+            .item
+            .keys()
+            .map(|k| k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p))
+            .collect();
+        let unique = params
+            .iter()
+            .enumerate()
+            .all(|(i, p)| !params[..i].contains(p));
+        self.item
+            .iter()
+            .zip(params)
+            .map(|((k, v), p)| format!("{} = {v}", if unique { p } else { k.as_str() }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The artifacts arriving at a step, by input port. A multiple input holds one
-/// artifact per wire, ordered by the source node's id.
+/// artifact per wire, ordered by the source node's id, and at a foreach's join one per
+/// item, in item order.
 #[derive(Default, Debug, Clone)]
 pub struct Inputs {
     ports: BTreeMap<String, Vec<ArtifactArc>>,
+    origins: BTreeMap<String, Vec<Origin>>,
+    missing: Vec<Origin>,
 }
 
 impl Inputs {
     /// Adds an artifact to a port.
     pub fn push(&mut self, port: &str, artifact: ArtifactArc) {
+        self.push_from(port, artifact, Origin::default());
+    }
+
+    /// Adds an artifact to a port, with where it came from.
+    pub fn push_from(&mut self, port: &str, artifact: ArtifactArc, origin: Origin) {
         self.ports
             .entry(port.to_owned())
             .or_default()
             .push(artifact);
+        self.origins
+            .entry(port.to_owned())
+            .or_default()
+            .push(origin);
+    }
+
+    /// Where each artifact on `port` came from, in the order of [`Inputs::all`].
+    pub fn origins(&self, port: &str) -> &[Origin] {
+        self.origins.get(port).map_or(&[], Vec::as_slice)
+    }
+
+    /// At a foreach's join that goes on without failed items: the items whose tasks
+    /// failed or were skipped, so the join can say which.
+    pub fn missing(&self) -> &[Origin] {
+        &self.missing
+    }
+
+    /// Records an item that will not arrive.
+    pub(crate) fn push_missing(&mut self, origin: Origin) {
+        self.missing.push(origin);
     }
 
     /// The single artifact on `port`, downcast to `T`.

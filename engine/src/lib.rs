@@ -14,6 +14,8 @@
 //! - [`Artifact`]: an opaque value with a stable encoding; stored by content hash.
 //! - [`validate()`]: every problem of a flow, one message each naming the node;
 //!   [`validate_in()`] also checks the data files it reads exist, from the flow's folder.
+//! - [`foreach`]: a section of the flow run once per item (a list, a range, the folds
+//!   of a k-fold split, a grid) as tasks of one run, joined by many-wire inputs.
 //! - [`Engine`]: runs a flow on a thread pool, every ready step at once, with
 //!   [`Event`]s on a channel, caching by (kind, version, parameters, input hashes),
 //!   cancellation and resume.
@@ -77,12 +79,15 @@ pub mod context;
 pub mod edit;
 pub mod event;
 pub mod flow;
+pub mod foreach;
 pub mod fs;
 pub mod kind;
+pub mod problem;
 pub mod record;
 pub mod run;
 pub mod step_error;
 pub mod store;
+pub mod sweep;
 // Test kinds never ship: only `cargo test` and the `testkit` feature (which tests and
 // benchmarks enable through dev-dependencies) compile them.
 #[cfg(any(test, feature = "testkit"))]
@@ -98,11 +103,13 @@ pub use artifact::{
 pub use compare::{CachedFrom, Comparison, best_runs, flow_diff, steps_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
-pub use event::{Event, WakeFn};
+pub use event::{Event, SectionInfo, WakeFn};
 pub use flow::{Edge, FORMAT_VERSION, Flow, FlowFileError, FlowParam, Node, NodeId, PortRef};
+pub use foreach::{Axis, COLLECT_KIND, FOREACH_KIND, Item, Section};
 pub use fs::write_atomic;
 pub use kind::{
-    ANY, Category, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, Params, PortSpec, Registry,
+    ANY, Category, Inputs, KindDescriptor, NodeKind, Origin, Outputs, ParamSpec, Params, PortSpec,
+    Registry,
 };
 pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 pub use run::{Engine, RunError, RunHandle, RunOptions};

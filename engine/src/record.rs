@@ -146,6 +146,13 @@ pub struct TaskRecord {
     pub label: String,
     /// The node's kind.
     pub kind: String,
+    /// For a step inside a foreach: which item this task ran (its index, from 0); the
+    /// task is shown as `node/index`. `None` for a step that runs once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// For a step inside a foreach: the item's values by axis (`Ridge.alpha` → 0.1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub item: BTreeMap<String, Value>,
     /// How it ended.
     pub status: StepStatus,
     /// Error, skip or cancel reason.
@@ -217,26 +224,67 @@ pub struct RunRecord {
     pub tasks: Vec<TaskRecord>,
 }
 
+impl TaskRecord {
+    /// How the task is named: `Ridge` for a step that runs once, `Ridge/3` for the task
+    /// of item 3 of a foreach.
+    pub fn name(&self) -> String {
+        match self.index {
+            Some(i) => format!("{}/{i}", self.label),
+            None => self.label.clone(),
+        }
+    }
+
+    /// The item as text: `Ridge.alpha = 0.1, Split.seed = 2` (empty outside a foreach).
+    pub fn item_text(&self) -> String {
+        self.item
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl RunRecord {
-    /// Adds or replaces the task of a node, keeping node order.
+    /// Adds or replaces a task (by node and item index), keeping node order, then item
+    /// order.
     pub fn upsert_task(&mut self, task: TaskRecord) {
-        match self.tasks.binary_search_by_key(&task.node, |t| t.node) {
+        match self
+            .tasks
+            .binary_search_by_key(&(task.node, task.index), |t| (t.node, t.index))
+        {
             Ok(i) => self.tasks[i] = task,
             Err(i) => self.tasks.insert(i, task),
         }
     }
 
-    /// The task of a node.
+    /// The task of a node: its only task, or for a step inside a foreach the first
+    /// item's ([`RunRecord::tasks_of`] lists them all).
     pub fn task(&self, node: NodeId) -> Option<&TaskRecord> {
-        self.tasks
-            .binary_search_by_key(&node, |t| t.node)
-            .ok()
-            .map(|i| &self.tasks[i])
+        self.tasks_of(node).first()
+    }
+
+    /// Every task of a node, in item order: one for a step that runs once, one per
+    /// item inside a foreach.
+    pub fn tasks_of(&self, node: NodeId) -> &[TaskRecord] {
+        let start = self.tasks.partition_point(|t| t.node < node);
+        let end = self.tasks.partition_point(|t| t.node <= node);
+        &self.tasks[start..end]
+    }
+
+    /// The task of item `index` of a node inside a foreach (`None`: its only task).
+    pub fn task_at(&self, node: NodeId, index: Option<u32>) -> Option<&TaskRecord> {
+        self.tasks_of(node).iter().find(|t| t.index == index)
     }
 
     /// The task whose label is `name` (case-insensitive), or whose node id is `name`
-    /// (`4` or `#4`).
+    /// (`4` or `#4`); `Ridge/3` (or `#4/3`) names item 3's task of a foreach step.
     pub fn task_by_name(&self, name: &str) -> Option<&TaskRecord> {
+        if let Some((step, index)) = name.rsplit_once('/')
+            && let Ok(index) = index.trim().parse::<u32>()
+            && let Some(first) = self.task_by_name(step)
+        {
+            return self.task_at(first.node, Some(index));
+        }
         if let Ok(n) = name.trim_start_matches('#').parse::<u32>() {
             return self.task(NodeId(n));
         }
@@ -246,14 +294,18 @@ impl RunRecord {
             .or_else(|| self.tasks.iter().find(|t| t.kind == name))
     }
 
-    /// Every scalar metric of the run, in node order, each with its step and goal.
+    /// Every scalar metric of the run, in node order, each with its step and goal
+    /// (steps inside a foreach are left out: their joins sum them up).
     pub fn metric_list(&self) -> Vec<RunMetric> {
+        // The tasks of a foreach are summed up by its joins (the best item, the
+        // collected table): listing every item's metrics would bury them.
+        let once = || self.tasks.iter().filter(|t| t.index.is_none());
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-        for t in &self.tasks {
+        for t in once() {
             *seen.entry(t.label.as_str()).or_default() += 1;
         }
         let mut out = Vec::new();
-        for t in &self.tasks {
+        for t in once() {
             let step = if seen.get(t.label.as_str()).is_some_and(|n| *n > 1) {
                 format!("{} {}", t.label, t.node)
             } else {

@@ -71,6 +71,8 @@ pub enum Behaviour {
     WaitForCancel,
     /// Adds, and counts its executions in the shared counter.
     Counted(Arc<Mutex<usize>>),
+    /// Produces nothing (the foreach's stand-in).
+    Nothing,
 }
 
 /// A test node kind.
@@ -118,6 +120,9 @@ impl NodeKind for TestKind {
         inputs: &Inputs,
         params: &Params,
     ) -> Result<Outputs, StepError> {
+        if matches!(self.behaviour, Behaviour::Nothing) {
+            return Ok(Outputs::new());
+        }
         let sum: f64 =
             inputs.all::<Number>("in")?.iter().map(|n| n.0).sum::<f64>() + params.float("value")?;
         match &self.behaviour {
@@ -136,6 +141,7 @@ impl NodeKind for TestKind {
                     std::thread::sleep(Duration::from_millis(1));
                 }
             }
+            Behaviour::Nothing => Ok(Outputs::new()),
             Behaviour::Counted(c) => {
                 *c.lock().map_err(|_| StepError::msg("poisoned"))? += 1;
                 Ok(Outputs::new().with("out", Number(sum)))
@@ -144,9 +150,123 @@ impl NodeKind for TestKind {
     }
 }
 
-/// The `const`, `add`, `fail`, `panic` and `wait` (until cancelled) kinds.
+/// `inc`: one number in on a single-wire input `x`, `x + value` out; it fails when
+/// `value` is 13, so a foreach test can make one item fail.
+pub struct Inc {
+    desc: KindDescriptor,
+}
+
+impl Inc {
+    /// The kind.
+    pub fn new() -> Self {
+        Self {
+            desc: KindDescriptor {
+                id: "inc",
+                version: 1,
+                category: CATEGORY,
+                title: "inc",
+                doc: "x + value; fails when value is 13.",
+                inputs: vec![PortSpec::new("x", NUMBER, "a number").optional()],
+                outputs: vec![PortSpec::new("out", NUMBER, "a number")],
+                params: vec![
+                    ParamSpec::new(
+                        "value",
+                        ParamType::Float {
+                            min: Some(-100.0),
+                            max: Some(100.0),
+                        },
+                        Value::Float(0.0),
+                        "added",
+                    ),
+                    ParamSpec::new(
+                        "k",
+                        ParamType::Int {
+                            min: Some(1),
+                            max: Some(10),
+                        },
+                        Value::Int(3),
+                        "folds (for `fold = folds`)",
+                    ),
+                    ParamSpec::new(
+                        "fold",
+                        ParamType::Int {
+                            min: Some(0),
+                            max: Some(9),
+                        },
+                        Value::Int(0),
+                        "added too",
+                    ),
+                ],
+            },
+        }
+    }
+}
+
+impl Default for Inc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NodeKind for Inc {
+    fn descriptor(&self) -> &KindDescriptor {
+        &self.desc
+    }
+
+    fn run(
+        &self,
+        _ctx: &mut StepContext<'_>,
+        inputs: &Inputs,
+        params: &Params,
+    ) -> Result<Outputs, StepError> {
+        let value = params.float("value")?;
+        if value == 13.0 {
+            return Err(StepError::msg("13 is unlucky"));
+        }
+        let x = inputs.get_opt::<Number>("x")?.map_or(0.0, |n| n.0);
+        let fold = params.int("fold")? as f64;
+        Ok(Outputs::new().with("out", Number(x + value + fold)))
+    }
+}
+
+/// The engine's view of `flow.foreach` (the catalogue ships the real one): its
+/// parameters, no ports.
+pub fn foreach_kind() -> TestKind {
+    let mut k = TestKind::new(crate::foreach::FOREACH_KIND, Behaviour::Const);
+    k.desc.inputs.clear();
+    k.desc.outputs.clear();
+    k.desc.params = vec![
+        ParamSpec::new(
+            crate::foreach::P_OVER,
+            ParamType::Text,
+            Value::Text(String::new()),
+            "what to vary",
+        )
+        .required(),
+        ParamSpec::new(
+            crate::foreach::P_MAX_PARALLEL,
+            ParamType::Int {
+                min: Some(0),
+                max: Some(1024),
+            },
+            Value::Int(0),
+            "bound",
+        ),
+        ParamSpec::new(
+            crate::foreach::P_CONTINUE,
+            ParamType::Bool,
+            Value::Bool(false),
+            "go on",
+        ),
+    ];
+    k.behaviour = Behaviour::Nothing;
+    k
+}
+
+/// The `const`, `add`, `fail`, `panic` and `wait` (until cancelled) kinds and `inc`.
 pub fn kinds() -> Vec<Arc<dyn NodeKind>> {
     vec![
+        Arc::new(Inc::new()),
         Arc::new(TestKind::new("const", Behaviour::Const)),
         Arc::new(TestKind::new("add", Behaviour::Add)),
         Arc::new(TestKind::new("fail", Behaviour::Fail)),
@@ -155,12 +275,13 @@ pub fn kinds() -> Vec<Arc<dyn NodeKind>> {
     ]
 }
 
-/// A registry with the [`kinds`] and the number decoder.
+/// A registry with the [`kinds`], a stand-in `flow.foreach` and the number decoder.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     for k in kinds() {
         r.register_arc(k);
     }
+    r.register(foreach_kind());
     r.register_artifact(NUMBER_TYPE);
     r
 }

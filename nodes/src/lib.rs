@@ -91,6 +91,8 @@ pub fn registry() -> Registry {
     let mut r = Registry::new();
     r.register(flow::Start::new());
     r.register(flow::End::new());
+    r.register(flow::Foreach::new());
+    r.register(flow::Collect::new());
     r.register(data::LoadCsv::new());
     r.register(data::LoadJsonl::new());
     r.register(data::LoadParquet::new());
@@ -99,6 +101,7 @@ pub fn registry() -> Registry {
     r.register(data::Check::new());
     r.register(transform::SelectColumns::new());
     r.register(transform::Split::new());
+    r.register(transform::KFold::new());
     r.register(transform::StandardScaler::new());
     r.register(transform::DropNulls::new());
     r.register(transform::Deduplicate::new());
@@ -140,6 +143,7 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::class_metrics::CLASS_METRICS_TYPE);
     r.register_artifact(artifacts::plot::PLOT_TYPE);
     r.register_artifact(artifacts::clustering::CLUSTERING_TYPE);
+    r.register_artifact(artifacts::collection::COLLECTION_TYPE);
     r
 }
 
@@ -149,7 +153,7 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 40] = [
+    const KINDS: [&str; 43] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
@@ -163,7 +167,9 @@ mod tests {
         "evaluate.scatter",
         "evaluate.select_best",
         "evaluate.select_best_classifier",
+        "flow.collect",
         "flow.end",
+        "flow.foreach",
         "flow.start",
         "train.decision_tree",
         "train.elastic_net",
@@ -182,6 +188,7 @@ mod tests {
         "transform.deduplicate",
         "transform.drop_nulls",
         "transform.impute",
+        "transform.kfold",
         "transform.label_encode",
         "transform.one_hot",
         "transform.pca",

@@ -510,6 +510,9 @@ fn load_check_split(
     (nodes, edges)
 }
 
+/// One branch of [`compare_classifiers`]: (id, kind, label, row, params).
+type Branch<'a> = (u32, &'a str, &'a str, f32, Vec<(&'a str, ParamValue)>);
+
 /// For each (id, kind, label, params) model at row `row`: train on `train_from`'s
 /// train output, predict `test_from`'s test output, score; then select the best by
 /// `metric` and end. Ids: models as given, predictions +10, metrics +20.
@@ -518,7 +521,7 @@ fn compare_classifiers(
     edges: &mut Vec<Edge>,
     data_from: u32,
     col: f32,
-    models: &[(u32, &str, &str, f32, Vec<(&str, ParamValue)>)],
+    models: &[Branch<'_>],
     metric: &str,
 ) {
     for (id, kind, label, row, params) in models {
@@ -761,6 +764,131 @@ fn clusters() -> Flow {
     flow
 }
 
+fn ridge_sweep() -> Flow {
+    let mut flow = Flow::new("ridge_sweep");
+    flow.title = "Tuning ridge: one run, eight alphas in parallel".into();
+    flow.description = "The tuning story of a course on ML projects, in one run: a Foreach \
+        varies ridge's alpha over eight values from 0.001 to 10,000 (evenly on a log \
+        scale); each value is a task of the run with its own model, predictions and \
+        metrics, run in parallel on the shared split. Collect gathers every task's scores \
+        into one table (plotted as RMSE against alpha) and Select best keeps the model \
+        with the lowest RMSE, saying which alpha won."
+        .into();
+    flow.parameters.push(test_fraction_param());
+    let (mut nodes, mut edges) = load_and_split();
+    nodes.extend([
+        node(
+            5,
+            "train.ridge",
+            "Ridge",
+            4.0,
+            0.0,
+            &[("target", text("y")), ("alpha", lit(Value::Float(1.0)))],
+        ),
+        node(6, "evaluate.predict", "Predict", 5.0, 0.0, &[]),
+        node(7, "evaluate.regression_metrics", "Metrics", 6.0, 0.0, &[]),
+        node(8, "flow.collect", "Collect", 7.0, -0.5, &[]),
+        node(
+            9,
+            "evaluate.select_best",
+            "Select best",
+            7.0,
+            0.5,
+            &[("metric", text("rmse"))],
+        ),
+        node(10, "flow.end", "End", 8.0, 0.0, &[]),
+        node(
+            11,
+            "flow.foreach",
+            "Foreach alpha",
+            4.0,
+            -1.0,
+            &[("over", text("Ridge.alpha = log(0.001, 10000, 8)"))],
+        ),
+    ]);
+    edges.extend([
+        edge(4, "train", 5, "train"),
+        edge(4, "test", 6, "table"),
+        edge(5, "model", 6, "model"),
+        edge(6, "predictions", 7, "predictions"),
+        edge(7, "metrics", 8, "results"),
+        edge(7, "metrics", 9, "candidates"),
+        edge(8, "collection", 10, "results"),
+        edge(9, "best", 10, "results"),
+    ]);
+    flow.nodes = nodes;
+    flow.edges = edges;
+    flow
+}
+
+fn cross_validation() -> Flow {
+    let mut flow = Flow::new("cross_validation");
+    flow.title = "Five-fold cross-validation of linear regression".into();
+    flow.description = "Cross-validation as a foreach over folds: K-fold split cuts the \
+        bundled dataset into five folds (scikit-learn's KFold rows, shuffled with seed \
+        42); each fold is a task that fits least squares on the other four and scores it \
+        on its own; Collect reports each metric's mean and standard deviation over the \
+        folds."
+        .into();
+    flow.nodes = vec![
+        node(1, "flow.start", "Start", 0.0, 0.0, &[]),
+        node(
+            2,
+            "data.load_csv",
+            "Load dataset",
+            1.0,
+            0.0,
+            &[
+                ("path", text("../assets/data/regression_dataset.txt")),
+                ("separator", text("tab")),
+                ("has_header", lit(Value::Bool(false))),
+                ("column_names", text("x,y")),
+            ],
+        ),
+        node(
+            3,
+            "transform.kfold",
+            "K-fold split",
+            2.0,
+            0.0,
+            &[
+                ("k", lit(Value::Int(5))),
+                ("shuffle", lit(Value::Bool(true))),
+                ("seed", lit(Value::Int(42))),
+            ],
+        ),
+        node(
+            4,
+            "train.linear_regression",
+            "Linear regression",
+            3.0,
+            0.0,
+            &[("target", text("y"))],
+        ),
+        node(5, "evaluate.predict", "Predict", 4.0, 0.0, &[]),
+        node(6, "evaluate.regression_metrics", "Metrics", 5.0, 0.0, &[]),
+        node(7, "flow.collect", "Cross-validation", 6.0, 0.0, &[]),
+        node(
+            8,
+            "flow.foreach",
+            "Foreach fold",
+            2.0,
+            -1.0,
+            &[("over", text("K-fold split.fold = folds"))],
+        ),
+    ];
+    flow.edges = vec![
+        edge(1, "start", 2, "after"),
+        edge(2, "table", 3, "table"),
+        edge(3, "train", 4, "train"),
+        edge(3, "test", 5, "table"),
+        edge(4, "model", 5, "model"),
+        edge(5, "predictions", 6, "predictions"),
+        edge(6, "metrics", 7, "results"),
+    ];
+    flow
+}
+
 fn examples_dir() -> PathBuf {
     common::repo_root().join("examples")
 }
@@ -774,6 +902,8 @@ fn examples() -> Vec<(&'static str, Flow)> {
         ("iris.ron", iris()),
         ("breast_cancer.ron", breast_cancer()),
         ("clusters.ron", clusters()),
+        ("ridge_sweep.ron", ridge_sweep()),
+        ("cross_validation.ron", cross_validation()),
     ]
 }
 

@@ -60,7 +60,7 @@ pub fn load_flow(path: &Path) -> anyhow::Result<Flow> {
 }
 
 /// The message for a flag naming a flow parameter the flow does not have.
-fn no_such_param(flow: &Flow, flag: &str, name: &str) -> String {
+pub fn no_such_param(flow: &Flow, flag: &str, name: &str) -> String {
     let known: Vec<_> = flow.parameters.iter().map(|p| p.name.as_str()).collect();
     format!(
         "{flag} {name}: flow {:?} has no parameter {name:?} (it has: {})",

@@ -66,7 +66,12 @@ pub fn runs(
 }
 
 /// Shows a run, or one step of it.
-pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outcome> {
+pub fn show(
+    store: &Store,
+    id: &str,
+    step: Option<&str>,
+    task_index: Option<u32>,
+) -> anyhow::Result<Outcome> {
     let run = store.run(id)?;
     let Some(step) = step else {
         println!("run       {}", run.id);
@@ -92,7 +97,12 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
             println!("param     {k} = {v}");
         }
         println!();
-        let mut t = TextTable::new(&["#", "step", "kind", "status", "time", "outputs"]);
+        let foreach = run.tasks.iter().any(|t| t.index.is_some());
+        let mut head = vec!["#", "step", "kind", "status", "time", "outputs"];
+        if foreach {
+            head.insert(2, "item");
+        }
+        let mut t = TextTable::new(&head);
         for task in &run.tasks {
             let outputs: Vec<String> = task
                 .outputs
@@ -103,18 +113,67 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
             if let Some(m) = task.message.as_ref().filter(|_| !task.status.is_ok()) {
                 last = m.clone();
             }
-            t.row(vec![
+            let mut row = vec![
                 task.node.0.to_string(),
-                task.label.clone(),
+                task.name(),
                 task.kind.clone(),
+                task.status.to_string(),
+                task_time(task),
+                last,
+            ];
+            if foreach {
+                row.insert(2, task.item_text());
+            }
+            t.row(row);
+        }
+        print!("{}", t.render());
+        return Ok(Outcome::Success);
+    };
+    let step = match task_index {
+        Some(i) => format!("{step}/{i}"),
+        None => step.to_owned(),
+    };
+    let step = step.as_str();
+    // A step inside a foreach without --task: its tasks, one line each.
+    if let Some(first) = run
+        .task_by_name(step)
+        .filter(|t| t.index.is_some() && task_index.is_none() && !step.contains('/'))
+    {
+        let tasks = run.tasks_of(first.node);
+        println!(
+            "step      {} ({}, {}): {} tasks of a foreach",
+            first.label,
+            first.node,
+            first.kind,
+            tasks.len()
+        );
+        let mut t = TextTable::new(&["task", "item", "status", "time", "metrics"]);
+        for task in tasks {
+            let metrics: Vec<String> = task
+                .outputs
+                .values()
+                .flat_map(|r| r.metrics.iter().flatten())
+                .map(|(k, v)| format!("{k}={}", super::table::format_value(*v)))
+                .collect();
+            let last = match task.message.as_ref().filter(|_| !task.status.is_ok()) {
+                Some(m) => m.clone(),
+                None => metrics.join(" "),
+            };
+            t.row(vec![
+                task.name(),
+                task.item_text(),
                 task.status.to_string(),
                 task_time(task),
                 last,
             ]);
         }
         print!("{}", t.render());
+        println!(
+            "\none task: pipewright show {} --step {:?} --task N",
+            run.id, first.label
+        );
         return Ok(Outcome::Success);
-    };
+    }
     let task = run.task_by_name(step).ok_or_else(|| {
         let steps: Vec<String> = run.tasks.iter().map(|t| format!("{:?}", t.label)).collect();
         anyhow::anyhow!(
@@ -123,7 +182,10 @@ pub fn show(store: &Store, id: &str, step: Option<&str>) -> anyhow::Result<Outco
             steps.join(", ")
         )
     })?;
-    println!("step      {} ({}, {})", task.label, task.node, task.kind);
+    println!("step      {} ({}, {})", task.name(), task.node, task.kind);
+    if task.index.is_some() {
+        println!("item      {}", task.item_text());
+    }
     println!(
         "status    {}{}",
         task.status,

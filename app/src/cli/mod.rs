@@ -56,11 +56,16 @@ pub enum Command {
         /// Tag the run (repeatable).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
-        /// Sweep a flow parameter over values: --sweep name=v1,v2,… (repeatable: every
-        /// combination runs). The runs share finished steps through the cache and are
-        /// compared side by side at the end.
-        #[arg(long = "sweep", value_name = "NAME=V1,V2,…")]
+        /// Sweep a step's parameter over values in one run, its tasks in parallel:
+        /// --sweep STEP.PARAM=v1,v2,… or a range, STEP.PARAM=log(0.001,1000,8) or
+        /// linear(0,1,5); NAME=… sweeps a flow parameter (repeatable: every
+        /// combination runs). A Collect is added when nothing joins the swept steps.
+        #[arg(long = "sweep", value_name = "STEP.PARAM=V1,V2,…")]
         sweeps: Vec<String>,
+        /// With --sweep: one separate run per combination of flow parameter values,
+        /// one after another, compared side by side at the end.
+        #[arg(long, requires = "sweeps")]
+        separate_runs: bool,
     },
     /// Resume a run with its flow file as it is now (after a fix): every finished step
     /// of the run whose inputs, parameters and data files still match is reused, the
@@ -97,9 +102,13 @@ pub enum Command {
     Show {
         /// The run id (any unique part of it is enough).
         run: String,
-        /// A step, by label or node id: list its artifacts and print them.
+        /// A step, by label or node id: list its artifacts and print them (a step
+        /// inside a foreach: list its tasks).
         #[arg(long)]
         step: Option<String>,
+        /// With --step: the task of item N of a step inside a foreach.
+        #[arg(long, value_name = "N", requires = "step")]
+        task: Option<u32>,
     },
     /// Compare runs side by side: parameters (differences marked), metrics (best
     /// marked, deltas to the baseline), step durations, flow changes.
@@ -253,20 +262,21 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             no_cache,
             tags,
             sweeps,
-        }) if !sweeps.is_empty() => run::sweep(
-            &open_store(store_arg)?,
-            &flow,
-            &params,
-            &sweeps,
-            no_cache,
-            tags,
-        ),
+            separate_runs,
+        }) if !sweeps.is_empty() => {
+            let store = open_store(store_arg)?;
+            if separate_runs {
+                run::sweep(&store, &flow, &params, &sweeps, no_cache, tags)
+            } else {
+                run::sweep_in_run(&store, &flow, &params, &sweeps, no_cache, tags)
+            }
+        }
         Some(Command::Run {
             flow,
             params,
             no_cache,
             tags,
-            sweeps: _,
+            ..
         }) => run::run(&open_store(store_arg)?, &flow, &params, no_cache, tags),
         Some(Command::Resume { run: id, flow }) => {
             run::resume(&open_store(store_arg)?, &id, flow.as_deref())
@@ -280,9 +290,11 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             status.as_deref(),
             tag.as_deref(),
         ),
-        Some(Command::Show { run: id, step }) => {
-            inspect::show(&open_store(store_arg)?, &id, step.as_deref())
-        }
+        Some(Command::Show {
+            run: id,
+            step,
+            task,
+        }) => inspect::show(&open_store(store_arg)?, &id, step.as_deref(), task),
         Some(Command::Compare {
             runs,
             best,

@@ -127,7 +127,9 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
     let tty = std::io::stderr().is_terminal();
     let lines_via_bar = tty && std::io::stdout().is_terminal();
     let mut labels: HashMap<NodeId, String> = HashMap::new();
-    let mut running: Vec<NodeId> = Vec::new();
+    // The items of each step inside a foreach, described (`alpha = 0.1`).
+    let mut items: HashMap<NodeId, Vec<String>> = HashMap::new();
+    let mut running: Vec<(NodeId, Option<u32>)> = Vec::new();
     let mut bar = ProgressBar::hidden();
     let mut width = 0;
     for event in handle.events.iter() {
@@ -136,15 +138,36 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
                 run_id,
                 flow,
                 steps,
+                sections,
             } => {
+                labels = steps.iter().cloned().collect();
+                let mut tasks = steps.len();
+                for s in &sections {
+                    for b in &s.body {
+                        items.insert(*b, s.items.clone());
+                    }
+                    tasks += s.body.len() * s.items.len().saturating_sub(1);
+                }
                 width = steps
                     .iter()
-                    .map(|(_, l)| l.chars().count())
+                    .map(|(id, l)| {
+                        let suffix = items.get(id).map_or(0, |i| i.len().to_string().len() + 1);
+                        l.chars().count() + suffix
+                    })
                     .max()
                     .unwrap_or(0);
                 println!("run {run_id} of flow {flow:?}: {} steps", steps.len());
+                for s in &sections {
+                    println!(
+                        "  foreach {:?}: {} items × {} steps = {} tasks, in parallel",
+                        labels.get(&s.foreach).map_or("?", String::as_str),
+                        s.items.len(),
+                        s.body.len(),
+                        s.items.len() * s.body.len()
+                    );
+                }
                 if tty {
-                    bar = ProgressBar::new(steps.len() as u64);
+                    bar = ProgressBar::new(tasks as u64);
                     bar.set_style(
                         ProgressStyle::with_template(
                             "{spinner} [{pos}/{len}] {elapsed} {wide_msg}",
@@ -153,20 +176,20 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
                     );
                     bar.enable_steady_tick(Duration::from_millis(100));
                 }
-                labels = steps.into_iter().collect();
             }
-            Event::StepStarted { node } => {
-                running.push(node);
+            Event::StepStarted { node, task } => {
+                running.push((node, task));
                 bar.set_message(running_text(&running, &labels));
             }
             Event::StepFinished {
                 node,
+                task,
                 status,
                 duration_secs,
                 message,
             } => {
-                running.retain(|n| *n != node);
-                let label = labels.get(&node).map_or("?", String::as_str);
+                running.retain(|r| *r != (node, task));
+                let label = task_label(&labels, node, task);
                 let mut line = format!(
                     "  {} {label:<width$}  {:<9} {:>9}",
                     status_mark(status),
@@ -177,6 +200,9 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
                         String::new()
                     }
                 );
+                if let Some(item) = task.and_then(|i| items.get(&node)?.get(i as usize)) {
+                    line.push_str(&format!("  {item}"));
+                }
                 if let Some(m) = message.filter(|_| !status.is_ok()) {
                     line.push_str(&format!("  {m}"));
                 }
@@ -200,13 +226,22 @@ fn follow(engine: &Engine, handle: RunHandle) -> anyhow::Result<Outcome> {
     })
 }
 
-fn running_text(running: &[NodeId], labels: &HashMap<NodeId, String>) -> String {
+/// `Ridge`, or `Ridge/3` for the task of item 3 of a foreach.
+fn task_label(labels: &HashMap<NodeId, String>, node: NodeId, task: Option<u32>) -> String {
+    let label = labels.get(&node).map_or("?", String::as_str);
+    match task {
+        Some(i) => format!("{label}/{i}"),
+        None => label.to_owned(),
+    }
+}
+
+fn running_text(running: &[(NodeId, Option<u32>)], labels: &HashMap<NodeId, String>) -> String {
     if running.is_empty() {
         return String::new();
     }
-    let names: Vec<&str> = running
+    let names: Vec<String> = running
         .iter()
-        .filter_map(|n| labels.get(n).map(String::as_str))
+        .map(|(n, t)| task_label(labels, *n, *t))
         .collect();
     format!("running {}", names.join(", "))
 }
@@ -231,7 +266,7 @@ fn print_summary(engine: &Engine, record: &RunRecord) {
     if let Some(failed) = record.tasks.iter().find(|t| t.status == StepStatus::Failed) {
         eprintln!(
             "error: step {:?} ({}) failed: {}",
-            failed.label,
+            failed.name(),
             failed.node,
             failed.message.as_deref().unwrap_or("no message")
         );
@@ -240,6 +275,153 @@ fn print_summary(engine: &Engine, record: &RunRecord) {
             record.id
         );
     }
+}
+
+/// The `over` text of a foreach from `--sweep` arguments: `STEP.PARAM=V1,V2` (any
+/// step's parameter; `log(…)`/`linear(…)` ranges too) or `NAME=V1,V2` for a flow
+/// parameter, which becomes the parameter of the one step that refers to it.
+pub fn sweep_axes(flow: &pipewright_engine::Flow, sweeps: &[String]) -> anyhow::Result<String> {
+    let mut lines = Vec::new();
+    for arg in sweeps {
+        let Some((name, values)) = arg.split_once('=') else {
+            anyhow::bail!(
+                "--sweep {arg:?}: expected NAME=V1,V2,… (a flow parameter) or STEP.PARAM=V1,V2,…"
+            );
+        };
+        let name = name.trim();
+        let target = if flow.param(name).is_some() {
+            let users: Vec<String> = flow
+                .nodes
+                .iter()
+                .flat_map(|n| {
+                    n.params.iter().filter_map(move |(k, v)| match v {
+                        pipewright_engine::ParamValue::Ref(r) if r == name => {
+                            Some(format!("{}.{k}", n.label))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect();
+            match users.as_slice() {
+                [one] => one.clone(),
+                [] => anyhow::bail!(
+                    "--sweep {name}: no step uses the flow parameter {name:?}; sweep a step's \
+                     parameter instead (STEP.PARAM=…)"
+                ),
+                many => anyhow::bail!(
+                    "--sweep {name}: the flow parameter {name:?} is used by {}; in one run each \
+                     is varied on its own, so name one (STEP.PARAM=…) or give --separate-runs",
+                    many.join(", ")
+                ),
+            }
+        } else if name.contains('.') {
+            name.to_owned()
+        } else {
+            anyhow::bail!(super::common::no_such_param(flow, "--sweep", name));
+        };
+        lines.push(format!("{target} = {}", values.trim()));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// `run --sweep` in one run: the flow with a foreach over the swept values (and a
+/// Collect when nothing joins the swept steps), its tasks in parallel, then the
+/// joins' results.
+pub fn sweep_in_run(
+    store: &Store,
+    path: &Path,
+    params: &[String],
+    sweeps: &[String],
+    no_cache: bool,
+    tags: Vec<String>,
+) -> anyhow::Result<Outcome> {
+    let mut flow = load_flow(path)?;
+    let overrides = parse_overrides(&flow, params)?;
+    // A swept parameter set by --param too would be silently overruled by the items.
+    for arg in sweeps {
+        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n).trim();
+        let via_ref = name.rsplit_once('.').and_then(|(step, param)| {
+            let node = flow.nodes.iter().find(|n| n.label == step.trim())?;
+            match node.params.get(param.trim())? {
+                pipewright_engine::ParamValue::Ref(r) => Some(r.clone()),
+                pipewright_engine::ParamValue::Lit(_) => None,
+            }
+        });
+        if let Some(p) = [Some(name.to_owned()), via_ref]
+            .into_iter()
+            .flatten()
+            .find(|p| overrides.contains_key(p))
+        {
+            anyhow::bail!("{p} is both --param and --sweep; give it once");
+        }
+    }
+    let over = sweep_axes(&flow, sweeps)?;
+    let registry = registry();
+    let foreach = pipewright_engine::sweep::insert_sweep(
+        &mut flow,
+        &registry,
+        &over,
+        &pipewright_nodes::flow::SCORE_TYPES,
+    )
+    .map_err(|problems| {
+        anyhow::anyhow!(
+            "cannot sweep {}:\n{}",
+            path.display(),
+            problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    let engine = Engine::new(registry.clone(), store.clone());
+    let options = RunOptions {
+        overrides,
+        no_cache,
+        base_dir: flow_dir(path),
+        flow_path: Some(path.to_owned()),
+        tags,
+        ..Default::default()
+    };
+    let handle = engine
+        .start(&flow, options)
+        .with_context(|| format!("cannot run {}", path.display()))?;
+    let run_id = handle.run_id.clone();
+    let outcome = follow(&engine, handle)?;
+    // What the joins made of the items: the collected table, the ranking.
+    let record = store.run(&run_id)?;
+    let (sections, _) =
+        pipewright_engine::foreach::sections(&record.flow, &registry, &record.params);
+    for join in sections
+        .iter()
+        .filter(|s| s.foreach == foreach)
+        .flat_map(|s| s.joins.iter())
+    {
+        let Some(task) = record.task(*join) else {
+            continue;
+        };
+        if !task.status.is_ok() {
+            continue;
+        }
+        println!("\n{}:", task.label);
+        if task.kind == pipewright_engine::COLLECT_KIND {
+            for r in task.outputs.values() {
+                if let Ok(views) = store.artifact_views(r, registry.artifact_types(), 100) {
+                    let tables: Vec<_> = views
+                        .into_iter()
+                        .filter(|v| matches!(v, pipewright_engine::ArtifactView::Table(_)))
+                        .collect();
+                    print!("{}", pipewright_engine::views_to_text(&tables));
+                }
+            }
+        } else {
+            for l in &task.logs {
+                println!("  {l}");
+            }
+        }
+    }
+    println!("\nevery task: pipewright show {run_id}");
+    Ok(outcome)
 }
 
 /// Runs a flow once per combination of the swept parameter values, one run after the

@@ -26,6 +26,7 @@ use pipewright_engine::{Edge, Edit, Flow, NodeId, Registry};
 use super::canvas_viewer::Viewer;
 use super::command::Command;
 use super::run_state::RunView;
+use super::theme;
 
 /// Drag-and-drop payload of a palette entry: the kind's id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -307,6 +308,62 @@ fn style(visuals: &egui::Visuals) -> SnarlStyle {
     }
 }
 
+/// Frames each foreach section on the canvas: an outline around the foreach and the
+/// steps that run once per item, headed by the foreach's label, its items and, during
+/// or after a run, their progress.
+fn foreach_frames(
+    canvas: &Canvas,
+    flow: &Flow,
+    registry: &Registry,
+    run: Option<&RunView>,
+    ui: &Ui,
+) {
+    if !flow
+        .nodes
+        .iter()
+        .any(|n| n.kind == pipewright_engine::FOREACH_KIND)
+    {
+        return;
+    }
+    let defaults: BTreeMap<String, pipewright_engine::Value> = flow
+        .parameters
+        .iter()
+        .map(|p| (p.name.clone(), p.default.clone()))
+        .collect();
+    let (sections, _) = pipewright_engine::foreach::sections(flow, registry, &defaults);
+    let painter = ui.painter().with_clip_rect(canvas.rect);
+    let color = theme::foreach_color(ui.visuals());
+    for sec in &sections {
+        let rects: Vec<Rect> = sec
+            .body
+            .iter()
+            .chain([&sec.foreach])
+            .filter_map(|id| canvas.node_screen_rect(*id))
+            .collect();
+        let Some(first) = rects.first() else { continue };
+        let margin = 14.0 * canvas.transform.scaling.clamp(0.5, 1.5);
+        let frame = rects.iter().fold(*first, |a, r| a.union(*r)).expand(margin);
+        painter.rect_stroke(
+            frame,
+            egui::CornerRadius::same(10),
+            Stroke::new(1.5, color),
+            egui::StrokeKind::Outside,
+        );
+        let progress = run
+            .and_then(|r| r.steps.get(&sec.foreach))
+            .and_then(|s| s.progress())
+            .map(|p| format!(" · {p}"))
+            .unwrap_or_default();
+        painter.text(
+            frame.left_top() + egui::vec2(8.0, -4.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("{} · {}{progress}", sec.label, sec.summary()),
+            egui::FontId::proportional(13.0),
+            color,
+        );
+    }
+}
+
 /// Draws the canvas and turns what the user did into commands.
 pub fn canvas_ui(canvas: &mut Canvas, cx: CanvasContext<'_>, ui: &mut Ui) {
     canvas.sync(cx.flow, cx.registry, cx.revision);
@@ -354,6 +411,7 @@ pub fn canvas_ui(canvas: &mut Canvas, cx: CanvasContext<'_>, ui: &mut Ui) {
         .style(style(ui.visuals()))
         .show(&mut canvas.snarl, &mut viewer, ui);
     let commands = viewer.commands;
+    foreach_frames(canvas, flow, registry, run, ui);
     if running {
         // The running steps' headers pulse; keep the pace modest for the CPU.
         ui.ctx()

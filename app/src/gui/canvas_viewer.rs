@@ -223,8 +223,9 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
     }
 
     fn has_footer(&mut self, node: &NodeId) -> bool {
-        self.status(*node)
-            .is_some_and(|s| s.duration_secs.is_some() || s.message.is_some())
+        self.status(*node).is_some_and(|s| {
+            s.duration_secs.is_some() || s.message.is_some() || s.progress().is_some()
+        })
     }
 
     fn show_footer(
@@ -240,6 +241,8 @@ impl SnarlViewer<NodeId> for Viewer<'_, '_, '_> {
             return;
         };
         let text = match (s.status, s.duration_secs) {
+            // A step inside a foreach (and the foreach): its items' progress.
+            _ if s.progress().is_some() => s.progress().unwrap_or_default(),
             (StepStatus::Cached, _) => "cached".to_owned(),
             (st, Some(d)) if st.is_ok() => format_duration(d),
             (st, _) => st.name().to_owned(),

@@ -102,6 +102,16 @@ pub enum Command {
     RunWithParams,
     /// Runs with these flow parameter values.
     RunWith(BTreeMap<String, Value>),
+    /// Opens *Run ▸ Sweep…*: pick a step parameter and its values.
+    OpenSweep,
+    /// Adds a foreach varying `over` (and a Collect when needed) to the flow, as one
+    /// undoable edit; runs the flow after when `run`.
+    InsertSweep {
+        /// The foreach's `over` text (`Ridge.alpha = log(0.001, 1000, 8)`).
+        over: String,
+        /// Run the flow once it is inserted.
+        run: bool,
+    },
     /// Cancels the run in progress.
     Stop,
     /// Resumes the last failed or cancelled run with the document as it is now, reusing

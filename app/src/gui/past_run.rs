@@ -56,9 +56,10 @@ impl PastRun {
         let flow = record.flow.clone();
         let mut selection = previous.map(|p| p.selection.clone()).unwrap_or_default();
         selection.retain(&flow);
+        let view = RunView::from_record(record, engine.registry());
         Self {
             flow,
-            tracker: RunTracker::showing(engine, RunView::from_record(record)),
+            tracker: RunTracker::showing(engine, view),
             canvas: Canvas::default(),
             revision: 0,
             selection,

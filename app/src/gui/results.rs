@@ -129,7 +129,23 @@ pub fn results_ui(
         };
         ui.add(egui::Label::new(RichText::new(m).color(color)).wrap());
     }
-    let Some(task) = run.record.as_ref().and_then(|r| r.task(node.id)) else {
+    if let Some(p) = step.progress() {
+        ui.label(RichText::new(p).weak());
+    }
+    if let Some(sec) = run.sections.iter().find(|s| s.foreach == node.id) {
+        items_ui(sec, step, ui);
+        return;
+    }
+    let chosen = if step.items > 0 {
+        tasks_ui(node, run, ui)
+    } else {
+        None
+    };
+    let Some(task) = run
+        .record
+        .as_ref()
+        .and_then(|r| r.task_at(node.id, chosen).or_else(|| r.task(node.id)))
+    else {
         if run.is_running() && step.status.is_ok() {
             ui.label(RichText::new("Artifacts appear when the run ends.").weak());
         }
@@ -169,6 +185,101 @@ pub fn results_ui(
                 }
             });
     }
+}
+
+/// The items of a foreach, each with its status (the worst of its section's tasks).
+fn items_ui(sec: &pipewright_engine::SectionInfo, step: &super::run_state::StepView, ui: &mut Ui) {
+    ui.add_space(4.0);
+    ui.label(RichText::new(format!("{} items", sec.items.len())).strong());
+    egui::Grid::new(("foreach-items", sec.foreach))
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            for (i, item) in sec.items.iter().enumerate() {
+                let st = step
+                    .tasks
+                    .get(&(i as u32))
+                    .copied()
+                    .unwrap_or(StepStatus::Queued);
+                ui.label(RichText::new(i.to_string()).weak());
+                ui.label(item);
+                ui.label(
+                    RichText::new(format!("{} {st}", theme::status_icon(st)))
+                        .color(theme::status_color(st)),
+                );
+                ui.end_row();
+            }
+        });
+}
+
+/// The tasks of a step inside a foreach (item, status, duration, first metric), one
+/// selectable row each; returns the chosen task's index, whose artifacts show below.
+fn tasks_ui(node: &Node, run: &RunView, ui: &mut Ui) -> Option<u32> {
+    let memory = egui::Id::new(("chosen-task", node.id));
+    let mut chosen: u32 = ui.data(|d| d.get_temp(memory)).unwrap_or(0);
+    let items = run
+        .sections
+        .iter()
+        .find(|s| s.body.contains(&node.id))
+        .map(|s| s.items.clone())
+        .unwrap_or_default();
+    let step = run.steps.get(&node.id)?;
+    ui.add_space(4.0);
+    ui.label(RichText::new("Tasks").strong());
+    egui::Grid::new(("foreach-tasks", node.id))
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for i in 0..step.items {
+                let task = run
+                    .record
+                    .as_ref()
+                    .and_then(|r| r.task_at(node.id, Some(i)));
+                let st = step.tasks.get(&i).copied().unwrap_or(StepStatus::Queued);
+                let item = task
+                    .map(|t| {
+                        t.item
+                            .iter()
+                            .map(|(k, v)| {
+                                format!(
+                                    "{} = {v}",
+                                    k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p)
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .or_else(|| items.get(i as usize).cloned())
+                    .unwrap_or_else(|| format!("item {i}"));
+                if ui
+                    .selectable_label(chosen == i, format!("{}/{i}  {item}", node.label))
+                    .clicked()
+                {
+                    chosen = i;
+                }
+                ui.label(
+                    RichText::new(format!("{} {st}", theme::status_icon(st)))
+                        .color(theme::status_color(st)),
+                );
+                ui.label(
+                    RichText::new(task.map_or(String::new(), |t| format_duration(t.duration_secs)))
+                        .weak(),
+                );
+                let metric = task
+                    .and_then(|t| {
+                        t.outputs
+                            .values()
+                            .find_map(|r| r.metrics.as_ref()?.iter().next())
+                    })
+                    .map(|(k, v)| format!("{k} {}", super::format::format_number(*v)))
+                    .unwrap_or_default();
+                ui.label(metric);
+                ui.end_row();
+            }
+        });
+    ui.data_mut(|d| d.insert_temp(memory, chosen));
+    ui.label(RichText::new(format!("Showing task {}/{chosen}", node.label)).weak());
+    Some(chosen)
 }
 
 #[cfg(test)]

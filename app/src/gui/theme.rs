@@ -111,6 +111,15 @@ pub fn warn_color(visuals: &egui::Visuals) -> Color32 {
     }
 }
 
+/// The outline and heading of a foreach section on the canvas.
+pub fn foreach_color(visuals: &egui::Visuals) -> Color32 {
+    if visuals.dark_mode {
+        Color32::from_rgb(0x8b, 0x9c, 0xf7)
+    } else {
+        Color32::from_rgb(0x43, 0x38, 0xca)
+    }
+}
+
 /// Colour for success text.
 pub fn ok_color(visuals: &egui::Visuals) -> Color32 {
     if visuals.dark_mode {

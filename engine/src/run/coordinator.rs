@@ -2,17 +2,18 @@
 //! pool, journals each finished task before announcing it, skips what lies downstream
 //! of a failed or cancelled step and writes the final record.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crossbeam_channel::unbounded;
 
 use super::job::{Completion, Job, Shared};
+use super::plan::{Plan, PlannedTask};
 use crate::artifact::{ArtifactArc, ArtifactRef};
-use crate::event::Event;
-use crate::flow::{Flow, NodeId};
-use crate::kind::{Inputs, Params};
+use crate::event::{Event, SectionInfo};
+use crate::flow::Flow;
+use crate::kind::{Inputs, Origin};
 use crate::record::{RunRecord, RunStatus, StepStatus, TaskRecord};
 use crate::store::{RunWriter, StoreError};
 
@@ -34,8 +35,25 @@ fn pool() -> &'static rayon::ThreadPool {
 /// The state of one run, owned by its coordinator thread.
 pub(super) struct Coordinator {
     pub(super) flow: Flow,
-    pub(super) params: BTreeMap<NodeId, Params>,
+    pub(super) plan: Plan,
     pub(super) shared: Arc<Shared>,
+}
+
+/// What the coordinator knows of each task as the run goes.
+struct State {
+    /// Wires still to arrive, by task.
+    waiting: Vec<usize>,
+    /// How each task ended (`None`: not yet).
+    status: Vec<Option<StepStatus>>,
+    /// What each finished task produced.
+    outputs: Vec<Option<BTreeMap<String, (ArtifactArc, ArtifactRef)>>>,
+    /// For a join that goes on without failed items: those items.
+    missing: Vec<Vec<Origin>>,
+    /// Ready tasks, first come first served (so branches and items interleave).
+    ready: VecDeque<usize>,
+    /// Tasks of each section running now, and those held back by its bound.
+    running_in: Vec<usize>,
+    deferred: Vec<VecDeque<usize>>,
 }
 
 impl Coordinator {
@@ -49,26 +67,31 @@ impl Coordinator {
     pub(super) fn run(self, mut writer: RunWriter) -> Result<RunRecord, StoreError> {
         let started = Instant::now();
         let flow = &self.flow;
+        let plan = &self.plan;
         self.send(Event::RunStarted {
             run_id: writer.id().to_owned(),
             flow: flow.name.clone(),
             steps: flow.nodes.iter().map(|n| (n.id, n.label.clone())).collect(),
+            sections: plan
+                .sections
+                .iter()
+                .map(|s| SectionInfo {
+                    foreach: s.foreach,
+                    body: s.body.iter().copied().collect(),
+                    items: s.items.iter().map(|i| i.describe()).collect(),
+                })
+                .collect(),
         });
-        let mut waiting: HashMap<NodeId, usize> = flow
-            .nodes
-            .iter()
-            .map(|n| (n.id, flow.incoming(n.id).count()))
-            .collect();
-        let mut status: HashMap<NodeId, StepStatus> = HashMap::new();
-        let mut outputs: HashMap<NodeId, BTreeMap<String, (ArtifactArc, ArtifactRef)>> =
-            HashMap::new();
-        let mut ready: Vec<NodeId> = flow
-            .nodes
-            .iter()
-            .filter(|n| waiting[&n.id] == 0)
-            .map(|n| n.id)
-            .rev()
-            .collect();
+        let n = plan.tasks.len();
+        let mut st = State {
+            waiting: plan.tasks.iter().map(|t| t.deps.len()).collect(),
+            status: vec![None; n],
+            outputs: (0..n).map(|_| None).collect(),
+            missing: vec![Vec::new(); n],
+            ready: (0..n).filter(|&t| plan.tasks[t].deps.is_empty()).collect(),
+            running_in: vec![0; plan.sections.len()],
+            deferred: vec![VecDeque::new(); plan.sections.len()],
+        };
         for n in &flow.nodes {
             self.send(Event::StepQueued { node: n.id });
         }
@@ -78,31 +101,66 @@ impl Coordinator {
         let mut store_error = None;
 
         loop {
-            while let Some(id) = ready.pop() {
+            while let Some(t) = st.ready.pop_front() {
                 if shared.cancel.is_cancelled() {
                     continue; // marked cancelled below
                 }
-                let Some(node) = flow.node(id) else { continue };
+                let task = &plan.tasks[t];
+                if let Some(s) = task.section {
+                    if st.running_in[s] >= plan.sections[s].max_parallel.max(1) {
+                        st.deferred[s].push_back(t);
+                        continue;
+                    }
+                    st.running_in[s] += 1;
+                }
+                let Some(node) = flow.node(task.id.node) else {
+                    continue;
+                };
                 let Some(kind) = shared.registry.kind(&node.kind).cloned() else {
                     continue; // validated: every kind exists
                 };
                 let mut inputs = Inputs::default();
                 let mut input_refs = Vec::new();
-                for e in flow.incoming(id) {
-                    if let Some((a, r)) =
-                        outputs.get(&e.from.node).and_then(|o| o.get(&e.from.port))
+                for d in &task.deps {
+                    if let Some((a, r)) = st.outputs[d.from]
+                        .as_ref()
+                        .and_then(|o| o.get(&d.from_port))
                     {
-                        inputs.push(&e.to.port, a.clone());
-                        input_refs.push((e.to.port.clone(), r.clone(), a.clone()));
+                        let origin = plan.tasks[d.from].origin(&plan.sections);
+                        inputs.push_from(&d.port, a.clone(), origin);
+                        input_refs.push((d.port.clone(), r.clone(), a.clone()));
+                    }
+                }
+                let mut notes = Vec::new();
+                if !st.missing[t].is_empty() {
+                    let names: Vec<String> = st.missing[t].iter().map(Origin::describe).collect();
+                    notes.push(format!(
+                        "going on without {} item{} that did not finish: {}",
+                        names.len(),
+                        if names.len() == 1 { "" } else { "s" },
+                        names.join("; ")
+                    ));
+                    for m in std::mem::take(&mut st.missing[t]) {
+                        inputs.push_missing(m);
+                    }
+                }
+                if let Some(section) = plan.sections.iter().find(|s| s.foreach == task.id.node) {
+                    notes.push(format!("runs {}", section.summary()));
+                    for item in &section.items {
+                        notes.push(format!("item {}: {}", item.index, item.describe()));
                     }
                 }
                 let job = Job {
-                    node: id,
+                    task: t,
+                    node: task.id.node,
+                    index: task.id.index,
+                    item: task.origin(&plan.sections).item,
                     label: node.label.clone(),
                     kind,
-                    params: self.params.get(&id).cloned().unwrap_or_default(),
+                    params: task.params.clone(),
                     inputs,
                     input_refs,
+                    notes,
                 };
                 let shared = shared.clone();
                 let done = done_tx.clone();
@@ -118,12 +176,18 @@ impl Coordinator {
             }
             let Ok(done) = done_rx.recv() else { break };
             in_flight -= 1;
-            let node = done.node;
-            let st = done.task.status;
-            let label = done.task.label.clone();
+            let t = done.task_index;
+            if let Some(s) = plan.tasks[t].section {
+                st.running_in[s] -= 1;
+                if let Some(next) = st.deferred[s].pop_front() {
+                    st.ready.push_front(next);
+                }
+            }
+            let status = done.task.status;
             let finished = Event::StepFinished {
-                node,
-                status: st,
+                node: done.node,
+                task: plan.tasks[t].id.index,
+                status,
                 duration_secs: done.task.duration_secs,
                 message: done.task.message.clone(),
             };
@@ -133,48 +197,38 @@ impl Coordinator {
                 store_error.get_or_insert(e);
             }
             self.send(finished);
-            status.insert(node, st);
-            if st.is_ok() {
-                outputs.insert(node, done.outputs);
-                for e in flow.outgoing(node) {
-                    if let Some(w) = waiting.get_mut(&e.to.node) {
-                        *w -= 1;
-                        if *w == 0 && !status.contains_key(&e.to.node) {
-                            ready.push(e.to.node);
-                        }
+            st.status[t] = Some(status);
+            if status.is_ok() {
+                st.outputs[t] = Some(done.outputs);
+                for &d in &plan.tasks[t].dependents {
+                    let wires = plan.tasks[d].deps.iter().filter(|w| w.from == t).count();
+                    st.waiting[d] -= wires;
+                    if st.waiting[d] == 0 && st.status[d].is_none() {
+                        st.ready.push_back(d);
                     }
                 }
             } else {
-                let why = match st {
-                    StepStatus::Cancelled => format!("upstream step {label:?} was cancelled"),
-                    _ => format!("upstream step {label:?} failed"),
-                };
-                for d in descendants(flow, node) {
-                    if status.contains_key(&d) {
-                        continue;
-                    }
-                    status.insert(d, StepStatus::Skipped);
-                    self.finish_unrun(&mut writer, d, StepStatus::Skipped, &why, &mut store_error);
-                }
+                self.settle_failed(&mut st, &mut writer, t, status, &mut store_error);
             }
         }
 
         let cancelled = self.shared.cancel.is_cancelled();
-        for n in &flow.nodes {
-            if let std::collections::hash_map::Entry::Vacant(e) = status.entry(n.id) {
-                e.insert(StepStatus::Cancelled);
+        for t in 0..n {
+            if st.status[t].is_none() {
+                st.status[t] = Some(StepStatus::Cancelled);
                 self.finish_unrun(
                     &mut writer,
-                    n.id,
+                    t,
                     StepStatus::Cancelled,
                     "the run was cancelled",
                     &mut store_error,
                 );
             }
         }
-        let run_status = if status.values().any(|s| *s == StepStatus::Failed) {
+        let all = st.status.iter().flatten();
+        let run_status = if all.clone().any(|s| *s == StepStatus::Failed) {
             RunStatus::Failed
-        } else if cancelled || status.values().any(|s| *s == StepStatus::Cancelled) {
+        } else if cancelled || all.clone().any(|s| *s == StepStatus::Cancelled) {
             RunStatus::Cancelled
         } else {
             RunStatus::Done
@@ -192,30 +246,96 @@ impl Coordinator {
         record
     }
 
+    /// After task `failed` did not finish: the tasks that needed it are skipped, except
+    /// a join of its foreach that goes on without failed items, which only notes it
+    /// (and runs once its other items are in, or is skipped when none finished).
+    fn settle_failed(
+        &self,
+        st: &mut State,
+        writer: &mut RunWriter,
+        failed: usize,
+        status: StepStatus,
+        store_error: &mut Option<StoreError>,
+    ) {
+        let plan = &self.plan;
+        // Every step skipped because of it names the step that failed, not the one
+        // skipped just before it.
+        let (name, how) = (task_name(&plan.tasks[failed]), status);
+        let mut stack = vec![failed];
+        while let Some(t) = stack.pop() {
+            for &d in &plan.tasks[t].dependents {
+                if st.status[d].is_some() {
+                    continue;
+                }
+                let section = plan.tasks[t].section;
+                let joins_without = section.is_some_and(|s| {
+                    plan.sections[s].continue_on_failure && plan.tasks[d].section != Some(s)
+                });
+                if joins_without {
+                    let mut origin = plan.tasks[t].origin(&plan.sections);
+                    origin.step = name.clone();
+                    if !st.missing[d].iter().any(|m| m.index == origin.index) {
+                        st.missing[d].push(origin);
+                    }
+                    let wires = plan.tasks[d].deps.iter().filter(|w| w.from == t).count();
+                    st.waiting[d] -= wires;
+                    if st.waiting[d] > 0 {
+                        continue;
+                    }
+                    let arrived = plan.tasks[d]
+                        .deps
+                        .iter()
+                        .any(|w| st.outputs[w.from].is_some());
+                    if arrived {
+                        st.ready.push_back(d);
+                        continue;
+                    }
+                    let why = "no item of the foreach finished".to_owned();
+                    st.status[d] = Some(StepStatus::Skipped);
+                    self.finish_unrun(writer, d, StepStatus::Skipped, &why, store_error);
+                    stack.push(d);
+                    continue;
+                }
+                let why = match (how, section, plan.tasks[d].section) {
+                    (StepStatus::Cancelled, ..) => format!("upstream step {name:?} was cancelled"),
+                    (_, Some(s), to) if to != Some(s) => format!(
+                        "item {} of the foreach {:?} did not finish (step {name:?}); set its \
+                         continue_on_failure to join the other items",
+                        plan.tasks[t].origin(&plan.sections).describe(),
+                        plan.sections[s].label
+                    ),
+                    _ => format!("upstream step {name:?} failed"),
+                };
+                st.status[d] = Some(StepStatus::Skipped);
+                self.finish_unrun(writer, d, StepStatus::Skipped, &why, store_error);
+                stack.push(d);
+            }
+        }
+    }
+
     fn finish_unrun(
         &self,
         writer: &mut RunWriter,
-        id: NodeId,
+        t: usize,
         st: StepStatus,
         why: &str,
         store_error: &mut Option<StoreError>,
     ) {
-        let Some(node) = self.flow.node(id) else {
+        let planned = &self.plan.tasks[t];
+        let Some(node) = self.flow.node(planned.id.node) else {
             return;
         };
         let task = TaskRecord {
-            node: id,
+            node: node.id,
             label: node.label.clone(),
             kind: node.kind.clone(),
+            index: planned.id.index,
+            item: planned.origin(&self.plan.sections).item,
             status: st,
             message: Some(why.to_owned()),
             duration_secs: 0.0,
             cache_key: String::new(),
-            params: self
-                .params
-                .get(&id)
-                .map(|p| p.0.clone())
-                .unwrap_or_default(),
+            params: planned.params.0.clone(),
             outputs: BTreeMap::new(),
             logs: Vec::new(),
             included: Vec::new(),
@@ -226,7 +346,8 @@ impl Coordinator {
             store_error.get_or_insert(e);
         }
         self.send(Event::StepFinished {
-            node: id,
+            node: node.id,
+            task: planned.id.index,
             status: st,
             duration_secs: 0.0,
             message: Some(why.to_owned()),
@@ -234,18 +355,10 @@ impl Coordinator {
     }
 }
 
-/// Every node reachable from `start`, not counting `start`.
-fn descendants(flow: &Flow, start: NodeId) -> Vec<NodeId> {
-    let mut seen = vec![start];
-    let mut stack = vec![start];
-    while let Some(n) = stack.pop() {
-        for e in flow.outgoing(n) {
-            if !seen.contains(&e.to.node) {
-                seen.push(e.to.node);
-                stack.push(e.to.node);
-            }
-        }
+/// `Ridge` or, for a task of a foreach, `Ridge/3`.
+fn task_name(t: &PlannedTask) -> String {
+    match t.id.index {
+        Some(i) => format!("{}/{i}", t.label),
+        None => t.label.clone(),
     }
-    seen.remove(0);
-    seen
 }

@@ -16,9 +16,12 @@ use crate::flow::NodeId;
 use crate::kind::{Inputs, NodeKind, Params, Registry, StepError};
 use crate::record::{IncludedFile, StepStatus, TaskRecord};
 use crate::store::Store;
+use crate::value::Value;
 
 /// What a worker sends back when a step ends.
 pub(super) struct Completion {
+    /// The task's position in the run's plan.
+    pub(super) task_index: usize,
     pub(super) node: NodeId,
     pub(super) task: TaskRecord,
     pub(super) outputs: BTreeMap<String, (ArtifactArc, ArtifactRef)>,
@@ -42,7 +45,15 @@ pub(super) struct Shared {
 
 /// The work of one step, sent to the pool.
 pub(super) struct Job {
+    /// The task's position in the run's plan.
+    pub(super) task: usize,
     pub(super) node: NodeId,
+    /// Inside a foreach: the item's index and values.
+    pub(super) index: Option<u32>,
+    pub(super) item: BTreeMap<String, Value>,
+    /// Lines the scheduler logs for the task before it runs (the items of a foreach,
+    /// the items a join goes on without).
+    pub(super) notes: Vec<String>,
     pub(super) label: String,
     pub(super) kind: Arc<dyn NodeKind>,
     pub(super) params: Params,
@@ -57,6 +68,8 @@ impl Job {
             node: self.node,
             label: self.label.clone(),
             kind: desc.id.to_owned(),
+            index: self.index,
+            item: self.item.clone(),
             status,
             message: None,
             duration_secs: 0.0,
@@ -75,6 +88,7 @@ impl Job {
         task.message = Some(message);
         task.duration_secs = duration;
         Completion {
+            task_index: self.task,
             node: self.node,
             task,
             outputs: BTreeMap::new(),
@@ -99,6 +113,8 @@ impl Job {
         let mut task = old.clone();
         task.node = self.node;
         task.label = self.label.clone();
+        task.index = self.index;
+        task.item = self.item.clone();
         // The same key from other parameter text (a path naming the same bytes): the
         // record says what this step was given.
         task.params = self.params.0.clone();
@@ -109,6 +125,7 @@ impl Job {
         task.original_duration_secs = old.original_duration_secs.or(Some(old.duration_secs));
         task.duration_secs = 0.0;
         Some(Completion {
+            task_index: self.task,
             node: self.node,
             task,
             outputs,
@@ -148,7 +165,10 @@ impl Job {
                 0.0,
             );
         }
-        shared.events.send(Event::StepStarted { node: self.node });
+        shared.events.send(Event::StepStarted {
+            node: self.node,
+            task: self.index,
+        });
         let mut ctx = StepContext::new(
             self.node,
             shared.cancel.clone(),
@@ -156,8 +176,12 @@ impl Job {
             shared.base_dir.clone(),
             Some(&shared.store),
         )
+        .with_task(self.index)
         .with_replay(&shared.replay_files)
         .with_prefetched(files.bytes);
+        for note in &self.notes {
+            ctx.log(note.clone());
+        }
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             self.kind.run(&mut ctx, &self.inputs, &self.params)
@@ -272,6 +296,7 @@ impl Job {
             }
         }
         Completion {
+            task_index: self.task,
             node: self.node,
             task,
             outputs,

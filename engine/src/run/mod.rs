@@ -1,5 +1,11 @@
 //! The scheduler: runs a validated flow on a thread pool, every ready step at once.
 //!
+//! The flow is first unrolled into tasks (`plan.rs`): a step inside a foreach section
+//! becomes one task per item (`Ridge/0` … `Ridge/7`), each with the item's values set
+//! on the steps it varies; the section's tasks run in parallel, at most the foreach's
+//! `max_parallel` at a time, interleaved with the other branches first come first
+//! served; what they share upstream is computed once and shared in memory.
+//!
 //! A coordinator thread owns the run's state. It hands every step whose inputs are
 //! ready to the pool and waits for completions on a channel; when a step finishes it
 //! stores the outputs, appends the task to the run's journal, sends an event and
@@ -12,6 +18,8 @@
 //!   [`RunHandle`], [`RunError`];
 //! - `coordinator.rs`: the coordinator thread: readiness, journal-before-announce,
 //!   skipping descendants of a failed step, cancellation, the run's final status;
+//! - `plan.rs`: the flow unrolled into tasks: one per step, one per item for the
+//!   steps of a foreach section, a join taking every item's task;
 //! - `job.rs`: the job of one step on the pool: reuse, execute (catching panics,
 //!   checking outputs against the kind), fail;
 //! - `cache.rs`: the cache key (path parameters replaced by the content hash of the
@@ -20,7 +28,10 @@
 
 mod cache;
 mod coordinator;
+#[cfg(test)]
+mod foreach_tests;
 mod job;
+mod plan;
 #[cfg(test)]
 mod tests;
 
@@ -172,6 +183,13 @@ impl Engine {
             let p = resolve_params(node, desc, &values).map_err(RunError::Invalid)?;
             params.insert(node.id, p);
         }
+        // Sections resolve with this run's flow parameter values (a step's `k` may
+        // refer to one).
+        let (sections, problems) = crate::foreach::sections(flow, &self.registry, &values);
+        if !problems.is_empty() {
+            return Err(RunError::Invalid(problems));
+        }
+        let plan = plan::Plan::new(flow, &params, sections);
         let (user, host) = whoami();
         let base_dir = options
             .base_dir
@@ -202,7 +220,7 @@ impl Engine {
         let (tx, rx) = unbounded();
         let coordinator = Coordinator {
             flow: flow.clone(),
-            params,
+            plan,
             shared: Arc::new(Shared {
                 registry: self.registry.clone(),
                 store: self.store.clone(),

@@ -37,6 +37,8 @@ fn task(id: u32) -> TaskRecord {
         node: NodeId(id),
         label: format!("t{id}"),
         kind: "k".into(),
+        index: None,
+        item: Default::default(),
         status: StepStatus::Done,
         message: None,
         duration_secs: 0.1,

@@ -143,9 +143,13 @@ pub fn rank<C: Candidate>(
 
 /// Ranks `candidates` by `metric` under the `goal` parameter, logs the ranking, and
 /// returns the winner's position.
+///
+/// Inside a foreach's join, `origins` (from [`Inputs::origins`]) name each candidate's
+/// item, so the ranking says which item is which and which one won.
 pub fn select<C: Candidate>(
     ctx: &mut StepContext<'_>,
     candidates: &[&C],
+    origins: &[pipewright_engine::Origin],
     metric: &str,
     goal: &str,
 ) -> Result<usize> {
@@ -155,15 +159,38 @@ pub fn select<C: Candidate>(
         "ranking by {metric} ({} is better):",
         if maximise { "larger" } else { "smaller" }
     ));
+    let item = |i: usize| {
+        origins
+            .get(i)
+            .filter(|o| o.index.is_some())
+            .map(|o| {
+                format!(
+                    " [{}, task {}/{}]",
+                    o.describe(),
+                    o.step,
+                    o.index.unwrap_or(0)
+                )
+            })
+            .unwrap_or_default()
+    };
     for (place, (i, value)) in ranking.iter().enumerate() {
         ctx.log(format!(
-            "{}. {}: {metric} = {value}{}",
+            "{}. {}{}: {metric} = {value}{}",
             place + 1,
             candidates[*i].source(),
+            item(*i),
             if place == 0 { "  ← best" } else { "" }
         ));
     }
-    Ok(ranking[0].0)
+    let best = ranking[0].0;
+    if let Some(o) = origins.get(best).filter(|o| o.index.is_some()) {
+        ctx.log(format!(
+            "best item: {} ({metric} = {})",
+            o.describe(),
+            ranking[0].1
+        ));
+    }
+    Ok(best)
 }
 
 /// The `index`-th artifact on the `candidates` port, shared (the winner passes on as
@@ -190,7 +217,8 @@ impl NodeKind for SelectBest {
     ) -> Result<Outputs, StepError> {
         let metric = params.text("metric")?;
         let candidates = inputs.all::<Metrics>("candidates")?;
-        let winner = select(ctx, &candidates, metric, params.text("goal")?)?;
+        let origins = inputs.origins("candidates");
+        let winner = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
         let model = candidates[winner]
             .model
             .clone()

@@ -109,7 +109,8 @@ impl NodeKind for SelectBestClassifier {
     ) -> Result<Outputs, StepError> {
         let metric = params.text("metric")?;
         let candidates = inputs.all::<ClassMetrics>("candidates")?;
-        let winner = select(ctx, &candidates, metric, params.text("goal")?)?;
+        let origins = inputs.origins("candidates");
+        let winner = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
         let classifier = candidates[winner]
             .classifier
             .clone()

@@ -122,6 +122,13 @@ impl EditorApp {
                         commands.push(Command::RunWithParams);
                     }
                     if ui
+                        .button("Sweep…")
+                        .on_hover_text("Run a step once per value of one of its parameters, in parallel, in one run")
+                        .clicked()
+                    {
+                        commands.push(Command::OpenSweep);
+                    }
+                    if ui
                         .add(egui::Button::new("Stop").shortcut_text("Shift+F5"))
                         .clicked()
                     {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pipewright_engine::{Edge, Edit, Node, NodeId, Value};
+use pipewright_engine::{Edge, Edit, Node, NodeId, ParamType, Value};
 
 use super::{EditorApp, Modal, Pending, PromptPurpose};
 use crate::gui::command::{CenterView, Command};
@@ -132,6 +132,75 @@ impl EditorApp {
                 self.modal = Some(Modal::RunParams(values));
             }
             Command::RunWith(values) => self.start_run(values, ctx),
+            Command::OpenSweep => {
+                // Start from the selected step's first number parameter.
+                let flow = self.doc.flow();
+                let target = self
+                    .selection
+                    .ids()
+                    .first()
+                    .and_then(|id| flow.node(*id))
+                    .and_then(|n| {
+                        let desc = self.registry.descriptor(&n.kind)?;
+                        let p = desc.params.iter().find(|p| {
+                            matches!(p.ty, ParamType::Float { .. } | ParamType::Int { .. })
+                        })?;
+                        Some(format!("{}.{}", n.label, p.name))
+                    })
+                    .unwrap_or_default();
+                self.modal = Some(Modal::Sweep {
+                    target,
+                    values: String::new(),
+                    error: None,
+                });
+            }
+            Command::InsertSweep { over, run } => {
+                let mut flow = self.doc.flow().clone();
+                match pipewright_engine::sweep::insert_sweep(
+                    &mut flow,
+                    &self.registry,
+                    &over,
+                    &pipewright_nodes::flow::SCORE_TYPES,
+                ) {
+                    Err(problems) => {
+                        let text = problems
+                            .iter()
+                            .map(|p| p.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        if let Some(Modal::Sweep { error, .. }) = &mut self.modal {
+                            *error = Some(text);
+                        } else {
+                            self.error(format!("Cannot sweep: {text}"));
+                        }
+                    }
+                    Ok(foreach) => {
+                        // The new steps and wires, as one undoable edit.
+                        let old = self.doc.flow();
+                        let mut edits: Vec<Edit> = flow
+                            .nodes
+                            .iter()
+                            .filter(|n| old.node(n.id).is_none())
+                            .map(|n| Edit::AddNode(n.clone()))
+                            .collect();
+                        edits.extend(
+                            flow.edges
+                                .iter()
+                                .filter(|e| !old.edges.contains(e))
+                                .map(|e| Edit::Connect(e.clone())),
+                        );
+                        self.modal = None;
+                        self.apply(Edit::Batch(edits), None);
+                        self.selection.select(vec![foreach]);
+                        self.info(format!(
+                            "Added a foreach over {over}; every item runs as a task of one run"
+                        ));
+                        if run {
+                            self.start_run(BTreeMap::new(), ctx);
+                        }
+                    }
+                }
+            }
             Command::Stop => {
                 if self.run.stop() {
                     self.info(
@@ -209,6 +278,7 @@ impl EditorApp {
                     Command::Run
                     | Command::RunWith(_)
                     | Command::RunWithParams
+                    | Command::OpenSweep
                     | Command::Resume
                     | Command::NewFlow
                     | Command::Open

@@ -98,6 +98,13 @@ enum Modal {
         text: String,
     },
     RunParams(BTreeMap<String, Value>),
+    /// *Run ▸ Sweep…*: the chosen `STEP.PARAM`, the values typed, and why the last
+    /// try was refused.
+    Sweep {
+        target: String,
+        values: String,
+        error: Option<String>,
+    },
     Shortcuts,
 }
 

@@ -167,6 +167,137 @@ impl EditorApp {
                     *v = values;
                 }
             }
+            Modal::Sweep {
+                mut target,
+                mut values,
+                error,
+            } => {
+                let flow = self.doc.flow();
+                // Every number, choice and flag parameter of every step, as STEP.PARAM.
+                let choices: Vec<(String, String)> = flow
+                    .nodes
+                    .iter()
+                    .filter(|n| n.kind != pipewright_engine::FOREACH_KIND)
+                    .filter_map(|n| Some((n, self.registry.descriptor(&n.kind)?)))
+                    .flat_map(|(n, d)| {
+                        d.params
+                            .iter()
+                            .filter(|p| {
+                                !matches!(
+                                    p.ty,
+                                    pipewright_engine::ParamType::Text
+                                        | pipewright_engine::ParamType::Path
+                                )
+                            })
+                            .map(move |p| {
+                                let range =
+                                    p.range_text().map(|r| format!(" {r}")).unwrap_or_default();
+                                (
+                                    format!("{}.{}", n.label, p.name),
+                                    format!("{}{range}", p.ty.name()),
+                                )
+                            })
+                    })
+                    .collect();
+                let mut answer = None;
+                egui::Modal::new(egui::Id::new("sweep")).show(ctx, |ui| {
+                    ui.set_width(520.0);
+                    ui.heading("Sweep a parameter");
+                    ui.label(
+                        RichText::new(
+                            "Each value runs as a task of one run, in parallel; a Foreach (and a \
+                             Collect gathering every value's scores) is added to the flow.",
+                        )
+                        .weak(),
+                    );
+                    ui.add_space(6.0);
+                    egui::Grid::new("sweep-grid")
+                        .num_columns(2)
+                        .spacing([10.0, 6.0])
+                        .show(ui, |ui| {
+                            ui.label(RichText::new("Parameter").strong());
+                            egui::ComboBox::from_id_salt("sweep-target")
+                                .width(320.0)
+                                .selected_text(if target.is_empty() {
+                                    "choose…"
+                                } else {
+                                    target.as_str()
+                                })
+                                .show_ui(ui, |ui| {
+                                    for (name, ty) in &choices {
+                                        ui.selectable_value(
+                                            &mut target,
+                                            name.clone(),
+                                            format!("{name}   {ty}"),
+                                        );
+                                    }
+                                });
+                            ui.end_row();
+                            ui.label(RichText::new("Values").strong());
+                            let r = ui.add(
+                                egui::TextEdit::singleline(&mut values)
+                                    .desired_width(320.0)
+                                    .hint_text("0.01, 0.1, 1   or   log(0.001, 1000, 8)"),
+                            );
+                            if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                                answer = Some(true);
+                            }
+                            ui.end_row();
+                        });
+                    ui.label(
+                        RichText::new(
+                            "A list, log(start, stop, count) evenly on a log scale, or \
+                             linear(start, stop, count).",
+                        )
+                        .small()
+                        .weak(),
+                    );
+                    if let Some(e) = &error {
+                        ui.colored_label(
+                            theme::error_color(ui.visuals()),
+                            RichText::new(e).small(),
+                        );
+                    }
+                    ui.add_space(8.0);
+                    let ready = !target.is_empty() && !values.trim().is_empty();
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add_enabled(
+                                ready,
+                                egui::Button::new(RichText::new("▶ Add and run").strong()),
+                            )
+                            .clicked()
+                        {
+                            answer = Some(true);
+                        }
+                        if ui
+                            .add_enabled(ready, egui::Button::new("Add to the flow"))
+                            .clicked()
+                        {
+                            answer = Some(false);
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                        }
+                    });
+                });
+                let ready = !target.is_empty() && !values.trim().is_empty();
+                if let Some(run) = answer.filter(|_| ready) {
+                    commands.push(Command::InsertSweep {
+                        over: format!("{target} = {}", values.trim()),
+                        run,
+                    });
+                }
+                if let Some(Modal::Sweep {
+                    target: t,
+                    values: v,
+                    ..
+                }) = &mut self.modal
+                {
+                    *t = target;
+                    *v = values;
+                }
+            }
             Modal::Shortcuts => {
                 let r = egui::Modal::new(egui::Id::new("shortcuts")).show(ctx, |ui| {
                     ui.heading("Keyboard shortcuts");

@@ -137,3 +137,102 @@ fn a_past_run_is_resumed_and_stopped_through_commands() {
         Some(format!("Run {} cancelled", view.run_id).as_str())
     );
 }
+
+/// `const` → `inc` → `add` (a many-wire join):
+///
+/// ```text
+///   [one] ──▶ [Inc] ──▶ [Sum]
+/// ```
+fn chain() -> Flow {
+    let mut flow = Flow::new("chain");
+    for (id, kind, label) in [(1, "const", "one"), (2, "inc", "Inc"), (3, "add", "Sum")] {
+        flow.nodes.push(Node {
+            id: NodeId(id),
+            kind: kind.into(),
+            label: label.into(),
+            params: Default::default(),
+            pos: (id as f32 * 200.0, 0.0),
+        });
+    }
+    flow.edges = vec![
+        pipewright_engine::Edge::new(NodeId(1), "out", NodeId(2), "x"),
+        pipewright_engine::Edge::new(NodeId(2), "out", NodeId(3), "in"),
+    ];
+    flow
+}
+
+#[test]
+fn run_sweep_adds_a_foreach_in_one_undoable_edit_and_runs_every_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = egui::Context::default();
+    let mut app = editor(dir.path());
+    let path = dir.path().join("chain.ron");
+    chain().save(&path).unwrap();
+    app.command(Command::OpenPath(path));
+    app.command(Command::Select(vec![NodeId(2)]));
+    app.command(Command::OpenSweep);
+    app.logic(&ctx);
+    // The dialog starts on the selected step's first number parameter.
+    assert_eq!(
+        app.modal,
+        Some(Modal::Sweep {
+            target: "Inc.value".into(),
+            values: String::new(),
+            error: None
+        })
+    );
+    // A value out of range is refused in the dialog, which stays open.
+    app.command(Command::InsertSweep {
+        over: "Inc.value = 1, 500".into(),
+        run: false,
+    });
+    app.logic(&ctx);
+    let Some(Modal::Sweep { error: Some(e), .. }) = &app.modal else {
+        panic!("the dialog shows why: {:?}", app.modal);
+    };
+    assert!(
+        e.contains("Inc.value: value 500 is out of range [-100, 100]"),
+        "{e}"
+    );
+    assert_eq!(app.flow().nodes.len(), 3, "nothing added");
+
+    app.command(Command::InsertSweep {
+        over: "Inc.value = 1, 2, 3".into(),
+        run: true,
+    });
+    app.logic(&ctx);
+    assert!(app.modal.is_none());
+    let foreach = app
+        .flow()
+        .nodes
+        .iter()
+        .find(|n| n.kind == pipewright_engine::FOREACH_KIND)
+        .expect("a foreach was added")
+        .id;
+    assert_eq!(app.selection(), [foreach]);
+    until(&mut app, &ctx, "the sweep's run", |a| {
+        a.run_status().is_some_and(|s| s != RunStatus::Running)
+    });
+    assert_eq!(app.run_status(), Some(RunStatus::Done));
+    let view = app.run_view().unwrap();
+    let inc = &view.steps[&NodeId(2)];
+    assert_eq!(inc.items, 3);
+    assert_eq!(inc.progress().as_deref(), Some("3/3 done"));
+    assert_eq!(
+        view.steps[&foreach].progress().as_deref(),
+        Some("3/3 done"),
+        "the foreach counts its items"
+    );
+    let record = view.record.as_ref().unwrap();
+    assert_eq!(record.tasks_of(NodeId(2)).len(), 3);
+    // One undo takes the whole sweep back out.
+    app.command(Command::Undo);
+    app.logic(&ctx);
+    assert_eq!(app.flow().nodes.len(), 3);
+    assert!(
+        app.flow()
+            .nodes
+            .iter()
+            .all(|n| n.kind != pipewright_engine::FOREACH_KIND)
+    );
+}
