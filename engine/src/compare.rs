@@ -147,6 +147,12 @@ impl Comparison {
             for t in &r.tasks {
                 for (k, v) in &t.params {
                     let name = format!("{}.{k}", t.label);
+                    // A parameter a foreach varies has one value per task: the
+                    // foreach's `over` says which, so no single task's value stands
+                    // for the run.
+                    if t.item.contains_key(&name) {
+                        continue;
+                    }
                     m.insert(name.clone(), v.clone());
                     step_names.insert(name);
                 }

@@ -49,6 +49,9 @@ struct State {
     outputs: Vec<Option<BTreeMap<String, (ArtifactArc, ArtifactRef)>>>,
     /// For a join that goes on without failed items: those items.
     missing: Vec<Vec<Origin>>,
+    /// Tasks that still need each task's outputs: once none does, the outputs are
+    /// dropped, so a long flow or a foreach does not hold every table until the end.
+    readers: Vec<usize>,
     /// Ready tasks, first come first served (so branches and items interleave).
     ready: VecDeque<usize>,
     /// Tasks of each section running now, and those held back by its bound.
@@ -88,6 +91,7 @@ impl Coordinator {
             status: vec![None; n],
             outputs: (0..n).map(|_| None).collect(),
             missing: vec![Vec::new(); n],
+            readers: plan.tasks.iter().map(|t| t.dependents.len()).collect(),
             ready: (0..n).filter(|&t| plan.tasks[t].deps.is_empty()).collect(),
             running_in: vec![0; plan.sections.len()],
             deferred: vec![VecDeque::new(); plan.sections.len()],
@@ -198,8 +202,9 @@ impl Coordinator {
             }
             self.send(finished);
             st.status[t] = Some(status);
+            self.release_inputs(&mut st, t);
             if status.is_ok() {
-                st.outputs[t] = Some(done.outputs);
+                st.outputs[t] = (st.readers[t] > 0).then_some(done.outputs);
                 for &d in &plan.tasks[t].dependents {
                     let wires = plan.tasks[d].deps.iter().filter(|w| w.from == t).count();
                     st.waiting[d] -= wires;
@@ -244,6 +249,20 @@ impl Coordinator {
             return Err(e);
         }
         record
+    }
+
+    /// Task `t` has ended (or will never run): the tasks it read from need one reader
+    /// fewer, and the outputs nobody will read any more are dropped.
+    fn release_inputs(&self, st: &mut State, t: usize) {
+        let mut froms: Vec<usize> = self.plan.tasks[t].deps.iter().map(|d| d.from).collect();
+        froms.sort_unstable();
+        froms.dedup();
+        for f in froms {
+            st.readers[f] = st.readers[f].saturating_sub(1);
+            if st.readers[f] == 0 {
+                st.outputs[f] = None;
+            }
+        }
     }
 
     /// After task `failed` did not finish: the tasks that needed it are skipped, except
@@ -308,6 +327,7 @@ impl Coordinator {
                 };
                 st.status[d] = Some(StepStatus::Skipped);
                 self.finish_unrun(writer, d, StepStatus::Skipped, &why, store_error);
+                self.release_inputs(st, d);
                 stack.push(d);
             }
         }
