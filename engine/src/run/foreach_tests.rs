@@ -354,14 +354,26 @@ fn a_foreach_that_cannot_run_says_why_naming_the_step() {
 fn a_comparison_does_not_take_one_items_value_for_the_whole_run() {
     let (engine, _dir) = engine();
     let a = engine
-        .run(&sweep("Inc.value = 1, 2", &[]), RunOptions::default(), |_| {})
+        .run(
+            &sweep("Inc.value = 1, 2", &[]),
+            RunOptions::default(),
+            |_| {},
+        )
         .unwrap();
     let b = engine
-        .run(&sweep("Inc.value = 1, 3", &[]), RunOptions::default(), |_| {})
+        .run(
+            &sweep("Inc.value = 1, 3", &[]),
+            RunOptions::default(),
+            |_| {},
+        )
         .unwrap();
     let cmp = crate::Comparison::new(&[a, b], 0);
     let names: Vec<&str> = cmp.params.iter().map(|p| p.name.as_str()).collect();
     assert!(!names.contains(&"Inc.value"), "{names:?}");
-    let over = cmp.params.iter().find(|p| p.name == "Foreach.over").unwrap();
+    let over = cmp
+        .params
+        .iter()
+        .find(|p| p.name == "Foreach.over")
+        .unwrap();
     assert!(over.differs, "the foreach's items are what differs");
 }
