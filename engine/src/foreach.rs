@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use crate::flow::{Flow, Node, NodeId};
 use crate::kind::Registry;
-use crate::problem::{Problem, node_problem, param_problem, resolve_params};
+use crate::problem::{Problem, node_problem, on_a_bound, param_problem, resolve_params};
 use crate::value::{ParamType, Value};
 
 /// The kind id of the step that opens a foreach.
@@ -288,13 +288,7 @@ pub(crate) fn parse_axis(
     let key = format!("{}.{param}", node.label);
     let check = |v: Value| -> Result<Value, String> {
         let v = spec.ty.check(&v).map_err(|e| format!("{key}: value {e}"))?;
-        let x = v.as_f64();
-        let (min, max) = match &spec.ty {
-            ParamType::Float { min, max } => (*min, *max),
-            ParamType::Int { min, max } => (min.map(|m| m as f64), max.map(|m| m as f64)),
-            _ => (None, None),
-        };
-        if spec.open_range && x.is_some() && (x == min || x == max) {
+        if spec.open_range && on_a_bound(&spec.ty, &v) {
             return Err(format!(
                 "{key}: value {v} is out of range {} (the bounds themselves are excluded)",
                 spec.range_text().unwrap_or_default()

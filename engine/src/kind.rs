@@ -197,28 +197,32 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// `alpha = 0.1` (the item, its axes' parameter names alone when they are unique),
-    /// or the step's label outside a foreach.
+    /// `alpha = 0.1` (the item, as [`short_item`] writes it), or the step's label
+    /// outside a foreach.
     pub fn describe(&self) -> String {
         if self.item.is_empty() {
             return self.step.clone();
         }
-        let params: Vec<&str> = self
-            .item
-            .keys()
-            .map(|k| k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p))
-            .collect();
-        let unique = params
-            .iter()
-            .enumerate()
-            .all(|(i, p)| !params[..i].contains(p));
-        self.item
-            .iter()
-            .zip(params)
-            .map(|((k, v), p)| format!("{} = {v}", if unique { p } else { k.as_str() }))
-            .collect::<Vec<_>>()
-            .join(", ")
+        short_item(&self.item)
     }
+}
+
+/// A foreach item as people read it: `alpha = 0.1`, its axes' parameter names alone
+/// when they are unique among its axes, else the whole `Step.param` keys.
+pub fn short_item(item: &BTreeMap<String, Value>) -> String {
+    let params: Vec<&str> = item
+        .keys()
+        .map(|k| k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p))
+        .collect();
+    let unique = params
+        .iter()
+        .enumerate()
+        .all(|(i, p)| !params[..i].contains(p));
+    item.iter()
+        .zip(params)
+        .map(|((k, v), p)| format!("{} = {v}", if unique { p } else { k.as_str() }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The artifacts arriving at a step, by input port. A multiple input holds one

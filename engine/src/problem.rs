@@ -116,7 +116,7 @@ pub fn resolve_params(
 }
 
 /// Whether a number sits exactly on one of its type's bounds.
-fn on_a_bound(ty: &ParamType, v: &Value) -> bool {
+pub(crate) fn on_a_bound(ty: &ParamType, v: &Value) -> bool {
     let Some(x) = v.as_f64() else { return false };
     let (min, max) = match ty {
         ParamType::Float { min, max } => (*min, *max),

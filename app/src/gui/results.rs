@@ -237,18 +237,7 @@ fn tasks_ui(node: &Node, run: &RunView, ui: &mut Ui) -> Option<u32> {
                     .and_then(|r| r.task_at(node.id, Some(i)));
                 let st = step.tasks.get(&i).copied().unwrap_or(StepStatus::Queued);
                 let item = task
-                    .map(|t| {
-                        t.item
-                            .iter()
-                            .map(|(k, v)| {
-                                format!(
-                                    "{} = {v}",
-                                    k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p)
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
+                    .map(|t| pipewright_engine::kind::short_item(&t.item))
                     .or_else(|| items.get(i as usize).cloned())
                     .unwrap_or_else(|| format!("item {i}"));
                 if ui

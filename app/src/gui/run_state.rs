@@ -88,6 +88,25 @@ impl StepView {
     }
 }
 
+/// An item of a foreach as its section's tasks (`of_item`, not empty) say: the worst
+/// way one ended, else done when all have, running once any started, else queued.
+fn item_status(of_item: &[StepStatus]) -> StepStatus {
+    let worst = of_item
+        .iter()
+        .copied()
+        .max_by_key(|s| severity(*s))
+        .unwrap_or(StepStatus::Queued);
+    if severity(worst) >= severity(StepStatus::Skipped) {
+        worst
+    } else if of_item.iter().all(|s| s.is_final()) {
+        StepStatus::Done
+    } else if of_item.iter().any(|s| *s != StepStatus::Queued) {
+        StepStatus::Running
+    } else {
+        StepStatus::Queued
+    }
+}
+
 /// How bad a task's status is, to show an item by its worst task.
 fn severity(s: StepStatus) -> u8 {
     match s {
@@ -199,12 +218,16 @@ impl RunView {
                 if let Some(body) = steps.get_mut(b) {
                     body.items = info.items.len() as u32;
                     body.aggregate();
-                    for (i, st) in &body.tasks {
-                        let e = view.tasks.entry(*i).or_insert(*st);
-                        if severity(*st) > severity(*e) {
-                            *e = *st;
-                        }
-                    }
+                }
+            }
+            for i in 0..view.items {
+                let of_item: Vec<StepStatus> = info
+                    .body
+                    .iter()
+                    .filter_map(|b| steps.get(b)?.tasks.get(&i).copied())
+                    .collect();
+                if !of_item.is_empty() {
+                    view.tasks.insert(i, item_status(&of_item));
                 }
             }
             steps.insert(sec.foreach, view);
@@ -443,19 +466,10 @@ impl RunView {
             .iter()
             .filter_map(|b| self.steps.get(b)?.tasks.get(&index).copied())
             .collect();
-        let worst = of_item
-            .iter()
-            .copied()
-            .max_by_key(|s| severity(*s))
-            .unwrap_or(status);
-        let item = if severity(worst) >= severity(StepStatus::Skipped) {
-            worst
-        } else if of_item.iter().all(|s| s.is_final()) {
-            StepStatus::Done
-        } else if of_item.iter().any(|s| *s != StepStatus::Queued) {
-            StepStatus::Running
+        let item = if of_item.is_empty() {
+            status
         } else {
-            StepStatus::Queued
+            item_status(&of_item)
         };
         let foreach = sec.foreach;
         if let Some(v) = self.steps.get_mut(&foreach) {

@@ -56,6 +56,11 @@ fn out(engine: &Engine, run: &RunRecord, step: &str) -> f64 {
     crate::artifact::downcast::<Number>(a.as_ref()).unwrap().0
 }
 
+/// How each task of node `id` ended, in item order.
+fn statuses(run: &RunRecord, id: u32) -> Vec<StepStatus> {
+    run.tasks_of(NodeId(id)).iter().map(|t| t.status).collect()
+}
+
 fn problems(f: &Flow) -> Vec<String> {
     crate::validate::validate(f, &testkit::registry())
         .into_iter()
@@ -155,10 +160,8 @@ fn a_failed_item_fails_alone_and_the_join_names_it_or_goes_on_without_it() {
         )
         .unwrap();
     assert_eq!(run.status, RunStatus::Failed);
-    let inc = run.tasks_of(NodeId(2));
-    let statuses: Vec<_> = inc.iter().map(|t| t.status).collect();
     assert_eq!(
-        statuses,
+        statuses(&run, 2),
         [StepStatus::Done, StepStatus::Failed, StepStatus::Done]
     );
     let join = run.task(NodeId(3)).unwrap();
@@ -200,13 +203,8 @@ fn items_are_cached_per_task_and_a_changed_value_reruns_only_its_task() {
             |_| {},
         )
         .unwrap();
-    let statuses: Vec<_> = second
-        .tasks_of(NodeId(2))
-        .iter()
-        .map(|t| t.status)
-        .collect();
     assert_eq!(
-        statuses,
+        statuses(&second, 2),
         [StepStatus::Cached, StepStatus::Done, StepStatus::Cached]
     );
     assert_eq!(out(&engine, &second, "Sum"), 2.0 + 6.0 + 4.0);
@@ -234,13 +232,8 @@ fn items_are_cached_per_task_and_a_changed_value_reruns_only_its_task() {
         .unwrap()
         .wait()
         .unwrap();
-    let statuses: Vec<_> = resumed
-        .tasks_of(NodeId(2))
-        .iter()
-        .map(|t| t.status)
-        .collect();
     assert_eq!(
-        statuses,
+        statuses(&resumed, 2),
         [StepStatus::Cached, StepStatus::Done, StepStatus::Cached]
     );
     assert_eq!(resumed.status, RunStatus::Done);
