@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 use ndarray::Array2;
 use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray, PrimitiveArray};
+use polars_arrow::datatypes::ArrowDataType;
+use polars_arrow::offset::OffsetsBuffer;
 
 use crate::artifacts::Table;
 use crate::columns::{self, parse_list};
@@ -78,36 +81,45 @@ impl Csr {
         (&self.indices[a..b], &self.data[a..b])
     }
 
-    /// The rows as a sparse vector column named `name`.
-    pub fn to_column(&self, name: &str) -> Result<Column> {
+    /// The rows as a sparse vector column named `name`. The matrix's buffers become
+    /// the column's: nothing is copied but the row starts.
+    pub fn into_column(self, name: &str) -> Result<Column> {
         let n = self.n_rows();
-        let mut idx = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
-            INDICES.into(),
-            n,
-            self.nnz(),
-            DataType::UInt32,
-        );
-        let mut val = ListPrimitiveChunkedBuilder::<Float64Type>::new(
-            VALUES.into(),
-            n,
-            self.nnz(),
-            DataType::Float64,
-        );
-        for i in 0..n {
-            let (js, vs) = self.row(i);
-            idx.append_slice(js);
-            val.append_slice(vs);
-        }
-        let fields = [idx.finish().into_series(), val.finish().into_series()];
-        let ca = StructChunked::from_series(name.into(), n, fields.iter()).map_err(
-            NodeError::polars(format!("building vector column {name:?}")),
-        )?;
+        let polars = |e: PolarsError| NodeError::Column {
+            column: name.to_owned(),
+            reason: format!("cannot be made from the vectors: {e}"),
+        };
+        let starts: Vec<i64> = self.indptr.iter().map(|&p| p as i64).collect();
+        let offsets = OffsetsBuffer::try_from(starts).map_err(polars)?;
+        let list = |values: Box<dyn Array>, inner: ArrowDataType| {
+            ListArray::<i64>::try_new(
+                ListArray::<i64>::default_datatype(inner),
+                offsets.clone(),
+                values,
+                None,
+            )
+        };
+        let idx = list(
+            PrimitiveArray::from_vec(self.indices).boxed(),
+            ArrowDataType::UInt32,
+        )
+        .map_err(polars)?;
+        let val = list(
+            PrimitiveArray::from_vec(self.data).boxed(),
+            ArrowDataType::Float64,
+        )
+        .map_err(polars)?;
+        let fields = [
+            ListChunked::with_chunk(INDICES.into(), idx).into_series(),
+            ListChunked::with_chunk(VALUES.into(), val).into_series(),
+        ];
+        let ca = StructChunked::from_series(name.into(), n, fields.iter()).map_err(polars)?;
         Ok(ca.into_series().into_column())
     }
 
     /// Reads a sparse vector column; `n_cols` is its dimension when known (else the
     /// largest index + 1). Fails on a column of another type, a missing vector, or an
-    /// index out of range.
+    /// index out of range. The entries are copied once, buffer by buffer.
     pub fn from_column(col: &Column, n_cols: Option<usize>) -> Result<Self> {
         let bad = |reason: String| NodeError::Column {
             column: col.name().to_string(),
@@ -127,31 +139,36 @@ impl Csr {
         let ca = series.struct_().map_err(polars)?;
         let fields = ca.fields_as_series();
         let (idx, val) = (
-            fields[0].list().map_err(polars)?,
-            fields[1].list().map_err(polars)?,
+            fields[0].list().map_err(polars)?.rechunk(),
+            fields[1].list().map_err(polars)?.rechunk(),
         );
         let mut csr = Csr::new(0);
-        csr.indices.reserve(idx.get_inner().len());
-        csr.data.reserve(val.get_inner().len());
-        // Rows are 1-based in messages, as everywhere in the catalogue.
-        for (row, (js, vs)) in (1..).zip(idx.amortized_iter().zip(val.amortized_iter())) {
-            let (Some(js), Some(vs)) = (js, vs) else {
-                return Err(bad(format!("has no vector in row {row}")));
-            };
-            let js = js.as_ref().u32().map_err(polars)?;
-            let vs = vs.as_ref().f64().map_err(polars)?;
-            if js.len() != vs.len() || js.null_count() > 0 || vs.null_count() > 0 {
+        if let (Some(idx), Some(val)) = (idx.downcast_iter().next(), val.downcast_iter().next()) {
+            // Rows are 1-based in messages, as everywhere in the catalogue.
+            if let Some(row) = (0..idx.len()).find(|&i| !idx.is_valid(i) || !val.is_valid(i)) {
+                return Err(bad(format!("has no vector in row {}", row + 1)));
+            }
+            let (io, vo) = (idx.offsets().as_slice(), val.offsets().as_slice());
+            let lengths = |o: &[i64], i: usize| (o[i + 1] - o[i]) as usize;
+            if let Some(i) = (0..idx.len()).find(|&i| lengths(io, i) != lengths(vo, i)) {
                 return Err(bad(format!(
-                    "row {row}: {} indices but {} values",
-                    js.len(),
-                    vs.len()
+                    "row {}: {} indices but {} values",
+                    i + 1,
+                    lengths(io, i),
+                    lengths(vo, i)
                 )));
             }
-            for (j, v) in js.into_no_null_iter().zip(vs.into_no_null_iter()) {
-                csr.indices.push(j);
-                csr.data.push(v);
-            }
-            csr.indptr.push(csr.indices.len());
+            let (js, vs) = (
+                entries::<u32>(idx.values().as_ref(), io).ok_or_else(|| {
+                    bad("has a missing or non-integer index in its vectors".into())
+                })?,
+                entries::<f64>(val.values().as_ref(), vo).ok_or_else(|| {
+                    bad("has a missing or non-numeric value in its vectors".into())
+                })?,
+            );
+            csr.indices = js.to_vec();
+            csr.data = vs.to_vec();
+            csr.indptr = io.iter().map(|&o| (o - io[0]) as usize).collect();
         }
         let widest = csr.indices.iter().max().map_or(0, |&j| j as usize + 1);
         csr.n_cols = match n_cols {
@@ -178,6 +195,18 @@ impl Csr {
         }
         out
     }
+}
+
+/// The entries of a list array's values between its first and last offset, when they
+/// are `T`s without a missing one.
+fn entries<'a, T: polars_arrow::types::NativeType>(
+    values: &'a dyn Array,
+    offsets: &[i64],
+) -> Option<&'a [T]> {
+    let values = values.as_any().downcast_ref::<PrimitiveArray<T>>()?;
+    let (a, b) = (*offsets.first()? as usize, *offsets.last()? as usize);
+    let part = values.clone().sliced(a, b - a);
+    (part.null_count() == 0).then(|| &values.values()[a..b])
 }
 
 /// Whether `dtype` is a sparse vector column's type.
@@ -415,6 +444,13 @@ impl FeatureSpec {
                 }
             });
         }
+        // One vector column (a vectoriser's output alone): its matrix is the feature
+        // matrix, without a second copy of every entry.
+        if let [Block::Sparse(_)] = blocks.as_slice()
+            && let Some(Block::Sparse(m)) = blocks.pop()
+        {
+            return Ok(FeatureMatrix::Sparse(m));
+        }
         let mut out = Csr::new(self.width());
         let mut row = Vec::new();
         for i in 0..n {
@@ -446,11 +482,11 @@ impl FeatureSpec {
 pub fn with_vector_column(
     table: &Table,
     name: &str,
-    csr: &Csr,
+    csr: Csr,
     terms: Arc<Vec<String>>,
 ) -> Result<Table> {
     let mut df = table.df().clone();
-    df.with_column(csr.to_column(name)?)
+    df.with_column(csr.into_column(name)?)
         .map_err(NodeError::polars(format!("adding vector column {name:?}")))?;
     Ok(table.derive(df).with_vector_names(name, terms))
 }
@@ -471,7 +507,7 @@ mod tests {
     fn a_sparse_column_round_trips_through_a_table_and_parquet() {
         let base = Table::new(df!("y" => ["a", "b", "c"]).unwrap());
         let terms = Arc::new(vec!["w".into(), "x".into(), "y".into(), "z".into()]);
-        let t = with_vector_column(&base, "tfidf", &csr(), terms.clone()).unwrap();
+        let t = with_vector_column(&base, "tfidf", csr(), terms.clone()).unwrap();
         assert!(is_vector_dtype(t.df().column("tfidf").unwrap().dtype()));
         use pipewright_engine::Artifact;
         let bytes = t.encode().unwrap().1;
@@ -483,13 +519,29 @@ mod tests {
         // A split keeps the names.
         let half = back.derive(back.df().slice(1, 2));
         assert_eq!(half.vector_names("tfidf"), Some(&terms));
+        // A slice's lists start part-way into the buffers: read from its own offsets.
+        let rows = Csr::from_column(half.df().column("tfidf").unwrap(), Some(4)).unwrap();
+        let mut want = Csr::new(4);
+        want.push_row([]);
+        want.push_row([(2, -2.0)]);
+        assert_eq!(rows, want);
+        // Rows taken out of order (a shuffled split) read as taken.
+        let taken = back
+            .df()
+            .take(&IdxCa::new("i".into(), [2 as IdxSize, 0]))
+            .unwrap();
+        let rows = Csr::from_column(taken.column("tfidf").unwrap(), Some(4)).unwrap();
+        let mut want = Csr::new(4);
+        want.push_row([(2, -2.0)]);
+        want.push_row([(0, 1.0), (3, 0.5)]);
+        assert_eq!(rows, want);
     }
 
     #[test]
     fn features_mix_numeric_and_vector_columns_sparsely() {
         let base = Table::new(df!("n" => [2.0, 0.0, 1.0], "y" => ["a", "b", "c"]).unwrap());
         let terms = Arc::new(vec!["w".into(), "x".into(), "y".into(), "z".into()]);
-        let t = with_vector_column(&base, "v", &csr(), terms).unwrap();
+        let t = with_vector_column(&base, "v", csr(), terms).unwrap();
         let spec = FeatureSpec::choose(&t, "", &["y"]).unwrap();
         assert_eq!(spec.names, ["n", "v:w", "v:x", "v:y", "v:z"]);
         let x = spec.matrix(&t).unwrap();
@@ -522,7 +574,7 @@ mod tests {
         let wide = with_vector_column(
             &Table::new(df!("y" => [1.0, 2.0, 3.0]).unwrap()),
             "v",
-            &csr(),
+            csr(),
             Arc::new(vec![]),
         )
         .unwrap();

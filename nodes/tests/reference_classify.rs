@@ -285,7 +285,7 @@ fn sparse_table(m: &Json, labels: &Json, terms: &Json) -> Table {
     }
     let labels = Column::new("label".into(), strings(labels));
     let base = Table::new(DataFrame::new(labels.len(), vec![labels]).unwrap());
-    with_vector_column(&base, "v", &csr, Arc::new(strings(terms))).unwrap()
+    with_vector_column(&base, "v", csr, Arc::new(strings(terms))).unwrap()
 }
 
 #[test]

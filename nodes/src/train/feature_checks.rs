@@ -100,8 +100,13 @@ mod tests {
         let mut m = Csr::new(2);
         m.push_row([(1, 0.5)]);
         m.push_row([(0, -1.0)]);
-        let t =
-            with_vector_column(&base, "v", &m, Arc::new(vec!["up".into(), "down".into()])).unwrap();
+        let t = with_vector_column(
+            &base,
+            "v",
+            m.clone(),
+            Arc::new(vec!["up".into(), "down".into()]),
+        )
+        .unwrap();
         let spec = FeatureSpec::choose(&t, "v,n", &["y"]).unwrap();
         let x = spec.matrix(&t).unwrap();
         assert_eq!(origin(&spec, 1), ("v".into(), Some("v:down".into())));

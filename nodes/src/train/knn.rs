@@ -232,7 +232,7 @@ mod tests {
         let t = crate::features::with_vector_column(
             &base,
             "v",
-            &csr,
+            csr.clone(),
             std::sync::Arc::new(vec!["p".into(), "q".into(), "r".into()]),
         )
         .unwrap();

@@ -375,7 +375,7 @@ mod tests {
             m.push_row(r.iter().copied());
         }
         let terms = Arc::new(vec!["x".into(), "y".into(), "z".into()]);
-        let t = with_vector_column(&Table::new(df), "v", &m, terms).unwrap();
+        let t = with_vector_column(&Table::new(df), "v", m.clone(), terms).unwrap();
         let sparse = FitData::from_table(&t, "y", "").unwrap();
         assert!(sparse.x.is_sparse());
         let mut dense = FitData::from_table(&t, "y", "").unwrap();

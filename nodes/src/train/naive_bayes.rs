@@ -303,7 +303,7 @@ mod tests {
         m.push_row([(1, 3.0)]);
         m.push_row([(1, 1.0), (2, 1.0)]);
         let terms = Arc::new(vec!["rise".into(), "fall".into(), "the".into()]);
-        with_vector_column(&Table::new(df), "bow", &m, terms).unwrap()
+        with_vector_column(&Table::new(df), "bow", m, terms).unwrap()
     }
 
     #[test]
@@ -365,7 +365,7 @@ mod tests {
         let t = with_vector_column(
             &Table::new(df!("y" => ["p", "p", "p", "q", "q", "q"]).unwrap()),
             "v",
-            &csr,
+            csr.clone(),
             Arc::new(vec!["a".into()]),
         )
         .unwrap();

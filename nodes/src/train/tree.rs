@@ -691,7 +691,7 @@ mod tests {
         let wide = crate::features::with_vector_column(
             &base,
             "tfidf",
-            &csr,
+            csr.clone(),
             std::sync::Arc::new((0..2_000).map(|i| format!("t{i}")).collect()),
         )
         .unwrap();

@@ -215,17 +215,19 @@ fn fit_and_apply(
     let train = inputs.get::<Table>("train")?;
     let test = inputs.get::<Table>("test")?;
     let (fitted, train_matrix) = Vectorizer::fit(settings, train)?;
+    let train_entries = train_matrix.nnz();
+    // Each matrix becomes its table's column as it is, one table at a time.
+    let train_out = fitted.output_table(train, train_matrix)?;
     ctx.check_cancelled()?;
     let test_matrix = fitted.transform(test)?;
+    let test_entries = test_matrix.nnz();
+    let test_out = fitted.output_table(test, test_matrix)?;
     ctx.log(format!(
-        "vocabulary of {} terms from {} training texts; {} stored entries in train, {} in test",
+        "vocabulary of {} terms from {} training texts; {train_entries} stored entries in \
+         train, {test_entries} in test",
         fitted.terms.len(),
         fitted.documents,
-        train_matrix.nnz(),
-        test_matrix.nnz()
     ));
-    let train_out = fitted.output_table(train, &train_matrix)?;
-    let test_out = fitted.output_table(test, &test_matrix)?;
     Ok(Outputs::new()
         .with("train", train_out)
         .with("test", test_out)

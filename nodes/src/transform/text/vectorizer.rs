@@ -578,7 +578,7 @@ impl Vectorizer {
         settings.check()?;
         let docs = documents(train.df(), &settings.column)?;
         let analyzer = settings.analyzer.compile()?;
-        let blocks: Vec<Block> = docs
+        let mut blocks: Vec<Block> = docs
             .par_chunks(block_len(docs.len()))
             .map(|d| count_block(&analyzer, d))
             .collect();
@@ -646,32 +646,70 @@ impl Vectorizer {
             }
         }
 
-        let rows: Vec<_> = blocks
+        // The blocks' own vocabularies are not needed any more: free them before the
+        // matrix is built. Then the matrix is allocated once, at its final size, and
+        // each block writes its part of it in parallel and is freed, so the counts
+        // and the matrix are never both held twice.
+        for b in &mut blocks {
+            b.terms = Vec::new();
+        }
+        let kept = |b: &Block, map: &[u32], e: usize| {
+            let j = new_id[map[b.ids[e] as usize] as usize];
+            (j != u32::MAX).then_some(j)
+        };
+        let sizes: Vec<usize> = blocks
             .par_iter()
             .zip(&to_sorted)
             .map(|(b, map)| {
-                let mut indptr = Vec::with_capacity(b.indptr.len());
-                indptr.push(0);
-                let mut indices = Vec::with_capacity(b.ids.len());
-                let mut data = Vec::with_capacity(b.ids.len());
-                let mut row: Vec<(u32, u32)> = Vec::new();
-                for w in b.indptr.windows(2) {
-                    row.clear();
-                    row.extend((w[0]..w[1]).filter_map(|e| {
-                        let j = new_id[map[b.ids[e] as usize] as usize];
-                        (j != u32::MAX).then_some((j, b.counts[e]))
-                    }));
-                    row.sort_unstable_by_key(|&(j, _)| j);
-                    for &(j, c) in &row {
-                        indices.push(j);
-                        data.push(f64::from(c));
-                    }
-                    indptr.push(indices.len());
-                }
-                (indptr, indices, data)
+                (0..b.ids.len())
+                    .filter(|&e| kept(b, map, e).is_some())
+                    .count()
             })
             .collect();
-        let mut csr = join_blocks(terms.len(), rows);
+        let nnz: usize = sizes.iter().sum();
+        let mut indices = vec![0u32; nnz];
+        let mut data = vec![0.0f64; nnz];
+        let mut parts = Vec::with_capacity(blocks.len());
+        let (mut rest_i, mut rest_d) = (indices.as_mut_slice(), data.as_mut_slice());
+        for &k in &sizes {
+            let (part_i, tail_i) = rest_i.split_at_mut(k);
+            let (part_d, tail_d) = rest_d.split_at_mut(k);
+            parts.push((part_i, part_d));
+            (rest_i, rest_d) = (tail_i, tail_d);
+        }
+        let row_ends: Vec<Vec<usize>> = blocks
+            .into_par_iter()
+            .zip(&to_sorted)
+            .zip(parts)
+            .map(|((b, map), (part_i, part_d))| {
+                let mut ends = Vec::with_capacity(b.indptr.len() - 1);
+                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut at = 0;
+                for w in b.indptr.windows(2) {
+                    row.clear();
+                    row.extend(
+                        (w[0]..w[1]).filter_map(|e| kept(&b, map, e).map(|j| (j, b.counts[e]))),
+                    );
+                    row.sort_unstable_by_key(|&(j, _)| j);
+                    for &(j, c) in &row {
+                        part_i[at] = j;
+                        part_d[at] = f64::from(c);
+                        at += 1;
+                    }
+                    ends.push(at);
+                }
+                ends
+            })
+            .collect();
+        let mut csr = Csr::new(terms.len());
+        csr.indptr.reserve(docs.len());
+        let mut offset = 0;
+        for (ends, k) in row_ends.iter().zip(&sizes) {
+            csr.indptr.extend(ends.iter().map(|e| e + offset));
+            offset += k;
+        }
+        csr.indices = indices;
+        csr.data = data;
 
         let n = docs.len() as f64;
         let idf = match settings.weighting {
@@ -764,7 +802,7 @@ impl Vectorizer {
 
     /// `table` with the vector column of `csr` (its rows' vectors) added, and the
     /// text column dropped unless `keep_text`.
-    pub fn output_table(&self, table: &Table, csr: &Csr) -> Result<Table> {
+    pub fn output_table(&self, table: &Table, csr: Csr) -> Result<Table> {
         let s = &self.settings;
         let base = if s.keep_text {
             table.clone()
@@ -781,7 +819,7 @@ impl Vectorizer {
     /// Vectorises `table`'s texts as the training texts were.
     pub fn apply(&self, table: &Table) -> Result<Table> {
         let csr = self.transform(table)?;
-        self.output_table(table, &csr)
+        self.output_table(table, csr)
     }
 
     /// Every stored number is finite; otherwise which is not.
