@@ -1,6 +1,6 @@
 //! The command line as a user types it.
 
-use pipewright_engine::{NodeId, RunStatus, StepStatus, Store, Value};
+use pipewright_engine::{NodeId, ParamValue, RunStatus, StepStatus, Store, Value};
 use pipewright_nodes::polars::prelude::SerReader;
 
 use crate::util::{expect_code, run};
@@ -1033,5 +1033,133 @@ fn json_lines_are_loaded_checked_and_every_violation_is_named() {
             .starts_with("4 rows × 2 columns"),
         "the blank last line is not a row: {}",
         r.task(NodeId(1)).unwrap().outputs["table"].summary
+    );
+}
+
+#[test]
+fn a_foreach_keeping_the_best_drops_the_other_items_outputs_but_their_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    // The ridge-sweep example with `keep = best`, its data named by absolute path.
+    let mut flow =
+        pipewright_engine::Flow::load(&crate::util::examples_dir().join("ridge_sweep.ron"))
+            .unwrap();
+    let data = crate::util::root().join("assets/data/regression_dataset.txt");
+    for n in &mut flow.nodes {
+        if n.kind == "data.load_csv" {
+            n.params.insert(
+                "path".into(),
+                ParamValue::Lit(Value::Text(data.display().to_string())),
+            );
+        }
+        if n.kind == "flow.foreach" {
+            n.params
+                .insert("keep".into(), ParamValue::Lit(Value::Text("best".into())));
+        }
+    }
+    let path = dir.path().join("sweep.ron");
+    flow.save(&path).unwrap();
+    let store_dir = dir.path().join("store");
+    expect_code(&run(&store_dir, &["run", path.to_str().unwrap()]), 0);
+
+    let store = Store::open(&store_dir).unwrap();
+    let r = &store.runs(Some("ridge_sweep")).unwrap()[0];
+    assert_eq!(r.status, RunStatus::Done);
+    let (by, chosen) = r.best_item().expect("Select best chose an item");
+    assert_eq!(by.label, "Select best");
+    assert_eq!(chosen.metric, "rmse");
+    let winner = chosen.index;
+    // What every task first stored, from the journal (the record now names less).
+    let journal = store.run_dir("ridge_sweep", &r.id).join("tasks.jsonl");
+    let first: Vec<pipewright_engine::TaskRecord> = std::fs::read_to_string(journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let stored = |label: &str, i: u32, port: &str| {
+        first
+            .iter()
+            .find(|t| t.label == label && t.index == Some(i))
+            .and_then(|t| t.outputs.get(port).cloned())
+            .unwrap_or_else(|| panic!("{label}/{i} stored {port}"))
+    };
+    for i in 0..8u32 {
+        let predict = r.task_by_name(&format!("Predict/{i}")).unwrap();
+        let ridge = r.task_by_name(&format!("Ridge/{i}")).unwrap();
+        let metrics = r.task_by_name(&format!("Metrics/{i}")).unwrap();
+        // Every item keeps its scores: Collect's table and the comparison need them.
+        assert!(store.has_blob(&metrics.outputs["metrics"]), "Metrics/{i}");
+        if i == winner {
+            assert!(predict.dropped.is_empty() && ridge.dropped.is_empty());
+            assert!(store.has_blob(&predict.outputs["predictions"]));
+            assert!(store.has_blob(&ridge.outputs["model"]));
+        } else {
+            assert_eq!(predict.dropped, ["predictions"], "Predict/{i}");
+            assert_eq!(ridge.dropped, ["model"], "Ridge/{i}");
+            assert!(!predict.outputs.contains_key("predictions"));
+            assert!(
+                !store.has_blob(&stored("Predict", i, "predictions")),
+                "Predict/{i}"
+            );
+            assert!(!store.has_blob(&stored("Ridge", i, "model")), "Ridge/{i}");
+        }
+    }
+    // Nothing the record names is missing.
+    let report = store.verify().unwrap();
+    assert!(
+        report.damaged_blobs.is_empty(),
+        "{:?}",
+        report.damaged_blobs
+    );
+
+    // show and runs name the best item; show says what a task did not keep.
+    let (shown, _) = expect_code(&run(&store_dir, &["show", &r.id]), 0);
+    let best_line = format!("best      {} (chosen by Select best)", chosen.describe());
+    assert!(shown.contains(&best_line), "{best_line:?} in {shown}");
+    assert!(shown.contains("predictions not kept"), "{shown}");
+    let loser = if winner == 0 { 1 } else { 0 };
+    let (one, _) = expect_code(
+        &run(
+            &store_dir,
+            &[
+                "show",
+                &r.id,
+                "--step",
+                "Predict",
+                "--task",
+                &loser.to_string(),
+            ],
+        ),
+        0,
+    );
+    assert!(one.contains("not kept  predictions"), "{one}");
+    let (listed, _) = expect_code(&run(&store_dir, &["runs"]), 0);
+    assert!(listed.contains("best item"), "{listed}");
+    assert!(listed.contains(&chosen.describe()), "{listed}");
+
+    // Run again: the dropped items are cache misses and run again; the others reuse.
+    let (again, _) = expect_code(&run(&store_dir, &["run", path.to_str().unwrap()]), 0);
+    let r2 = store.latest_run("ridge_sweep").unwrap().unwrap();
+    assert_eq!(r2.status, RunStatus::Done, "{again}");
+    assert_eq!(r2.best_item().unwrap().1.index, winner);
+    let winner_predict = r2.task_by_name(&format!("Predict/{winner}")).unwrap();
+    assert_eq!(winner_predict.status, StepStatus::Cached);
+
+    // Comparing the two runs lines their items up, with each run's best.
+    let (cmp, _) = expect_code(&run(&store_dir, &["compare", &r.id, &r2.id]), 0);
+    assert!(cmp.contains("foreach items (best marked)"), "{cmp}");
+    let best = cmp
+        .lines()
+        .find(|l| l.trim_start().starts_with("best item"));
+    assert_eq!(
+        best.map(|l| l.matches(&chosen.describe()).count()),
+        Some(2),
+        "{cmp}"
+    );
+    assert_eq!(
+        cmp.lines()
+            .filter(|l| l.trim_start().starts_with("alpha = ") && l.contains("Metrics.rmse"))
+            .count(),
+        8,
+        "{cmp}"
     );
 }

@@ -43,3 +43,7 @@ mod gui_runs;
 // The classification views: confusion matrix heat map and its toggle, ROC legend with AUC,
 // class balance, and ROC curves of two runs overlaid in the comparison.
 mod gui_classification;
+
+// A foreach made through Run ▸ Sweep… in the window: its run, the task list, the varied
+// parameter.
+mod gui_foreach;

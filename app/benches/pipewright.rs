@@ -692,7 +692,7 @@ fn classifier_fits(out: &mut String) {
 /// data and the issue's Metaflow measurement): split → ridge → predict →
 /// metrics, and with `over` a foreach varying the ridge (collected and joined by
 /// select best); with `folds` a 5-fold split instead of the train/test split.
-fn foreach_flow(over: Option<&str>, max_parallel: i64, folds: bool) -> Flow {
+fn foreach_flow(over: Option<&str>, max_parallel: i64, folds: bool, keep: &str) -> Flow {
     let mut flow = Flow::new("bench_foreach");
     let p = |pairs: &[(&str, Value)]| -> std::collections::BTreeMap<String, pipewright_engine::ParamValue> {
         pairs
@@ -764,6 +764,7 @@ fn foreach_flow(over: Option<&str>, max_parallel: i64, folds: bool) -> Flow {
             p(&[
                 ("over", Value::Text(over.into())),
                 ("max_parallel", Value::Int(max_parallel)),
+                ("keep", Value::Text(keep.into())),
             ]),
         ));
         flow.edges
@@ -822,19 +823,23 @@ fn foreach_section(out: &mut String) {
     let files = [
         (
             "one fit (alpha 1, no foreach)",
-            foreach_flow(None, 0, false),
+            foreach_flow(None, 0, false, "all"),
         ),
         (
             "foreach, 8 alphas one after another (max_parallel 1)",
-            foreach_flow(Some(over), 1, false),
+            foreach_flow(Some(over), 1, false, "all"),
         ),
         (
             "foreach, 8 alphas in parallel (max_parallel: the cores)",
-            foreach_flow(Some(over), 0, false),
+            foreach_flow(Some(over), 0, false, "all"),
         ),
         (
             "5-fold cross-validation (foreach over folds)",
-            foreach_flow(Some("Split.fold = folds"), 0, true),
+            foreach_flow(Some("Split.fold = folds"), 0, true, "all"),
+        ),
+        (
+            "foreach, 8 alphas in parallel, keep = best",
+            foreach_flow(Some(over), 0, false, "best"),
         ),
     ];
     let exe = env!("CARGO_BIN_EXE_pipewright");
@@ -907,9 +912,10 @@ fn foreach_section(out: &mut String) {
          excluded: {:.3} s against {:.3} s), with {:.2}× the peak memory of a single fit \
          ({:.0} MB against {:.0} MB): the generated table and the split are shared by all \
          tasks in memory, not copied. The run's store holds every task's model, \
-         predictions and metrics ({:.1} MB; Metaflow's 8-alpha foreach on the regression \
-         flow's 1,000,000 rows left 35 MB, 8 separate Pipewright runs 78 MB, as measured \
-         when the foreach was asked for).\n",
+         predictions and metrics ({:.1} MB); with `keep = best` the items Select best did \
+         not choose keep only their scores ({:.1} MB). Metaflow's 8-alpha foreach on the \
+         regression flow's 1,000,000 rows left 35 MB, 8 separate Pipewright runs 78 MB, \
+         as measured when the foreach was asked for.\n",
         serial / parallel,
         rows[1].3.median / rows[2].3.median,
         rows[2].3.median,
@@ -918,6 +924,7 @@ fn foreach_section(out: &mut String) {
         rows[2].2.median,
         single,
         rows[2].4.median,
+        rows[4].4.median,
     )
     .ok();
 }

@@ -105,6 +105,27 @@ pub struct Comparison {
     pub durations: Vec<DurationRow>,
     /// Structural differences of each run's flow against the baseline's, one line each.
     pub structure: Vec<String>,
+    /// For each run, the item its foreach's join chose (`alpha = 0.01 (rmse = 1.2)`).
+    pub best_items: Vec<Option<String>>,
+    /// The foreach items' scores side by side: what each run's Collect gathered, one
+    /// row per item and metric (metrics with a goal only), items in the baseline's
+    /// order.
+    pub items: Vec<ItemRow>,
+}
+
+/// One foreach item's score in each compared run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemRow {
+    /// The item: `alpha = 0.01`.
+    pub item: String,
+    /// `Step.metric`, as in the metric rows.
+    pub metric: String,
+    /// Whether higher or lower is better.
+    pub goal: Goal,
+    /// The value in each run (`None`: the run has no such item or metric).
+    pub values: Vec<Option<f64>>,
+    /// The run with the best value.
+    pub best: Option<usize>,
 }
 
 impl Comparison {
@@ -292,6 +313,11 @@ impl Comparison {
             metrics,
             durations,
             structure,
+            best_items: runs
+                .iter()
+                .map(|r| r.best_item().map(|(_, c)| c.describe()))
+                .collect(),
+            items: item_rows(runs, baseline),
         }
     }
 
@@ -308,7 +334,8 @@ impl Comparison {
     }
 
     /// The table as CSV: a `section,name,<run ids…>` header, then parameter, metric
-    /// (with a `delta` row per metric) and duration rows.
+    /// (with a `delta` row per metric), the best foreach items and every item's
+    /// scores (`item` rows), then duration rows.
     pub fn to_csv(&self, differences_only: bool) -> String {
         let mut out = String::new();
         let mut row = |cells: Vec<String>| {
@@ -355,6 +382,24 @@ impl Comparison {
             );
             row(cells);
         }
+        let mut best = vec!["run".to_owned(), "best_item".to_owned()];
+        best.extend(
+            self.best_items
+                .iter()
+                .map(|b| b.clone().unwrap_or_default()),
+        );
+        if self.best_items.iter().any(Option::is_some) {
+            row(best);
+        }
+        for it in &self.items {
+            let mut cells = vec!["item".to_owned(), format!("{} {}", it.item, it.metric)];
+            cells.extend(
+                it.values
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            row(cells);
+        }
         for d in &self.durations {
             let mut cells = vec!["duration_secs".to_owned(), d.step.clone()];
             cells.extend(
@@ -366,6 +411,62 @@ impl Comparison {
         }
         out
     }
+}
+
+/// The scores of every foreach task of `runs` (tasks with an item), matched by item
+/// text, step label and metric name: the rows of each run's Collect table, side by side.
+fn item_rows(runs: &[RunRecord], baseline: usize) -> Vec<ItemRow> {
+    type Key = (String, String, String);
+    let mut order: Vec<Key> = Vec::new();
+    let mut goals: BTreeMap<Key, Goal> = BTreeMap::new();
+    let mut values: Vec<BTreeMap<Key, f64>> = vec![BTreeMap::new(); runs.len()];
+    let visit = runs
+        .get(baseline)
+        .map(|r| (baseline, r))
+        .into_iter()
+        .chain(runs.iter().enumerate());
+    for (i, r) in visit {
+        for t in r.tasks.iter().filter(|t| t.index.is_some()) {
+            let item = crate::record::short_item(&t.item);
+            for a in t.outputs.values() {
+                for (name, v) in a.metrics.iter().flatten() {
+                    let goal = a.goal(name);
+                    if goal == Goal::Neutral {
+                        continue;
+                    }
+                    let key = (item.clone(), t.label.clone(), name.clone());
+                    if !goals.contains_key(&key) {
+                        order.push(key.clone());
+                        goals.insert(key.clone(), goal);
+                    }
+                    values[i].insert(key, *v);
+                }
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let goal = goals[&key];
+            let vals: Vec<Option<f64>> = values.iter().map(|m| m.get(&key).copied()).collect();
+            let mut best: Option<usize> = None;
+            for (i, v) in vals.iter().enumerate() {
+                if let Some(v) = v.filter(|v| v.is_finite())
+                    && best.is_none_or(|b| vals[b].is_some_and(|bv| goal.better(v, bv)))
+                {
+                    best = Some(i);
+                }
+            }
+            let (item, step, metric) = key;
+            ItemRow {
+                item,
+                metric: format!("{step}.{metric}"),
+                goal,
+                values: vals,
+                best,
+            }
+        })
+        .collect()
 }
 
 fn csv_cell(s: &str) -> String {
@@ -587,6 +688,78 @@ mod tests {
         ]
         .into();
         r
+    }
+
+    /// `r` with a foreach's scoring task per `(alpha, rmse)`, and a join that chose
+    /// `chosen`.
+    fn with_items(mut r: RunRecord, items: &[(f64, f64)], chosen: u32) -> RunRecord {
+        let base = r.tasks[0].clone();
+        for (i, &(alpha, rmse)) in items.iter().enumerate() {
+            let mut t = base.clone();
+            t.node = NodeId(50);
+            t.label = "Metrics".into();
+            t.index = Some(i as u32);
+            t.item = [("Ridge.alpha".to_owned(), Value::Float(alpha))].into();
+            let out = t.outputs.values_mut().next().unwrap();
+            out.metrics = Some([("rmse".to_owned(), rmse), ("n".to_owned(), 5.0)].into());
+            out.goals = [("rmse".to_owned(), Goal::Minimize)].into();
+            r.upsert_task(t);
+        }
+        let mut join = base;
+        join.node = NodeId(60);
+        join.label = "Select best".into();
+        join.chosen = Some(crate::record::Chosen {
+            index: chosen,
+            item: [(
+                "Ridge.alpha".to_owned(),
+                Value::Float(items[chosen as usize].0),
+            )]
+            .into(),
+            metric: "rmse".into(),
+            value: items[chosen as usize].1,
+        });
+        r.upsert_task(join);
+        r
+    }
+
+    #[test]
+    fn foreach_items_line_up_across_runs_with_each_runs_best_item() {
+        let (runs, _dir) = runs();
+        let a = with_items(runs[0].clone(), &[(0.1, 2.0), (1.0, 1.5)], 1);
+        let b = with_items(runs[1].clone(), &[(1.0, 1.2), (10.0, 3.0)], 0);
+        let c = Comparison::new(&[a, b], 0);
+        assert_eq!(
+            c.best_items,
+            [
+                Some("alpha = 1 (rmse = 1.5)".to_owned()),
+                Some("alpha = 1 (rmse = 1.2)".to_owned())
+            ]
+        );
+        // The baseline's items first, then the other run's; `n` has no goal: no row.
+        let row = |item: &str, values: Vec<Option<f64>>, best| ItemRow {
+            item: item.into(),
+            metric: "Metrics.rmse".into(),
+            goal: Goal::Minimize,
+            values,
+            best: Some(best),
+        };
+        assert_eq!(
+            c.items,
+            [
+                row("alpha = 0.1", vec![Some(2.0), None], 0),
+                row("alpha = 1", vec![Some(1.5), Some(1.2)], 1),
+                row("alpha = 10", vec![None, Some(3.0)], 1),
+            ]
+        );
+        let csv = c.to_csv(false);
+        assert!(
+            csv.contains("\nitem,alpha = 1 Metrics.rmse,1.5,1.2\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("\nrun,best_item,alpha = 1 (rmse = 1.5),alpha = 1 (rmse = 1.2)\n"),
+            "{csv}"
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub const P_OVER: &str = "over";
 pub const P_MAX_PARALLEL: &str = "max_parallel";
 /// The foreach's parameter letting the joins go on without the items that failed.
 pub const P_CONTINUE: &str = "continue_on_failure";
+/// The foreach's parameter choosing what the store keeps of the items that did not
+/// win: `all`, or `best` (their scores only; every output of the chosen item).
+pub const P_KEEP: &str = "keep";
 /// The most items one foreach may have: a typo such as `log(1, 10, 1e6)` should be
 /// refused, not scheduled.
 pub const MAX_ITEMS: usize = 10_000;
@@ -118,6 +121,9 @@ pub struct Section {
     pub max_parallel: usize,
     /// Whether the joins go on without failed items.
     pub continue_on_failure: bool,
+    /// Whether the store keeps only the scores of the items a join did not choose
+    /// ([`P_KEEP`] = `best`).
+    pub keep_best: bool,
 }
 
 impl Section {
@@ -574,6 +580,7 @@ pub fn sections(
                 .get(P_CONTINUE)
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            keep_best: params.0.get(P_KEEP).and_then(Value::as_str) == Some("best"),
         });
     }
     // A Collect step outside every section has nothing to collect.

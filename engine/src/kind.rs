@@ -207,23 +207,7 @@ impl Origin {
     }
 }
 
-/// A foreach item as people read it: `alpha = 0.1`, its axes' parameter names alone
-/// when they are unique among its axes, else the whole `Step.param` keys.
-pub fn short_item(item: &BTreeMap<String, Value>) -> String {
-    let params: Vec<&str> = item
-        .keys()
-        .map(|k| k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p))
-        .collect();
-    let unique = params
-        .iter()
-        .enumerate()
-        .all(|(i, p)| !params[..i].contains(p));
-    item.iter()
-        .zip(params)
-        .map(|((k, v), p)| format!("{} = {v}", if unique { p } else { k.as_str() }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub use crate::record::short_item;
 
 /// The artifacts arriving at a step, by input port. A multiple input holds one
 /// artifact per wire, ordered by the source node's id, and at a foreach's join one per
@@ -322,6 +306,7 @@ impl Inputs {
 #[derive(Default, Debug, Clone)]
 pub struct Outputs {
     pub(crate) ports: BTreeMap<String, ArtifactArc>,
+    pub(crate) chosen: Option<crate::record::Chosen>,
 }
 
 impl Outputs {
@@ -339,6 +324,22 @@ impl Outputs {
     /// Adds an already shared output (passes an input through without a copy).
     pub fn with_arc(mut self, port: &str, artifact: ArtifactArc) -> Self {
         self.ports.insert(port.to_owned(), artifact);
+        self
+    }
+
+    /// At a foreach's join that picks one item: records which (the item `origin`
+    /// describes) and the metric it won by, so the run's record names its best item
+    /// (runs list, comparison, `show`) and a foreach that keeps only the best item's
+    /// outputs knows which to keep. An origin outside a foreach records nothing.
+    pub fn with_chosen(mut self, origin: &Origin, metric: &str, value: f64) -> Self {
+        if let Some(index) = origin.index {
+            self.chosen = Some(crate::record::Chosen {
+                index,
+                item: origin.item.clone(),
+                metric: metric.to_owned(),
+                value,
+            });
+        }
         self
     }
 

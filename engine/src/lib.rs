@@ -100,7 +100,7 @@ pub use artifact::{
     Artifact, ArtifactArc, ArtifactError, ArtifactRef, ArtifactType, ArtifactTypes, DecodeFn,
     Encoding, ViewFn, downcast,
 };
-pub use compare::{CachedFrom, Comparison, best_runs, flow_diff, steps_diff};
+pub use compare::{CachedFrom, Comparison, ItemRow, best_runs, flow_diff, steps_diff};
 pub use context::{CancelToken, StepContext};
 pub use edit::{Edit, EditError};
 pub use event::{Event, SectionInfo, WakeFn};
@@ -111,7 +111,7 @@ pub use kind::{
     ANY, Category, Inputs, KindDescriptor, NodeKind, Origin, Outputs, ParamSpec, Params, PortSpec,
     Registry,
 };
-pub use record::{IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
+pub use record::{Chosen, IncludedFile, RunMetric, RunRecord, RunStatus, StepStatus, TaskRecord};
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use step_error::StepError;
 pub use store::{GcReport, Store, StoreError};

@@ -183,6 +183,40 @@ pub struct TaskRecord {
     /// step is not shown as if it had been timed at zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_duration_secs: Option<f64>,
+    /// For a foreach's join that picks one item (*Select best*): which, and by what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<Chosen>,
+    /// Output ports whose artifacts the run did not keep: a foreach with
+    /// `keep = best` keeps only its scores for the items that did not win.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
+}
+
+/// The item a foreach's join chose, the metric it won by and its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chosen {
+    /// The item's index (its tasks are `step/index`).
+    pub index: u32,
+    /// The item's values by axis (`Ridge.alpha` → 0.1).
+    pub item: BTreeMap<String, Value>,
+    /// The metric it was chosen by.
+    pub metric: String,
+    /// Its value for the chosen item.
+    pub value: f64,
+}
+
+impl Chosen {
+    /// `alpha = 0.01 (r2 = 0.9312)`: the value to four significant decimals.
+    pub fn describe(&self) -> String {
+        let v = self.value;
+        let value = if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
+            let fixed = format!("{v:.4}");
+            fixed.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            format!("{v:.3e}")
+        };
+        format!("{} ({} = {value})", short_item(&self.item), self.metric)
+    }
 }
 
 /// One execution of a flow.
@@ -271,6 +305,14 @@ impl RunRecord {
         &self.tasks[start..end]
     }
 
+    /// The item a foreach's join chose (the first such join's), with the step that
+    /// chose it.
+    pub fn best_item(&self) -> Option<(&TaskRecord, &Chosen)> {
+        self.tasks
+            .iter()
+            .find_map(|t| t.chosen.as_ref().map(|c| (t, c)))
+    }
+
     /// The task of item `index` of a node inside a foreach (`None`: its only task).
     pub fn task_at(&self, node: NodeId, index: Option<u32>) -> Option<&TaskRecord> {
         self.tasks_of(node).iter().find(|t| t.index == index)
@@ -357,4 +399,22 @@ impl RunRecord {
         self.finished_at
             .map(|end| (end - self.started_at).num_microseconds().unwrap_or(0) as f64 / 1e6)
     }
+}
+
+/// A foreach item as people read it: `alpha = 0.1`, its axes' parameter names alone
+/// when they are unique among its axes, else the whole `Step.param` keys.
+pub fn short_item(item: &BTreeMap<String, Value>) -> String {
+    let params: Vec<&str> = item
+        .keys()
+        .map(|k| k.rsplit_once('.').map_or(k.as_str(), |(_, p)| p))
+        .collect();
+    let unique = params
+        .iter()
+        .enumerate()
+        .all(|(i, p)| !params[..i].contains(p));
+    item.iter()
+        .zip(params)
+        .map(|((k, v), p)| format!("{} = {v}", if unique { p } else { k.as_str() }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -73,6 +73,63 @@ pub enum Behaviour {
     Counted(Arc<Mutex<usize>>),
     /// Produces nothing (the foreach's stand-in).
     Nothing,
+    /// Adds, once [`Rendezvous::want`] tasks of it run at once (or every task has
+    /// started), after staying a moment longer to see whether more come: a bound on
+    /// tasks at once that lets fewer through never meets (the deadline counts it), one
+    /// that lets more through shows in [`Rendezvous::most`].
+    Rendezvous(Arc<Rendezvous>),
+}
+
+/// What [`Behaviour::Rendezvous`] tasks share.
+#[derive(Debug)]
+pub struct Rendezvous {
+    /// How many must run at once.
+    pub want: usize,
+    /// How many tasks there are.
+    pub total: usize,
+    running: std::sync::atomic::AtomicUsize,
+    started: std::sync::atomic::AtomicUsize,
+    /// The most that ran at once.
+    pub most: std::sync::atomic::AtomicUsize,
+    /// How many gave up waiting.
+    pub timed_out: std::sync::atomic::AtomicUsize,
+}
+
+impl Rendezvous {
+    /// `total` tasks meeting `want` at a time.
+    pub fn new(want: usize, total: usize) -> Arc<Self> {
+        Arc::new(Self {
+            want,
+            total,
+            running: Default::default(),
+            started: Default::default(),
+            most: Default::default(),
+            timed_out: Default::default(),
+        })
+    }
+
+    fn meet(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        use std::time::Instant;
+        let now = self.running.fetch_add(1, SeqCst) + 1;
+        self.started.fetch_add(1, SeqCst);
+        self.most.fetch_max(now, SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.running.load(SeqCst) < self.want && self.started.load(SeqCst) < self.total {
+            if Instant::now() > deadline {
+                self.timed_out.fetch_add(1, SeqCst);
+                break;
+            }
+            std::thread::yield_now();
+        }
+        // A scheduler letting one more through starts it within microseconds on an
+        // idle pool thread; the moment spent here is what gives it the chance.
+        let linger = Instant::now() + Duration::from_millis(150);
+        while self.running.load(SeqCst) <= self.want && Instant::now() < linger {
+            std::thread::yield_now();
+        }
+        self.running.fetch_sub(1, SeqCst);
+    }
 }
 
 /// A test node kind.
@@ -142,6 +199,10 @@ impl NodeKind for TestKind {
                 }
             }
             Behaviour::Nothing => Ok(Outputs::new()),
+            Behaviour::Rendezvous(r) => {
+                r.meet();
+                Ok(Outputs::new().with("out", Number(sum)))
+            }
             Behaviour::Counted(c) => {
                 *c.lock().map_err(|_| StepError::msg("poisoned"))? += 1;
                 Ok(Outputs::new().with("out", Number(sum)))

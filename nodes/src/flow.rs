@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use pipewright_engine::foreach::{COLLECT_KIND, FOREACH_KIND, P_CONTINUE, P_MAX_PARALLEL, P_OVER};
+use pipewright_engine::foreach::{
+    COLLECT_KIND, FOREACH_KIND, P_CONTINUE, P_KEEP, P_MAX_PARALLEL, P_OVER,
+};
 use pipewright_engine::{
     ANY, Goal, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
     StepContext, StepError, Value,
@@ -154,6 +156,14 @@ impl Foreach {
                         ParamType::Bool,
                         Value::Bool(false),
                         "when an item fails, join the others instead of skipping the join",
+                    ),
+                    ParamSpec::new(
+                        P_KEEP,
+                        ParamType::Choice(vec!["all".into(), "best".into()]),
+                        Value::Text("all".into()),
+                        "what the store keeps of the items a Select best did not choose: all \
+                         their outputs, or (best) only their scores, so a sweep does not \
+                         store every item's predictions; the chosen item keeps everything",
                     ),
                 ],
             },

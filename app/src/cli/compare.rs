@@ -190,6 +190,34 @@ pub fn print_comparison(c: &Comparison, differences_only: bool) {
             .collect();
         line(&format!("  {}", m.name), cells);
     }
+    if !c.items.is_empty() {
+        line("", vec![]);
+        line("foreach items (best marked)", vec![]);
+        if c.best_items.iter().any(Option::is_some) {
+            line(
+                "  best item",
+                c.best_items
+                    .iter()
+                    .map(|b| b.clone().unwrap_or_else(|| "—".into()))
+                    .collect(),
+            );
+        }
+        for it in &c.items {
+            let cells = it
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    None => "—".to_owned(),
+                    Some(v) if it.best == Some(i) && it.values.len() > 1 => {
+                        format!("{} ★", format_value(*v))
+                    }
+                    Some(v) => format_value(*v),
+                })
+                .collect();
+            line(&format!("  {} {}", it.item, it.metric), cells);
+        }
+    }
     line("", vec![]);
     line("step durations", vec![]);
     for d in &c.durations {

@@ -32,9 +32,14 @@ pub fn runs(
         );
         return Ok(Outcome::Success);
     }
-    let mut t = TextTable::new(&[
+    let best = runs.iter().any(|r| r.best_item().is_some());
+    let mut head = vec![
         "run", "flow", "status", "started", "duration", "params", "metrics",
-    ]);
+    ];
+    if best {
+        head.insert(5, "best item");
+    }
+    let mut t = TextTable::new(&head);
     for r in &runs {
         let params: Vec<String> = r
             .changed_params()
@@ -48,7 +53,7 @@ pub fn runs(
             // By `Step.metric`: a flow with several scoring steps has one `rmse` each.
             .map(|(k, v)| format!("{k}={}", format_value(*v)))
             .collect();
-        t.row(vec![
+        let mut row = vec![
             r.id.clone(),
             r.flow_name.clone(),
             r.status.to_string(),
@@ -59,7 +64,12 @@ pub fn runs(
             r.duration_secs().map(secs).unwrap_or_default(),
             params.join(" "),
             metrics.join(" "),
-        ]);
+        ];
+        if best {
+            let b = r.best_item().map(|(_, c)| c.describe());
+            row.insert(5, b.unwrap_or_default());
+        }
+        t.row(row);
     }
     print!("{}", t.render());
     Ok(Outcome::Success)
@@ -96,6 +106,9 @@ pub fn show(
         for (k, v) in &run.params {
             println!("param     {k} = {v}");
         }
+        if let Some((by, chosen)) = run.best_item() {
+            println!("best      {} (chosen by {})", chosen.describe(), by.label);
+        }
         println!();
         let foreach = run.tasks.iter().any(|t| t.index.is_some());
         let mut head = vec!["#", "step", "kind", "status", "time", "outputs"];
@@ -104,11 +117,14 @@ pub fn show(
         }
         let mut t = TextTable::new(&head);
         for task in &run.tasks {
-            let outputs: Vec<String> = task
+            let mut outputs: Vec<String> = task
                 .outputs
                 .iter()
                 .map(|(p, r)| format!("{p}: {}", r.summary))
                 .collect();
+            if !task.dropped.is_empty() {
+                outputs.push(format!("{} not kept", task.dropped.join(", ")));
+            }
             let mut last = outputs.join("; ");
             if let Some(m) = task.message.as_ref().filter(|_| !task.status.is_ok()) {
                 last = m.clone();
@@ -211,6 +227,12 @@ pub fn show(
         for l in &task.logs {
             println!("  {l}");
         }
+    }
+    if !task.dropped.is_empty() {
+        println!(
+            "\nnot kept  {} (its foreach keeps every output of the chosen item only)",
+            task.dropped.join(", ")
+        );
     }
     let registry = registry();
     let mut unreadable = Vec::new();

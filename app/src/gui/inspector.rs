@@ -2,9 +2,12 @@
 //! results from the shown run; with nothing selected, the flow's name, description
 //! and flow parameters (drawn by [`super::flow_inspector`]).
 
+use std::collections::BTreeMap;
+
 use egui::{Id, RichText, Ui};
 use pipewright_engine::{
-    Edit, Flow, FlowParam, Node, NodeId, ParamSpec, ParamType, ParamValue, Problem, Registry, Value,
+    Edit, FOREACH_KIND, Flow, FlowParam, Node, NodeId, ParamSpec, ParamType, ParamValue, Problem,
+    Registry, Value,
 };
 
 use super::command::{Command, push_edit};
@@ -122,18 +125,21 @@ fn node_ui(node: &Node, cx: InspectorContext<'_>, ui: &mut Ui) {
         ui.separator();
         ui.label(RichText::new("Parameters").strong());
         let columns = upstream_columns(node, cx.flow, cx.run, cx.artifacts);
+        let varied = varied_params(node, cx.flow, cx.registry);
         egui::Grid::new(("params", id))
             .num_columns(2)
             .spacing([8.0, 6.0])
             .striped(false)
             .show(ui, |ui| {
                 for spec in &d.params {
+                    let by = varied.iter().find(|v| v.param == spec.name);
                     param_row_ui(
                         node,
                         spec,
                         cx.flow,
                         cx.problems,
                         columns.as_deref(),
+                        by,
                         cx.commands,
                         ui,
                     );
@@ -142,6 +148,55 @@ fn node_ui(node: &Node, cx: InspectorContext<'_>, ui: &mut Ui) {
     }
     ui.add_space(6.0);
     results::results_ui(node, cx.registry, cx.run, cx.artifacts, ui);
+}
+
+/// A parameter of the shown step that a foreach varies: its own value is not the one
+/// its tasks run with.
+struct Varied {
+    param: String,
+    foreach: String,
+    values: String,
+}
+
+/// The parameters of `node` that a foreach of the flow varies.
+fn varied_params(node: &Node, flow: &Flow, registry: &Registry) -> Vec<Varied> {
+    if !flow.nodes.iter().any(|n| n.kind == FOREACH_KIND) {
+        return Vec::new();
+    }
+    let defaults: BTreeMap<String, Value> = flow
+        .parameters
+        .iter()
+        .map(|p| (p.name.clone(), p.default.clone()))
+        .collect();
+    let (sections, _) = pipewright_engine::foreach::sections(flow, registry, &defaults);
+    sections
+        .iter()
+        .flat_map(|sec| {
+            sec.axes
+                .iter()
+                .filter(|a| a.node == node.id)
+                .map(|a| Varied {
+                    param: a.param.clone(),
+                    foreach: sec.label.clone(),
+                    values: axis_values(&a.values),
+                })
+        })
+        .collect()
+}
+
+/// `0.001, 0.01, … 10000 (8 values)`: a few of an axis's values.
+fn axis_values(values: &[Value]) -> String {
+    let shown: Vec<String> = values.iter().map(Value::to_string).collect();
+    if shown.len() <= 4 {
+        return shown.join(", ");
+    }
+    format!(
+        "{}, {}, … {} ({} values)",
+        shown[0],
+        shown[1],
+        shown[shown.len() - 1],
+        shown.len()
+    )
 }
 
 /// The columns of the table arriving at `node`, when the shown run produced it.
@@ -226,6 +281,7 @@ fn param_row_ui(
     flow: &Flow,
     problems: &[Problem],
     columns: Option<&[String]>,
+    varied: Option<&Varied>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -250,6 +306,21 @@ fn param_row_ui(
         ))
         .id;
     ui.vertical(|ui| {
+        if let Some(v) = varied {
+            let own = match set {
+                Some(ParamValue::Lit(v)) => v.to_string(),
+                Some(ParamValue::Ref(r)) => format!("${r}"),
+                None => spec.default.to_string(),
+            };
+            ui.label(RichText::new(format!("⟳ varied by {}", v.foreach)).strong())
+                .on_hover_text(format!(
+                    "Each task of {:?} runs with one of its values; this step's own \
+                     value ({own}) is used only when the foreach no longer varies it.",
+                    v.foreach
+                ));
+            ui.label(RichText::new(&v.values).small().monospace());
+            return;
+        }
         ui.horizontal(|ui| match set {
             Some(ParamValue::Ref(r)) => {
                 let value = flow.param(r).map(|p| p.default.to_string());

@@ -238,8 +238,15 @@ impl Coordinator {
         } else {
             RunStatus::Done
         };
+        let dropped = self.drop_unchosen(&mut writer, &mut store_error);
         let run_id = writer.id().to_owned();
         let record = writer.finish(run_status);
+        if !dropped.is_empty()
+            && let Err(e) = self.shared.store.collect_blobs(dropped.values())
+        {
+            // The record no longer names them; a later `gc` removes what is left.
+            tracing::warn!("cannot remove the outputs a foreach did not keep: {e}");
+        }
         self.send(Event::RunFinished {
             run_id,
             status: run_status,
@@ -249,6 +256,59 @@ impl Coordinator {
             return Err(e);
         }
         record
+    }
+
+    /// For each foreach with `keep = best` whose join chose an item: the other items'
+    /// tasks keep only their outputs that carry scores, and their records say which
+    /// ports were not kept. Returns the artifacts (by hash) no longer named by this
+    /// run, for the store to remove unless another run names them.
+    fn drop_unchosen(
+        &self,
+        writer: &mut RunWriter,
+        store_error: &mut Option<StoreError>,
+    ) -> BTreeMap<String, ArtifactRef> {
+        let mut gone = BTreeMap::new();
+        for section in self.plan.sections.iter().filter(|s| s.keep_best) {
+            let record = writer.record();
+            let Some(winner) = section.joins.iter().find_map(|j| {
+                record
+                    .tasks_of(*j)
+                    .iter()
+                    .find_map(|t| t.chosen.as_ref().map(|c| c.index))
+            }) else {
+                continue;
+            };
+            let trimmed: Vec<TaskRecord> = record
+                .tasks
+                .iter()
+                .filter(|t| section.body.contains(&t.node))
+                .filter(|t| t.index.is_some_and(|i| i != winner))
+                .filter(|t| t.outputs.values().any(|r| r.metrics.is_none()))
+                .map(|t| {
+                    let mut t = t.clone();
+                    let (kept, dropped): (BTreeMap<_, _>, BTreeMap<_, _>) =
+                        std::mem::take(&mut t.outputs)
+                            .into_iter()
+                            .partition(|(_, r)| r.metrics.is_some());
+                    t.outputs = kept;
+                    t.dropped = dropped.keys().cloned().collect();
+                    gone.extend(dropped.into_values().map(|r| (r.hash.clone(), r)));
+                    t
+                })
+                .collect();
+            for t in trimmed {
+                if let Err(e) = writer.append_task(t) {
+                    store_error.get_or_insert(e);
+                }
+            }
+        }
+        // A blob another task of this run still names stays.
+        for t in &writer.record().tasks {
+            for r in t.outputs.values() {
+                gone.remove(&r.hash);
+            }
+        }
+        gone
     }
 
     /// Task `t` has ended (or will never run): the tasks it read from need one reader
@@ -361,6 +421,8 @@ impl Coordinator {
             included: Vec::new(),
             reused_from: None,
             original_duration_secs: None,
+            chosen: None,
+            dropped: Vec::new(),
         };
         if let Err(e) = writer.append_task(task) {
             store_error.get_or_insert(e);

@@ -241,28 +241,50 @@ fn items_are_cached_per_task_and_a_changed_value_reruns_only_its_task() {
 
 #[test]
 fn max_parallel_bounds_the_tasks_running_at_once() {
-    let (engine, _dir) = engine();
-    let f = sweep(
-        "Inc.value = linear(1, 8, 8)",
-        &[(P_MAX_PARALLEL, Value::Int(1))],
-    );
-    let mut running = 0i32;
-    let mut most = 0;
-    engine
-        .run(&f, RunOptions::default(), |e| match e {
-            Event::StepStarted {
-                node: NodeId(2), ..
-            } => {
-                running += 1;
-                most = most.max(running);
-            }
-            Event::StepFinished {
-                node: NodeId(2), ..
-            } => running -= 1,
-            _ => {}
-        })
-        .unwrap();
-    assert_eq!(most, 1);
+    use std::sync::atomic::Ordering::SeqCst;
+    // Each task waits until `max_parallel` of them run at once (fewer let through never
+    // meet: the deadline counts it), then stays a moment to see whether one more
+    // comes (more let through raise `most`).
+    for bound in [1usize, 2, 3] {
+        let meet = testkit::Rendezvous::new(bound, 8);
+        let mut registry = testkit::registry();
+        registry.register(testkit::TestKind::new(
+            "meet",
+            testkit::Behaviour::Rendezvous(meet.clone()),
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::new(Arc::new(registry), Store::open(dir.path()).unwrap());
+        let mut f = Flow::new("bounded");
+        f.nodes = vec![
+            node(1, "const", "one", &[("value", Value::Float(1.0))]),
+            node(2, "meet", "Meet", &[]),
+            node(3, "add", "Sum", &[]),
+            node(
+                4,
+                FOREACH_KIND,
+                "Foreach",
+                &[
+                    (P_OVER, Value::Text("Meet.value = linear(1, 8, 8)".into())),
+                    (P_MAX_PARALLEL, Value::Int(bound as i64)),
+                ],
+            ),
+        ];
+        f.edges = vec![
+            Edge::new(NodeId(1), "out", NodeId(2), "in"),
+            Edge::new(NodeId(2), "out", NodeId(3), "in"),
+        ];
+        f.normalize();
+        let run = engine.run(&f, RunOptions::default(), |_| {}).unwrap();
+        assert_eq!(run.status, RunStatus::Done, "bound {bound}");
+        assert_eq!(
+            meet.timed_out.load(SeqCst),
+            0,
+            "bound {bound}: waited in vain"
+        );
+        assert_eq!(meet.most.load(SeqCst), bound, "bound {bound}");
+        // 1 + the eight values 1..8.
+        assert_eq!(out(&engine, &run, "Sum"), 8.0 + 36.0);
+    }
 }
 
 #[test]

@@ -80,6 +80,8 @@ impl Job {
             included: Vec::new(),
             reused_from: None,
             original_duration_secs: None,
+            chosen: None,
+            dropped: Vec::new(),
         }
     }
 
@@ -276,6 +278,7 @@ impl Job {
             .iter()
             .map(|(k, (_, r))| (k.clone(), r.clone()))
             .collect();
+        task.chosen = produced.chosen;
         // A cache entry that cannot be written only costs a recomputation later.
         let entry = TaskRecord {
             reused_from: Some(shared.run_id.clone()),

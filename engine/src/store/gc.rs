@@ -139,6 +139,43 @@ impl Store {
         self.gc_locked()
     }
 
+    /// Removes the blobs of `artifacts` that no run refers to: what a run stopped
+    /// naming (a foreach's outputs it did not keep), without walking every blob as
+    /// [`Store::gc`] does. The same rules keep a blob: named by any run, held by a
+    /// live run, or written since the oldest live run started. Cache entries naming a
+    /// removed blob are misses from then on (and go with the next `gc`).
+    pub fn collect_blobs<'a>(
+        &self,
+        artifacts: impl IntoIterator<Item = &'a crate::artifact::ArtifactRef>,
+    ) -> Result<GcReport, StoreError> {
+        let _lock = self.lock(true);
+        let keep = self.referenced()?;
+        let mut report = GcReport::default();
+        for r in artifacts {
+            if keep.hashes.contains(&r.hash) {
+                continue;
+            }
+            let f = self.blob_path(&r.hash, r.encoding);
+            let Ok(meta) = fs::metadata(&f) else {
+                continue;
+            };
+            if let (Some(cut), Ok(modified)) = (keep.cutoff, meta.modified())
+                && modified >= cut
+            {
+                continue;
+            }
+            match fs::remove_file(&f) {
+                Ok(()) => {
+                    report.blobs += 1;
+                    report.bytes += meta.len();
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&f)(e)),
+            }
+        }
+        Ok(report)
+    }
+
     /// [`Store::gc`] for a caller holding the exclusive store lock.
     fn gc_locked(&self) -> Result<GcReport, StoreError> {
         let keep = self.referenced()?;

@@ -49,6 +49,8 @@ fn task(id: u32) -> TaskRecord {
         included: vec![],
         reused_from: None,
         original_duration_secs: None,
+        chosen: None,
+        dropped: Vec::new(),
     }
 }
 

@@ -152,7 +152,7 @@ pub fn select<C: Candidate>(
     origins: &[pipewright_engine::Origin],
     metric: &str,
     goal: &str,
-) -> Result<usize> {
+) -> Result<(usize, f64)> {
     let maximise = maximise(goal, recorded_goal(candidates, metric));
     let ranking = rank(candidates, metric, maximise)?;
     ctx.log(format!(
@@ -190,7 +190,22 @@ pub fn select<C: Candidate>(
             ranking[0].1
         ));
     }
-    Ok(best)
+    Ok((best, ranking[0].1))
+}
+
+/// `outputs` with the winning item recorded (when the candidates are a foreach's
+/// tasks), so the run's record names it and a foreach keeping only the best item's
+/// outputs knows which.
+pub fn with_winner(
+    outputs: Outputs,
+    origins: &[pipewright_engine::Origin],
+    (winner, value): (usize, f64),
+    metric: &str,
+) -> Outputs {
+    match origins.get(winner) {
+        Some(o) => outputs.with_chosen(o, metric, value),
+        None => outputs,
+    }
 }
 
 /// The `index`-th artifact on the `candidates` port, shared (the winner passes on as
@@ -218,14 +233,15 @@ impl NodeKind for SelectBest {
         let metric = params.text("metric")?;
         let candidates = inputs.all::<Metrics>("candidates")?;
         let origins = inputs.origins("candidates");
-        let winner = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
-        let model = candidates[winner]
+        let won = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
+        let model = candidates[won.0]
             .model
             .clone()
             .ok_or(NodeError::NoInputs { port: "candidates" })?;
-        let best = candidate_arc(inputs, winner)?;
+        let best = candidate_arc(inputs, won.0)?;
         // The winner's metrics go on as the very same artifact (stored once).
-        Ok(Outputs::new().with_arc("best", best).with("model", model))
+        let outputs = Outputs::new().with_arc("best", best).with("model", model);
+        Ok(with_winner(outputs, origins, won, metric))
     }
 }
 

@@ -6,7 +6,7 @@ use pipewright_engine::{
     StepContext, StepError, Value,
 };
 
-use super::select_best::{Candidate, candidate_arc, select};
+use super::select_best::{Candidate, candidate_arc, select, with_winner};
 use crate::artifacts::CLASSIFIER;
 use crate::artifacts::class_metrics::{CLASS_METRICS, ClassMetrics};
 use crate::error::{NodeError, Result};
@@ -110,16 +110,17 @@ impl NodeKind for SelectBestClassifier {
         let metric = params.text("metric")?;
         let candidates = inputs.all::<ClassMetrics>("candidates")?;
         let origins = inputs.origins("candidates");
-        let winner = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
-        let classifier = candidates[winner]
+        let won = select(ctx, &candidates, origins, metric, params.text("goal")?)?;
+        let classifier = candidates[won.0]
             .classifier
             .clone()
             .ok_or(NodeError::NoInputs { port: "candidates" })?;
         // The winner's metrics go on as the very same artifact (stored once).
-        let best = candidate_arc(inputs, winner)?;
-        Ok(Outputs::new()
+        let best = candidate_arc(inputs, won.0)?;
+        let outputs = Outputs::new()
             .with_arc("best", best)
-            .with("classifier", classifier))
+            .with("classifier", classifier);
+        Ok(with_winner(outputs, origins, won, metric))
     }
 }
 

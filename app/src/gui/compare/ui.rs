@@ -115,6 +115,12 @@ pub fn compare_ui(
                 .id_salt("cmp-metrics")
                 .default_open(true)
                 .show(ui, |ui| metrics_ui(view, ui));
+            if !view.comparison.items.is_empty() {
+                egui::CollapsingHeader::new(RichText::new("Foreach items").strong())
+                    .id_salt("cmp-items")
+                    .default_open(true)
+                    .show(ui, |ui| items_ui(view, ui));
+            }
             egui::CollapsingHeader::new(RichText::new("Evaluation plots").strong())
                 .id_salt("cmp-plots")
                 .default_open(true)
@@ -335,6 +341,67 @@ fn metrics_ui(view: &CompareView, ui: &mut Ui) {
                             );
                         }
                     });
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// Each run's best item, then every item's scores side by side: the runs' Collect
+/// tables compared, the best run of each row starred.
+fn items_ui(view: &CompareView, ui: &mut Ui) {
+    let visuals = ui.visuals().clone();
+    let c = &view.comparison;
+    ui.label(
+        RichText::new("Each foreach item's scores in every run; ★ the best run for that item.")
+            .small()
+            .weak(),
+    );
+    egui::Grid::new("cmp-items-grid")
+        .striped(true)
+        .spacing([18.0, 3.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Item").strong());
+            ui.label(RichText::new("Metric").strong());
+            for i in 0..view.ids.len() {
+                run_header_ui(view, i, ui);
+            }
+            ui.end_row();
+            if c.best_items.iter().any(Option::is_some) {
+                ui.label(RichText::new("best item").strong());
+                ui.label("");
+                for b in &c.best_items {
+                    ui.label(b.as_deref().unwrap_or("–"));
+                }
+                ui.end_row();
+            }
+            let mut last = "";
+            for row in &c.items {
+                let item = if row.item == last {
+                    ""
+                } else {
+                    row.item.as_str()
+                };
+                last = &row.item;
+                ui.label(RichText::new(item).monospace());
+                ui.label(&row.metric);
+                for (i, v) in row.values.iter().enumerate() {
+                    match v {
+                        None => {
+                            ui.label(RichText::new("–").weak());
+                        }
+                        Some(v) if row.best == Some(i) && row.values.len() > 1 => {
+                            ui.label(
+                                RichText::new(format!("★ {}", format_number(*v)))
+                                    .monospace()
+                                    .color(visuals.strong_text_color())
+                                    .background_color(best_fill(&visuals)),
+                            );
+                        }
+                        Some(v) => {
+                            ui.label(RichText::new(format_number(*v)).monospace());
+                        }
+                    }
                 }
                 ui.end_row();
             }

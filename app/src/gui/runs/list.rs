@@ -25,6 +25,8 @@ pub struct Row {
     pub duration_secs: Option<f64>,
     /// When it started, in local time.
     pub started: String,
+    /// For a run with a foreach whose join chose an item: `alpha = 0.01 (r2 = 0.93)`.
+    pub best: Option<String>,
     /// Lower-case text the filter searches: id, flow, status, user, tags, parameters.
     haystack: String,
 }
@@ -49,7 +51,13 @@ impl Row {
         for (k, v) in &changed {
             haystack.push_str(&format!(" {k}={v}"));
         }
+        let best = record.best_item().map(|(_, c)| c.describe());
+        if let Some(b) = &best {
+            haystack.push(' ');
+            haystack.push_str(b);
+        }
         Self {
+            best,
             duration_secs: record.duration_secs(),
             haystack: haystack.to_lowercase(),
             record: Arc::new(record),
@@ -83,6 +91,8 @@ pub enum Column {
     Param(String),
     /// A metric (`step.metric`).
     Metric(String),
+    /// The item a foreach's join chose, and its score.
+    Best,
     /// Its tags.
     Tags,
 }
@@ -239,6 +249,11 @@ impl RunList {
     /// (neutral when none of them gives it a direction).
     pub fn goal(&self, metric: &str) -> Goal {
         self.goals.get(metric).copied().unwrap_or_default()
+    }
+
+    /// Whether any listed run has a foreach whose join chose an item.
+    pub fn has_best(&self) -> bool {
+        self.rows.iter().any(|r| r.best.is_some())
     }
 
     /// The metrics with a direction (higher or lower is better) of any listed run:
@@ -398,6 +413,12 @@ fn compare_rows(a: &Row, b: &Row, column: &Column, descending: bool) -> Ordering
         Column::Duration => cmp_opt_f64(a.duration_secs, b.duration_secs, descending),
         Column::Status => flip(a.record.status.name().cmp(b.record.status.name())),
         Column::Tags => flip(a.record.tags.join(",").cmp(&b.record.tags.join(","))),
+        Column::Best => match (&a.best, &b.best) {
+            (Some(x), Some(y)) => flip(x.cmp(y)),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
         Column::Metric(m) => cmp_opt_f64(
             a.metrics.get(m).copied(),
             b.metrics.get(m).copied(),

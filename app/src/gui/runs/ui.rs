@@ -296,6 +296,9 @@ fn table_ui(
     columns.push((Column::Started, "Started".into(), 138.0, false));
     columns.push((Column::Duration, "Duration".into(), 70.0, true));
     columns.push((Column::Status, "Status".into(), 96.0, false));
+    if panel.list.has_best() {
+        columns.push((Column::Best, "Best item".into(), 190.0, false));
+    }
     for p in &params {
         columns.push((Column::Param(p.clone()), p.clone(), 96.0, true));
     }
@@ -341,6 +344,7 @@ fn table_ui(
                         let hover = match column {
                             Column::Param(p) => format!("Flow parameter {p} (shown where the run changed it from the default); click to sort"),
                             Column::Metric(m) => format!("{m} ({}); click to sort", panel.list.goal(m).describe()),
+                            Column::Best => "The item of the run's foreach that Select best chose, and the score it won by; click to sort".to_owned(),
                             _ => "Click to sort".to_owned(),
                         };
                         if r.on_hover_text(hover).clicked() {
@@ -488,6 +492,14 @@ fn row_ui(
             Column::Metric(m) => match row.metrics.get(m) {
                 Some(x) => {
                     ui.label(RichText::new(format_number(*x)).monospace());
+                }
+                None => {
+                    ui.label(RichText::new("–").color(weak));
+                }
+            },
+            Column::Best => match &row.best {
+                Some(b) => {
+                    ui.add(egui::Label::new(b).truncate());
                 }
                 None => {
                     ui.label(RichText::new("–").color(weak));
