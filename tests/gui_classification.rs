@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use egui::{Key, Modifiers};
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use pipewright::gui::CenterView;
 use pipewright_engine::{
     Category, Edge, Flow, FlowParam, Inputs, KindDescriptor, Node, NodeId, NodeKind, Outputs,
@@ -182,20 +182,6 @@ fn rig(weights: &[f64]) -> Rig {
         .build()
 }
 
-fn labels_starting(rig: &Rig, prefix: &str) -> Vec<String> {
-    rig.harness
-        .query_all_by(|n| {
-            n.label()
-                .or_else(|| n.value())
-                .is_some_and(|t| t.starts_with(prefix))
-        })
-        .filter_map(|n| {
-            let n = n.accesskit_node();
-            n.label().or_else(|| n.value())
-        })
-        .collect()
-}
-
 #[test]
 fn confusion_matrix_roc_legend_and_class_balance_are_shown() {
     let mut rig = rig(&[]);
@@ -248,7 +234,7 @@ fn confusion_matrix_roc_legend_and_class_balance_are_shown() {
     rig.harness.get_by_label("Per class");
     rig.harness.get_by_label("ROC curve");
     rig.harness.get_by_label("Precision–recall curve");
-    let legend = labels_starting(&rig, "pos (AUC");
+    let legend = rig.labels_starting("pos (AUC");
     assert_eq!(
         legend,
         ["pos (AUC 0.900)"],
@@ -309,12 +295,12 @@ fn comparing_two_classifiers_overlays_roc_curves_and_ranks_accuracy() {
         let parts: Vec<&str> = id.split('-').collect();
         format!("{}-{}", parts[1], parts[2])
     };
-    let legend = labels_starting(&rig, &id(0));
+    let legend = rig.labels_starting(&id(0));
     assert!(
         legend.contains(&format!("{} · pos (AUC 0.900)", id(0))),
         "{legend:?}"
     );
-    let legend = labels_starting(&rig, &id(1));
+    let legend = rig.labels_starting(&id(1));
     assert!(
         legend.contains(&format!("{} · pos (AUC 0.100)", id(1))),
         "{legend:?}"

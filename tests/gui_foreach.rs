@@ -2,32 +2,13 @@
 //! bundled example, the run it starts, the step's task list in the inspector, and the
 //! parameter the foreach varies shown as varied rather than as the step's own value.
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use pipewright_engine::{FOREACH_KIND, ParamValue, RunStatus, StepStatus, Value};
 
 use crate::gui_rig::Rig;
 
 /// The Values field of the Sweep dialog, found by its hint.
 const VALUES_HINT: &str = "0.01, 0.1, 1   or   log(0.001, 1000, 8)";
-
-/// The labels shown in the window that start with `prefix`.
-fn labels_starting(rig: &Rig, prefix: &str) -> Vec<String> {
-    let mut out: Vec<String> = rig
-        .harness
-        .query_all_by(|n| {
-            n.label()
-                .or_else(|| n.value())
-                .is_some_and(|t| t.starts_with(prefix))
-        })
-        .filter_map(|n| {
-            let n = n.accesskit_node();
-            n.label().or_else(|| n.value())
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
 
 #[test]
 fn run_sweep_in_the_window_runs_every_value_and_lists_the_tasks() {
@@ -91,8 +72,11 @@ fn run_sweep_in_the_window_runs_every_value_and_lists_the_tasks() {
     let varied = format!("⟳ varied by {}", foreach.label);
     rig.harness.get_by_label(&varied);
     rig.harness.get_by_label("0.01, 1, 100");
+    let mut tasks = rig.labels_starting("Ridge/");
+    tasks.sort();
+    tasks.dedup();
     assert_eq!(
-        labels_starting(&rig, "Ridge/"),
+        tasks,
         [
             "Ridge/0  alpha = 0.01",
             "Ridge/1  alpha = 1",

@@ -368,6 +368,22 @@ impl Rig {
         })
     }
 
+    /// The texts (label, else value) of every widget whose text starts with
+    /// `prefix`, in the order the window lists them.
+    pub fn labels_starting(&self, prefix: &str) -> Vec<String> {
+        self.harness
+            .query_all_by(|n| {
+                n.label()
+                    .or_else(|| n.value())
+                    .is_some_and(|t| t.starts_with(prefix))
+            })
+            .filter_map(|n| {
+                let n = n.accesskit_node();
+                n.label().or_else(|| n.value())
+            })
+            .collect()
+    }
+
     /// The combo box labelled `label`.
     #[track_caller]
     pub fn combo<'a>(&'a self, label: &'a str) -> egui_kittest::Node<'a> {

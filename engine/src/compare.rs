@@ -229,15 +229,7 @@ impl Comparison {
                     .iter()
                     .map(|list| list.iter().find(|m| key_of(m) == k).map(|m| m.value))
                     .collect();
-                let mut best: Option<usize> = None;
-                for (i, v) in values.iter().enumerate() {
-                    if let Some(v) = v.filter(|v| v.is_finite())
-                        && goal != Goal::Neutral
-                        && best.is_none_or(|b| values[b].is_some_and(|bv| goal.better(v, bv)))
-                    {
-                        best = Some(i);
-                    }
-                }
+                let best = best_index(&values, goal);
                 let base = values.get(baseline).copied().flatten();
                 let deltas = values.iter().map(|v| Some((*v)? - base?)).collect();
                 let differs = values.windows(2).any(|w| w[0] != w[1]);
@@ -413,6 +405,21 @@ impl Comparison {
     }
 }
 
+/// The run with the best finite value by `goal` (the first of equals); none for a
+/// neutral metric.
+fn best_index(values: &[Option<f64>], goal: Goal) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, v) in values.iter().enumerate() {
+        if let Some(v) = v.filter(|v| v.is_finite())
+            && goal != Goal::Neutral
+            && best.is_none_or(|b| values[b].is_some_and(|bv| goal.better(v, bv)))
+        {
+            best = Some(i);
+        }
+    }
+    best
+}
+
 /// The scores of every foreach task of `runs` (tasks with an item), matched by item
 /// text, step label and metric name: the rows of each run's Collect table, side by side.
 fn item_rows(runs: &[RunRecord], baseline: usize) -> Vec<ItemRow> {
@@ -449,14 +456,7 @@ fn item_rows(runs: &[RunRecord], baseline: usize) -> Vec<ItemRow> {
         .map(|key| {
             let goal = goals[&key];
             let vals: Vec<Option<f64>> = values.iter().map(|m| m.get(&key).copied()).collect();
-            let mut best: Option<usize> = None;
-            for (i, v) in vals.iter().enumerate() {
-                if let Some(v) = v.filter(|v| v.is_finite())
-                    && best.is_none_or(|b| vals[b].is_some_and(|bv| goal.better(v, bv)))
-                {
-                    best = Some(i);
-                }
-            }
+            let best = best_index(&vals, goal);
             let (item, step, metric) = key;
             ItemRow {
                 item,

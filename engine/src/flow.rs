@@ -258,6 +258,15 @@ impl Flow {
             .map(|i| &mut self.nodes[i])
     }
 
+    /// Every flow parameter's default value, by name: the values a run takes unless
+    /// told otherwise.
+    pub fn param_defaults(&self) -> BTreeMap<String, Value> {
+        self.parameters
+            .iter()
+            .map(|p| (p.name.clone(), p.default.clone()))
+            .collect()
+    }
+
     /// The flow parameter with this name.
     pub fn param(&self, name: &str) -> Option<&FlowParam> {
         self.parameters.iter().find(|p| p.name == name)

@@ -23,11 +23,7 @@ pub fn insert_sweep(
     let original = flow.clone();
     let id = flow.next_id();
     let label = flow.unique_label("Sweep");
-    let flow_values: BTreeMap<String, Value> = flow
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.default.clone()))
-        .collect();
+    let flow_values = flow.param_defaults();
     // Where to put it: above the first varied step.
     let targets: BTreeSet<NodeId> = over
         .split(['\n', ';'])

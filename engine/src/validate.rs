@@ -39,11 +39,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             )));
         }
     }
-    let flow_values: BTreeMap<String, Value> = flow
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.default.clone()))
-        .collect();
+    let flow_values = flow.param_defaults();
 
     // Nodes and their parameters.
     // Wires and inputs name nodes by id, so with an id used twice they cannot be told
@@ -229,11 +225,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
 /// a run instead of by it.
 pub fn validate_in(flow: &Flow, registry: &Registry, base_dir: &Path) -> Vec<Problem> {
     let mut problems = validate(flow, registry);
-    let flow_values: BTreeMap<String, Value> = flow
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.default.clone()))
-        .collect();
+    let flow_values = flow.param_defaults();
     for node in &flow.nodes {
         let Some(desc) = registry.descriptor(&node.kind) else {
             continue;

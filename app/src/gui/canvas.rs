@@ -325,11 +325,7 @@ fn foreach_frames(
     {
         return;
     }
-    let defaults: BTreeMap<String, pipewright_engine::Value> = flow
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.default.clone()))
-        .collect();
+    let defaults = flow.param_defaults();
     let (sections, _) = pipewright_engine::foreach::sections(flow, registry, &defaults);
     let painter = ui.painter().with_clip_rect(canvas.rect);
     let color = theme::foreach_color(ui.visuals());

@@ -2,8 +2,6 @@
 //! results from the shown run; with nothing selected, the flow's name, description
 //! and flow parameters (drawn by [`super::flow_inspector`]).
 
-use std::collections::BTreeMap;
-
 use egui::{Id, RichText, Ui};
 use pipewright_engine::{
     Edit, FOREACH_KIND, Flow, FlowParam, Node, NodeId, ParamSpec, ParamType, ParamValue, Problem,
@@ -163,11 +161,7 @@ fn varied_params(node: &Node, flow: &Flow, registry: &Registry) -> Vec<Varied> {
     if !flow.nodes.iter().any(|n| n.kind == FOREACH_KIND) {
         return Vec::new();
     }
-    let defaults: BTreeMap<String, Value> = flow
-        .parameters
-        .iter()
-        .map(|p| (p.name.clone(), p.default.clone()))
-        .collect();
+    let defaults = flow.param_defaults();
     let (sections, _) = pipewright_engine::foreach::sections(flow, registry, &defaults);
     sections
         .iter()

@@ -155,23 +155,7 @@ impl Store {
             if keep.hashes.contains(&r.hash) {
                 continue;
             }
-            let f = self.blob_path(&r.hash, r.encoding);
-            let Ok(meta) = fs::metadata(&f) else {
-                continue;
-            };
-            if let (Some(cut), Ok(modified)) = (keep.cutoff, meta.modified())
-                && modified >= cut
-            {
-                continue;
-            }
-            match fs::remove_file(&f) {
-                Ok(()) => {
-                    report.blobs += 1;
-                    report.bytes += meta.len();
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err(&f)(e)),
-            }
+            remove_unless_recent(&self.blob_path(&r.hash, r.encoding), &keep, &mut report)?;
         }
         Ok(report)
     }
@@ -191,24 +175,7 @@ impl Store {
             if keep.hashes.contains(&hash) {
                 continue;
             }
-            let meta = match fs::metadata(&f) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_err(&f)(e)),
-            };
-            if let (Some(cut), Ok(modified)) = (keep.cutoff, meta.modified())
-                && modified >= cut
-            {
-                continue;
-            }
-            match fs::remove_file(&f) {
-                Ok(()) => {
-                    report.blobs += 1;
-                    report.bytes += meta.len();
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err(&f)(e)),
-            }
+            remove_unless_recent(&f, &keep, &mut report)?;
         }
         report.cache_entries = self.drop_dangling_cache_entries(&mut report)?;
         Ok(report)
@@ -463,6 +430,31 @@ struct Kept {
 }
 
 /// The hash a blob file is named by (`blobs/ab/cdef….zst` → `abcdef…`), if it is one.
+/// Removes the blob file `f`, which no run names, unless it was written since the
+/// oldest live run started (that run may not have recorded it yet); counts it in
+/// `report`. A file already gone is no error.
+fn remove_unless_recent(f: &Path, keep: &Kept, report: &mut GcReport) -> Result<(), StoreError> {
+    let meta = match fs::metadata(f) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(f)(e)),
+    };
+    if let (Some(cut), Ok(modified)) = (keep.cutoff, meta.modified())
+        && modified >= cut
+    {
+        return Ok(());
+    }
+    match fs::remove_file(f) {
+        Ok(()) => {
+            report.blobs += 1;
+            report.bytes += meta.len();
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(f)(e)),
+    }
+}
+
 fn blob_hash(path: &Path) -> Option<String> {
     let prefix = path.parent()?.file_name()?.to_str()?;
     let stem = path.file_name()?.to_str()?.split('.').next()?;

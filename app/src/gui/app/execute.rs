@@ -117,13 +117,7 @@ impl EditorApp {
             Command::SaveTo(p) => self.save_to(&p, ctx),
             Command::Run => self.start_run(BTreeMap::new(), ctx),
             Command::RunWithParams => {
-                let mut values: BTreeMap<String, Value> = self
-                    .doc
-                    .flow()
-                    .parameters
-                    .iter()
-                    .map(|p| (p.name.clone(), p.default.clone()))
-                    .collect();
+                let mut values = self.doc.flow().param_defaults();
                 for (k, v) in &self.last_run_overrides {
                     if let Some(slot) = values.get_mut(k) {
                         *slot = v.clone();
