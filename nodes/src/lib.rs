@@ -59,6 +59,7 @@
 //!   column-major design matrix ([`train::Design`]).
 
 pub mod artifacts;
+pub mod bundle;
 pub mod category;
 pub mod columns;
 pub mod data;

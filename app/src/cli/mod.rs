@@ -1,4 +1,5 @@
-//! The headless command line: `run`, `runs`, `show`, `resume`, `validate`, `kinds`.
+//! The headless command line: `run`, `runs`, `show`, `resume`, `compare`, `bundle`,
+//! `serve`, `predict`, `validate`, `kinds`, ….
 //!
 //! Every command prints plain text to stdout (a live progress line goes to stderr when
 //! it is a terminal), exits 0 on success, 1 when a run failed and 2 on a usage or
@@ -9,6 +10,7 @@ mod compare;
 mod inspect;
 mod kinds;
 mod run;
+mod serve;
 mod table;
 mod verify;
 
@@ -177,6 +179,80 @@ pub enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Write a run's model into one self-contained file: the fitted transforms in
+    /// front of it, the model, the input and output schemas and where it came from.
+    /// Refuses a run that did not finish or whose gate failed.
+    Bundle {
+        /// The run id (any unique part of it is enough).
+        run: String,
+        /// The train step (or select-best join) whose model to take [default: the one
+        /// Select best chose, or the only model].
+        #[arg(long)]
+        step: Option<String>,
+        /// The bundle file to write (model.pwm).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Serve a model over HTTP: POST /invocations (MLflow's scoring protocol), POST
+    /// /v1/predict, GET /health, /ping, /v1/model, /metrics. Ctrl-C or SIGTERM stop it
+    /// after the requests in flight.
+    Serve {
+        /// A bundle file (model.pwm) or a run id; or use --tag.
+        #[arg(required_unless_present = "tag")]
+        model: Option<String>,
+        /// With a run: the train step whose model to serve.
+        #[arg(long)]
+        step: Option<String>,
+        /// Serve the newest finished run with this tag (e.g. production).
+        #[arg(long, conflicts_with = "model")]
+        tag: Option<String>,
+        /// With --tag: the flow whose runs to look at.
+        #[arg(long, requires = "tag")]
+        flow: Option<String>,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// The port (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Require `Authorization: Bearer SECRET` [default: $PIPEWRIGHT_TOKEN, else none].
+        #[arg(long, value_name = "SECRET")]
+        token: Option<String>,
+        /// Keep the answers of the N most recent distinct rows.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        cache: usize,
+        /// Append every scored row (time, inputs, prediction, latency) to this JSON-lines file.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// The largest request body, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+        max_body: usize,
+        /// The most rows one request may score.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        max_rows: usize,
+    },
+    /// Score a file of rows with a model, in chunks (a file larger than memory works):
+    /// CSV, JSON lines or Parquet in; CSV or Parquet out, with `row`, `prediction` and
+    /// a probability (or score) column per class.
+    Predict {
+        /// A bundle file (model.pwm) or a run id.
+        model: String,
+        /// With a run: the train step whose model to use.
+        #[arg(long)]
+        step: Option<String>,
+        /// The rows to score (.csv, .jsonl or .parquet).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Where to write the predictions (.parquet or .csv).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Copy this input column to the output (an id, say; repeatable).
+        #[arg(long, value_name = "COLUMN")]
+        keep: Vec<String>,
+        /// Rows scored at a time.
+        #[arg(long, value_name = "ROWS", default_value_t = 100_000)]
+        chunk: usize,
+    },
     /// Check a flow file and list every problem.
     Validate {
         /// The flow file (.ron).
@@ -248,7 +324,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             let path = PathBuf::from(path);
             if !path.exists() {
                 bail!(
-                    "{}: no such command or flow file (commands: run, resume, replay, runs, show, compare, export, tag, delete, validate, verify)",
+                    "{}: no such command or flow file (commands: run, resume, replay, runs, show, compare, export, tag, delete, bundle, serve, predict, validate, verify, kinds)",
                     path.display()
                 );
             }
@@ -372,6 +448,58 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Success)
         }
+        Some(Command::Bundle { run: id, step, out }) => {
+            serve::bundle_run(&open_store(store_arg)?, &id, step.as_deref(), &out)
+        }
+        Some(Command::Serve {
+            model,
+            step,
+            tag,
+            flow,
+            host,
+            port,
+            token,
+            cache,
+            log,
+            max_body,
+            max_rows,
+        }) => serve::serve(
+            store_arg,
+            &serve::ModelSource {
+                model,
+                step,
+                tag,
+                flow,
+            },
+            crate::serve::ServeOptions {
+                host,
+                port,
+                token,
+                cache,
+                log,
+                max_body,
+                max_rows,
+            },
+        ),
+        Some(Command::Predict {
+            model,
+            step,
+            input,
+            out,
+            keep,
+            chunk,
+        }) => serve::predict(
+            store_arg,
+            &serve::ModelSource {
+                model: Some(model),
+                step,
+                ..Default::default()
+            },
+            &input,
+            &out,
+            &keep,
+            chunk,
+        ),
         Some(Command::Validate { flow }) => {
             let f = load_flow(&flow)?;
             let dir = flow.parent().unwrap_or(std::path::Path::new("."));
