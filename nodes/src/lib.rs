@@ -133,6 +133,8 @@ pub fn registry() -> Registry {
     r.register(evaluate::ClassificationMetrics::new());
     r.register(evaluate::SelectBestClassifier::new());
     r.register(evaluate::Scatter::new());
+    r.register(evaluate::Gate::new());
+    r.register(evaluate::Behaviour::new());
     r.register_artifact(artifacts::table::TABLE_TYPE);
     r.register_artifact(artifacts::model::MODEL_TYPE);
     r.register_artifact(artifacts::predictions::PREDICTIONS_TYPE);
@@ -145,6 +147,7 @@ pub fn registry() -> Registry {
     r.register_artifact(artifacts::plot::PLOT_TYPE);
     r.register_artifact(artifacts::clustering::CLUSTERING_TYPE);
     r.register_artifact(artifacts::collection::COLLECTION_TYPE);
+    r.register_artifact(artifacts::verdict::VERDICT_TYPE);
     r
 }
 

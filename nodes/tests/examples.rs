@@ -329,7 +329,9 @@ fn finance_sentiment() -> Flow {
         classes' proportions kept, fits a TF-IDF vectoriser (words and word pairs) on the \
         training sentences only, trains logistic regression and multinomial naive Bayes in \
         parallel branches, scores both on the held-out sentences (confusion matrix, ROC, \
-        per-class F1) and keeps the better one by macro F1."
+        per-class F1) and keeps the better one by macro F1. Before the model may be \
+        bundled and served it must pass a gate (macro F1 at least 0.9) and a behaviour test \
+        (eleven clear-cut sentences it must classify right)."
         .into();
     flow.parameters.push(test_fraction_param());
     flow.nodes = vec![
@@ -440,7 +442,40 @@ fn finance_sentiment() -> Flow {
             0.0,
             &[("metric", text("f1_macro")), ("goal", text("auto"))],
         ),
-        node(13, "flow.end", "End", 9.0, 0.0, &[]),
+        node(
+            14,
+            "data.load_jsonl",
+            "Load behaviour cases",
+            4.0,
+            2.0,
+            &[("path", text("../assets/data/finance_behaviour.jsonl"))],
+        ),
+        node(15, "transform.apply", "TF-IDF of the cases", 5.0, 2.0, &[]),
+        node(
+            16,
+            "evaluate.gate",
+            "Gate: macro F1 ≥ 0.9",
+            9.0,
+            -1.0,
+            &[
+                ("metric", text("f1_macro")),
+                ("must_be", text("at least")),
+                ("threshold", float(0.9)),
+            ],
+        ),
+        node(
+            17,
+            "evaluate.behaviour",
+            "Behaviour test",
+            9.0,
+            1.0,
+            &[
+                ("expected", text("expected")),
+                ("tolerance", float(0.0)),
+                ("show", text("sentence")),
+            ],
+        ),
+        node(13, "flow.end", "End", 10.0, 0.0, &[]),
     ];
     flow.edges = vec![
         edge(1, "start", 2, "after"),
@@ -448,6 +483,13 @@ fn finance_sentiment() -> Flow {
         edge(3, "table", 4, "table"),
         edge(4, "train", 5, "train"),
         edge(4, "test", 5, "test"),
+        edge(5, "fitted", 15, "fitted"),
+        edge(14, "table", 15, "table"),
+        edge(12, "best", 16, "metrics"),
+        edge(12, "classifier", 17, "model"),
+        edge(15, "table", 17, "cases"),
+        edge(16, "verdict", 13, "results"),
+        edge(17, "verdict", 13, "results"),
         edge(5, "train", 6, "train"),
         edge(5, "train", 7, "train"),
         edge(6, "classifier", 8, "classifier"),

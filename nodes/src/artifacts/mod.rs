@@ -16,6 +16,7 @@ pub mod projection;
 pub mod signal;
 pub mod table;
 pub mod trees;
+pub mod verdict;
 mod views;
 
 pub use class_metrics::{CLASS_METRICS, ClassMetrics};
@@ -30,3 +31,4 @@ pub use plot::{PLOT, ScatterPlot};
 pub use predictions::{PREDICTIONS, Predictions};
 pub use signal::{SIGNAL, Signal};
 pub use table::{TABLE, Table};
+pub use verdict::{VERDICT, Verdict};
