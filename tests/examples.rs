@@ -19,22 +19,22 @@ use crate::util::{example_files, examples_dir};
 
 /// The example file `name`; a missing file fails the test (the examples are part of
 /// this repository, so there is nothing to skip).
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let path = examples_dir().join(name);
     assert!(path.is_file(), "example {} is missing", path.display());
     path
 }
 
 /// Loads an example flow, failing with the file's name when it does not load.
-fn load(path: &Path) -> Flow {
+pub(crate) fn load(path: &Path) -> Flow {
     Flow::load(path).unwrap_or_else(|e| panic!("example {} does not load: {e}", path.display()))
 }
 
 /// One example run on its own temporary store.
-struct ExampleRun {
-    engine: Engine,
-    registry: Arc<Registry>,
-    run: RunRecord,
+pub(crate) struct ExampleRun {
+    pub(crate) engine: Engine,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) run: RunRecord,
     _store: tempfile::TempDir,
 }
 
@@ -61,7 +61,7 @@ impl ExampleRun {
 }
 
 /// Runs an example on a fresh store with `overrides`; every step must be done.
-fn run_example(path: &Path, overrides: &[(&str, Value)]) -> ExampleRun {
+pub(crate) fn run_example(path: &Path, overrides: &[(&str, Value)]) -> ExampleRun {
     let dir = tempfile::tempdir().unwrap();
     let registry = Arc::new(pipewright_nodes::registry());
     let engine = Engine::new(registry.clone(), Store::open(dir.path()).unwrap());

@@ -20,6 +20,11 @@ mod resume;
 // The exact text of the command line's error messages, against tests/expected/errors.txt.
 mod errors;
 
+// The inference phase: bundles equal to their runs, the HTTP server called by a real
+// client (MLflow's protocol, every refusal, token, metrics, cache, log, a burst,
+// graceful shutdown), the gate and behaviour checks, bundle/serve/predict on the CLI.
+mod serve;
+
 // Crashes and concurrency: kill -9 mid-run, several processes on one store.
 mod crash;
 

@@ -383,6 +383,15 @@ async fn dispatch(State(served): State<Arc<Served>>, req: Request) -> Response {
         _ => "other",
     }
     .to_owned();
+    // Counted out even when the client goes away mid-request (the future is dropped).
+    struct InFlight<'a>(&'a Stats);
+    impl Drop for InFlight<'_> {
+        fn drop(&mut self) {
+            self.0.left();
+        }
+    }
+    served.stats.arrived();
+    let _in_flight = InFlight(&served.stats);
     let result = route(&served, req).await;
     let (response, kind) = match result {
         Ok(r) => (r, None),

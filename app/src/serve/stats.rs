@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Latency histogram bounds, seconds.
@@ -16,6 +17,7 @@ const BUCKETS: [f64; 12] = [
 #[derive(Debug, Default)]
 pub struct Stats {
     inner: Mutex<Inner>,
+    in_flight: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -42,9 +44,21 @@ pub struct Snapshot {
     pub rows: u64,
     /// Mean latency of the scoring requests, seconds.
     pub mean_latency: f64,
+    /// Requests being answered now.
+    pub in_flight: u64,
 }
 
 impl Stats {
+    /// A request arrived (its head read); [`Stats::request`] follows when answered.
+    pub fn arrived(&self) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A request that [`Stats::arrived`] was answered or dropped.
+    pub fn left(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
     /// One request to `endpoint` answered with `status` after `took`.
     pub fn request(
         &self,
@@ -105,6 +119,7 @@ impl Stats {
             } else {
                 s.latency_sum / s.latency_count as f64
             },
+            in_flight: self.in_flight.load(Ordering::SeqCst),
         }
     }
 
@@ -119,6 +134,18 @@ impl Stats {
         writeln!(o, "# HELP pipewright_model_info The model being served.").ok();
         writeln!(o, "# TYPE pipewright_model_info gauge").ok();
         writeln!(o, "pipewright_model_info{{{}}} 1", labels.join(",")).ok();
+        writeln!(
+            o,
+            "# HELP pipewright_requests_in_flight Requests being answered now."
+        )
+        .ok();
+        writeln!(o, "# TYPE pipewright_requests_in_flight gauge").ok();
+        writeln!(
+            o,
+            "pipewright_requests_in_flight {}",
+            self.in_flight.load(Ordering::SeqCst)
+        )
+        .ok();
         writeln!(
             o,
             "# HELP pipewright_requests_total Requests answered, by endpoint and status."

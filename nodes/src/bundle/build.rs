@@ -133,7 +133,7 @@ fn trainers(run: &RunRecord) -> Vec<&TaskRecord> {
         .iter()
         .filter(|t| {
             t.kind.starts_with("train.")
-                && t.status == StepStatus::Done
+                && matches!(t.status, StepStatus::Done | StepStatus::Cached)
                 && !SELECT_STEPS.contains(&t.kind.as_str())
                 && model_port(t).is_some()
         })

@@ -587,6 +587,7 @@ pub fn parse_csv(text: &str) -> Result<CsvRows, CsvError> {
     let mut chars = text.chars().peekable();
     let (mut line, mut col) = (1usize, 0usize);
     let mut quoted = false;
+    let mut opened = (0, 0);
     let mut at_field_start = true;
     let mut any = false;
     while let Some(c) = chars.next() {
@@ -624,6 +625,7 @@ pub fn parse_csv(text: &str) -> Result<CsvRows, CsvError> {
         match c {
             '"' if at_field_start => {
                 quoted = true;
+                opened = (line, col);
                 at_field_start = false;
             }
             '"' => return Err((line, col, "a quote inside an unquoted field".into())),
@@ -647,7 +649,11 @@ pub fn parse_csv(text: &str) -> Result<CsvRows, CsvError> {
         }
     }
     if quoted {
-        return Err((line, col, "the file ends inside a quoted field".into()));
+        return Err((
+            opened.0,
+            opened.1,
+            "this quote is never closed (the text ends inside the quoted field)".into(),
+        ));
     }
     if any {
         record.push(field);
@@ -689,8 +695,12 @@ mod tests {
             (2, 4, "a quote inside an unquoted field".to_owned())
         );
         assert_eq!(
-            parse_csv("a\n\"open\n").unwrap_err().2,
-            "the file ends inside a quoted field"
+            parse_csv("a\n1\n\"open\n").unwrap_err(),
+            (
+                3,
+                1,
+                "this quote is never closed (the text ends inside the quoted field)".to_owned()
+            )
         );
     }
 }
