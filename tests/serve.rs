@@ -732,10 +732,7 @@ fn the_cli_bundles_serves_the_production_run_and_batch_scores() {
         ),
         0,
     );
-    let df = <polars::prelude::ParquetReader<_> as polars::prelude::SerReader<_>>::new(
-        std::fs::File::open(&parquet).unwrap(),
-    );
-    let df = polars::prelude::SerReader::finish(df).unwrap();
+    let df = pipewright_nodes::bundle::batch::read_parquet(&parquet).unwrap();
     assert_eq!(df.height(), 11);
     let labels: Vec<&str> = df
         .column("prediction")
@@ -747,6 +744,49 @@ fn the_cli_bundles_serves_the_production_run_and_batch_scores() {
         .collect();
     let csv_labels: Vec<&str> = rows.iter().map(|r| r[1]).collect();
     assert_eq!(labels, csv_labels);
+
+    // The Dockerfile builds with the README's and CI's commands and runs exactly this
+    // serve command line: here on the bundle just written, on a free port.
+    let docker = std::fs::read_to_string(crate::util::root().join("Dockerfile")).unwrap();
+    assert!(
+        docker.contains("RUN bash scripts/setup.sh && cargo build --release --locked"),
+        "{docker}"
+    );
+    let entry = docker
+        .lines()
+        .find_map(|l| l.strip_prefix("ENTRYPOINT "))
+        .expect("an ENTRYPOINT");
+    let entry: Vec<String> = serde_json::from_str(entry).unwrap();
+    assert_eq!(entry[0], "pipewright");
+    let args: Vec<String> = entry[1..]
+        .iter()
+        .map(|a| match a.as_str() {
+            "/model.pwm" => pwm.to_str().unwrap().to_owned(),
+            "8080" => "0".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let mut child = pipewright(store.path())
+        .args(&args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains(" at http://0.0.0.0:"), "{first}");
+    let port = first.rsplit(':').next().unwrap().to_owned();
+    let (status, health) = get(&format!("http://127.0.0.1:{port}/health"));
+    assert_eq!(status, 200, "{health}");
+    assert!(health.contains(&id), "{health}");
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]

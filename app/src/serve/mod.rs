@@ -29,8 +29,8 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pipewright_nodes::bundle::rows::{row_key, take_rows};
 use pipewright_nodes::bundle::{Bundle, OutputSchema};
-use polars::prelude::{AnyValue, IdxCa, NamedFrom};
 use serde_json::{Map, Value, json};
 
 use cache::Cache;
@@ -553,19 +553,6 @@ async fn score_request(
     outcome.map(|v| axum::Json(v).into_response())
 }
 
-/// A row's cache key: its values in schema order.
-fn row_key(table: &pipewright_nodes::artifacts::Table, i: usize) -> String {
-    let mut key = String::new();
-    for c in table.df().columns() {
-        let v = c.get(i).unwrap_or(AnyValue::Null);
-        key.push_str(c.name());
-        key.push('\u{1f}');
-        key.push_str(&format!("{v:?}"));
-        key.push('\u{1e}');
-    }
-    key
-}
-
 fn answer(
     served: &Served,
     path: &str,
@@ -600,17 +587,8 @@ fn answer(
             let missing: Vec<usize> = (0..rows).filter(|&i| answers[i].is_none()).collect();
             served.stats.cache(rows - missing.len(), missing.len());
             if !missing.is_empty() {
-                let idx = IdxCa::new(
-                    "row".into(),
-                    missing
-                        .iter()
-                        .map(|&i| i as polars::prelude::IdxSize)
-                        .collect::<Vec<_>>(),
-                );
-                let subset =
-                    table.derive(table.df().take(&idx).map_err(|e| {
-                        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-                    })?);
+                let subset = take_rows(&table, &missing)
+                    .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
                 let fresh = score(bundle, &subset)?;
                 let mut c = cache.lock().expect("cache lock");
                 for (&i, a) in missing.iter().zip(fresh) {

@@ -11,33 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use pipewright_nodes::artifacts::Table;
-use polars::prelude::AnyValue;
 use serde_json::{Map, Value, json};
 
 /// An open request log.
 pub struct RequestLog {
     file: Mutex<BufWriter<File>>,
     requests: AtomicU64,
-}
-
-fn json_of(v: AnyValue<'_>) -> Value {
-    match v {
-        AnyValue::Null => Value::Null,
-        AnyValue::Boolean(b) => json!(b),
-        AnyValue::String(s) => json!(s),
-        AnyValue::StringOwned(s) => json!(s.as_str()),
-        AnyValue::Float64(f) => json!(f),
-        AnyValue::Float32(f) => json!(f),
-        AnyValue::Int64(i) => json!(i),
-        AnyValue::Int32(i) => json!(i),
-        AnyValue::Int16(i) => json!(i),
-        AnyValue::Int8(i) => json!(i),
-        AnyValue::UInt64(i) => json!(i),
-        AnyValue::UInt32(i) => json!(i),
-        AnyValue::UInt16(i) => json!(i),
-        AnyValue::UInt8(i) => json!(i),
-        other => json!(other.to_string()),
-    }
 }
 
 impl RequestLog {
@@ -67,11 +46,8 @@ impl RequestLog {
             row.insert("time".into(), json!(time));
             row.insert("request".into(), json!(n));
             row.insert("latency_ms".into(), json!(took.as_secs_f64() * 1e3));
-            for c in table.df().columns() {
-                row.insert(
-                    c.name().to_string(),
-                    json_of(c.get(i).unwrap_or(AnyValue::Null)),
-                );
+            for (name, v) in pipewright_nodes::bundle::rows::row_json(table, i) {
+                row.insert(name, v);
             }
             row.insert("prediction".into(), prediction.clone());
             if let Some(Value::Object(by_class)) = scores {

@@ -15,9 +15,11 @@
 //! `Model::predict`, `Classifier::predict_table`) on a table of the training
 //! table's column types, so a bundle's predictions equal the run's, bit for bit.
 
+pub mod batch;
 pub mod build;
 pub mod file;
 pub mod input;
+pub mod rows;
 
 use std::collections::BTreeMap;
 
