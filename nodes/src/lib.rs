@@ -157,14 +157,16 @@ mod tests {
 
     use super::*;
 
-    const KINDS: [&str; 43] = [
+    const KINDS: [&str; 45] = [
         "data.check",
         "data.load_csv",
         "data.load_jsonl",
         "data.load_parquet",
         "data.load_phrasebank",
         "data.synthetic_regression",
+        "evaluate.behaviour",
         "evaluate.classification_metrics",
+        "evaluate.gate",
         "evaluate.predict",
         "evaluate.predict_classes",
         "evaluate.regression_metrics",
