@@ -119,5 +119,5 @@ pub use validate::{Problem, validate, validate_in};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{
     ArtifactView, BarSet, BarsView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric,
-    PointSet, ScalarsView, SeriesKind, SeriesView, TableView, TextView, views_to_text,
+    PointSet, ScalarsView, SeriesKind, SeriesView, TableView, TextView, one_line, views_to_text,
 };

@@ -286,18 +286,19 @@ impl ArtifactView {
         let mut out = String::new();
         match self {
             ArtifactView::Table(t) => {
-                let mut cells: Vec<Vec<String>> =
-                    t.columns
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let mut col = vec![c.name.clone(), c.dtype.clone()];
-                            col.extend(t.rows.iter().map(|r| {
-                                r.get(i).map_or_else(String::new, |c| one_line(&c.plain()))
-                            }));
-                            col
-                        })
-                        .collect();
+                let mut cells: Vec<Vec<String>> = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let mut col = vec![c.name.clone(), c.dtype.clone()];
+                        col.extend(t.rows.iter().map(|r| {
+                            r.get(i)
+                                .map_or_else(String::new, |c| one_line(&c.plain(), 60))
+                        }));
+                        col
+                    })
+                    .collect();
                 let widths: Vec<usize> = cells
                     .iter()
                     .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
@@ -451,12 +452,12 @@ fn write_grid(out: &mut String, grid: &[Vec<String>]) {
     }
 }
 
-/// A cell's text on one line (long text cut, line breaks shown as `⏎`).
-fn one_line(s: &str) -> String {
-    const MAX: usize = 60;
+/// Text on one line of at most `max` characters: line breaks shown as `⏎`, a longer
+/// text cut and ended with `…`. For table cells and for values quoted in messages.
+pub fn one_line(s: &str, max: usize) -> String {
     let flat: String = s.replace(['\n', '\r'], "⏎");
-    if flat.chars().count() > MAX {
-        let cut: String = flat.chars().take(MAX - 1).collect();
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
     } else {
         flat

@@ -255,7 +255,7 @@ pub fn start(bundle: Bundle, source: &str, opts: ServeOptions) -> std::io::Resul
     start_with(bundle, source, opts, async move {
         let _ = rx.await;
     })
-    .map(|(mut h, _)| {
+    .map(|mut h| {
         h.stop = Some(tx);
         h
     })
@@ -267,7 +267,7 @@ fn start_with(
     source: &str,
     opts: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<(ServerHandle, ())> {
+) -> std::io::Result<ServerHandle> {
     let listener = std::net::TcpListener::bind((opts.host.as_str(), opts.port)).map_err(|e| {
         std::io::Error::new(
             e.kind(),
@@ -304,15 +304,12 @@ fn start_with(
                     .await
             })
         })?;
-    Ok((
-        ServerHandle {
-            addr,
-            served,
-            stop: None,
-            thread: Some(thread),
-        },
-        (),
-    ))
+    Ok(ServerHandle {
+        addr,
+        served,
+        stop: None,
+        thread: Some(thread),
+    })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -322,7 +319,7 @@ pub fn serve_until_signal(
     opts: ServeOptions,
     ready: impl FnOnce(&ServerHandle),
 ) -> std::io::Result<Snapshot> {
-    let (mut handle, ()) = start_with(bundle, source, opts, signal())?;
+    let mut handle = start_with(bundle, source, opts, signal())?;
     ready(&handle);
     handle.shutdown()?;
     Ok(handle.stats())
@@ -373,16 +370,24 @@ fn authorised(served: &Served, headers: &HeaderMap) -> bool {
             == 0
 }
 
+/// The paths served (`/metrics` counts any other as `other`).
+const ENDPOINTS: [&str; 6] = [
+    "/invocations",
+    "/v1/predict",
+    "/health",
+    "/ping",
+    "/v1/model",
+    "/metrics",
+];
+
 async fn dispatch(State(served): State<Arc<Served>>, req: Request) -> Response {
     let started = Instant::now();
     let path = req.uri().path().to_owned();
-    let endpoint = match path.as_str() {
-        "/invocations" | "/v1/predict" | "/health" | "/ping" | "/v1/model" | "/metrics" => {
-            path.as_str()
-        }
-        _ => "other",
-    }
-    .to_owned();
+    let endpoint = if ENDPOINTS.contains(&path.as_str()) {
+        path.clone()
+    } else {
+        "other".to_owned()
+    };
     // Counted out even when the client goes away mid-request (the future is dropped).
     struct InFlight<'a>(&'a Stats);
     impl Drop for InFlight<'_> {
@@ -422,11 +427,7 @@ async fn route(served: &Arc<Served>, req: Request) -> Result<Response, Refusal> 
             ))
         }
     };
-    let known = matches!(
-        path.as_str(),
-        "/invocations" | "/v1/predict" | "/health" | "/ping" | "/v1/model" | "/metrics"
-    );
-    if !known {
+    if !ENDPOINTS.contains(&path.as_str()) {
         return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             format!(

@@ -462,7 +462,7 @@ impl Bundle {
             manifest: Manifest {
                 format: BUNDLE_FORMAT,
                 written_by: format!("pipewright {}", env!("CARGO_PKG_VERSION")),
-                written_at: chrono_now(),
+                written_at: seconds(chrono::Utc::now()),
                 model: model_part,
                 transforms: transform_parts,
                 input: Vec::new(),
@@ -478,9 +478,7 @@ impl Bundle {
                     tags: run.tags.clone(),
                     user: run.user.clone(),
                     host: run.host.clone(),
-                    started_at: run
-                        .started_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    started_at: seconds(run.started_at),
                     training_data_hash: top_ref.hash.clone(),
                     training_rows: top_table.rows() as u64,
                 },
@@ -511,8 +509,9 @@ impl Bundle {
     }
 }
 
-fn chrono_now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// A time as RFC 3339 to the second, in UTC (`2026-12-03T07:14:22Z`).
+fn seconds(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The columns of the table the chain starts from, less the target: each column's

@@ -61,12 +61,9 @@ impl Cell {
     }
 }
 
+/// A value quoted in a message: on one line, cut after 40 characters.
 fn short(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s.to_owned()
-    }
+    pipewright_engine::one_line(s, 41)
 }
 
 /// What is wrong with a request's rows.
@@ -174,9 +171,28 @@ fn dtype_of(name: &str) -> DataType {
     }
 }
 
-/// One column's values as its schema type, naming the first value that is not.
-fn column(spec: &InputColumn, cells: &[Cell]) -> Result<Column, InputError> {
+/// A value of a column that names categories and is not one of them.
+fn unknown_category(spec: &InputColumn, known: &[String], row: usize, value: &str) -> InputError {
+    let listed: Vec<&str> = known.iter().take(12).map(String::as_str).collect();
+    InputError::new(
+        InputProblem::UnknownCategory,
+        Some(&spec.name),
+        Some(row),
+        format!(
+            "row {row}, column {:?}: unknown category {:?} (the model knows {}{})",
+            spec.name,
+            short(value),
+            listed.join(", "),
+            if known.len() > 12 { ", …" } else { "" }
+        ),
+    )
+}
+
+/// One column's values as its schema type, naming the first value that is not (rows
+/// counted from `first_row`).
+fn column(spec: &InputColumn, cells: &[Cell], first_row: usize) -> Result<Column, InputError> {
     let wrong = |row: usize, cell: &Cell| {
+        let row = first_row + row;
         InputError::new(
             InputProblem::WrongType,
             Some(&spec.name),
@@ -245,21 +261,7 @@ fn column(spec: &InputColumn, cells: &[Cell]) -> Result<Column, InputError> {
                         if let Some(known) = &spec.categories
                             && !known.iter().any(|k| k == s)
                         {
-                            let listed: Vec<&str> =
-                                known.iter().take(12).map(String::as_str).collect();
-                            return Err(InputError::new(
-                                InputProblem::UnknownCategory,
-                                Some(&spec.name),
-                                Some(row),
-                                format!(
-                                    "row {row}, column {:?}: unknown category {:?} (the model \
-                                     knows {}{})",
-                                    spec.name,
-                                    short(s),
-                                    listed.join(", "),
-                                    if known.len() > 12 { ", …" } else { "" }
-                                ),
-                            ));
+                            return Err(unknown_category(spec, known, first_row + row, s));
                         }
                         Some(s.as_str())
                     }
@@ -314,15 +316,7 @@ fn frame_column(spec: &InputColumn, col: &Column, first_row: usize) -> Result<Co
             .iter()
             .map(|v| v.map_or(Cell::Null, |s| Cell::Raw(s.to_owned())))
             .collect();
-        return column(spec, &cells).map_err(|mut e| {
-            e.row = e.row.map(|r| r + first_row);
-            if let Some(r) = e.row {
-                e.message =
-                    e.message
-                        .replacen(&format!("row {}", r - first_row), &format!("row {r}"), 1);
-            }
-            e
-        });
+        return column(spec, &cells, first_row);
     } else if series.dtype() == &dtype {
         series.clone()
     } else {
@@ -361,20 +355,7 @@ fn frame_column(spec: &InputColumn, col: &Column, first_row: usize) -> Result<Co
             if let Some(v) = v
                 && !known.iter().any(|k| k == v)
             {
-                let listed: Vec<&str> = known.iter().take(12).map(String::as_str).collect();
-                return Err(InputError::new(
-                    InputProblem::UnknownCategory,
-                    Some(&spec.name),
-                    Some(first_row + row),
-                    format!(
-                        "row {}, column {:?}: unknown category {:?} (the model knows {}{})",
-                        first_row + row,
-                        spec.name,
-                        short(v),
-                        listed.join(", "),
-                        if known.len() > 12 { ", …" } else { "" }
-                    ),
-                ));
+                return Err(unknown_category(spec, known, first_row + row, v));
             }
         }
     }
@@ -417,17 +398,7 @@ impl Bundle {
             .iter()
             .find(|c| c.required && !seen.contains(c.name.as_str()))
         {
-            return Err(InputError::new(
-                InputProblem::MissingColumn,
-                Some(&missing.name),
-                None,
-                format!(
-                    "missing column {:?} ({}): the model reads {}",
-                    missing.name,
-                    missing.ty.name(),
-                    self.column_list()
-                ),
-            ));
+            return Err(self.missing_column(missing));
         }
         let height = columns.first().map_or(0, |c| c.1.len());
         let mut out = Vec::with_capacity(columns.len());
@@ -436,7 +407,7 @@ impl Bundle {
             let Some(spec) = self.column(name) else {
                 continue;
             };
-            out.push(column(spec, cells)?);
+            out.push(column(spec, cells, 0)?);
         }
         let df = DataFrame::new(height, out).map_err(|e| {
             InputError::new(InputProblem::Shape, None, None, format!("the rows: {e}"))
@@ -532,17 +503,7 @@ impl Bundle {
         for spec in &self.manifest.input {
             let Ok(col) = df.column(&spec.name) else {
                 if spec.required {
-                    return Err(InputError::new(
-                        InputProblem::MissingColumn,
-                        Some(&spec.name),
-                        None,
-                        format!(
-                            "missing column {:?} ({}): the model reads {}",
-                            spec.name,
-                            spec.ty.name(),
-                            self.column_list()
-                        ),
-                    ));
+                    return Err(self.missing_column(spec));
                 }
                 continue;
             };
@@ -552,6 +513,21 @@ impl Bundle {
             InputError::new(InputProblem::Shape, None, None, format!("the rows: {e}"))
         })?;
         Ok((Table::new(df), ignored))
+    }
+
+    /// A required column a request or file does not give.
+    fn missing_column(&self, spec: &InputColumn) -> InputError {
+        InputError::new(
+            InputProblem::MissingColumn,
+            Some(&spec.name),
+            None,
+            format!(
+                "missing column {:?} ({}): the model reads {}",
+                spec.name,
+                spec.ty.name(),
+                self.column_list()
+            ),
+        )
     }
 
     /// `sentence (text)` or `x1 (float), x2 (float)`: the columns a request gives.

@@ -5,7 +5,7 @@
 
 use pipewright_engine::{
     ANY, Inputs, KindDescriptor, NodeKind, Outputs, ParamSpec, ParamType, Params, PortSpec,
-    StepContext, StepError, Value, downcast,
+    StepContext, StepError, Value, downcast, one_line,
 };
 use polars::prelude::DataType;
 
@@ -81,14 +81,6 @@ struct Case {
     right: bool,
 }
 
-fn short(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_owned()
-    }
-}
-
 /// How each case is named: the `show` column's values, or `row N`.
 fn names(cases: &Table, expected: &str, show: &str) -> Result<Vec<String>, String> {
     let df = cases.df();
@@ -114,7 +106,7 @@ fn names(cases: &Table, expected: &str, show: &str) -> Result<Vec<String>, Strin
             let s = s.str().map_err(|e| e.to_string())?.clone();
             s.iter()
                 .enumerate()
-                .map(|(i, v)| format!("row {i} {:?}", short(v.unwrap_or(""))))
+                .map(|(i, v)| format!("row {i} {:?}", one_line(v.unwrap_or(""), 61)))
                 .collect()
         }
         None => (0..df.height()).map(|i| format!("row {i}")).collect(),
