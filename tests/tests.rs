@@ -52,3 +52,7 @@ mod gui_classification;
 // A foreach made through Run ▸ Sweep… in the window: its run, the task list, the varied
 // parameter.
 mod gui_foreach;
+
+// Serving from the window: Run ▸ Serve the last run's model…, the form's refusals, a
+// real client's requests counted live, the served run marked, Stop, Export bundle….
+mod gui_serve;

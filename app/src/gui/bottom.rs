@@ -1,5 +1,5 @@
-//! The bottom panel: tabs for the run's Log, the flow's Problems and past Runs (drawn
-//! by [`super::runs`]).
+//! The bottom panel: tabs for the run's Log, the flow's Problems, past Runs (drawn
+//! by [`super::runs`]) and the model served from the editor (by [`super::serving`]).
 
 use egui::{RichText, Ui};
 use pipewright_engine::{Flow, NodeId, Problem};
@@ -8,10 +8,11 @@ use super::command::{BottomTab, Command};
 use super::run_state::RunView;
 use super::runs::RunsList;
 use super::runs::ui::runs_ui;
+use super::serving::{Serving, serving_ui};
 use super::theme;
 
 /// Draws the tab strip and the current tab; `shown_run` is the past run shown in
-/// the centre, if any (highlighted in the Runs list).
+/// the centre, if any (highlighted in the Runs list), `serving` the model served.
 pub fn bottom_ui(
     tab: BottomTab,
     log_filter: &mut Option<NodeId>,
@@ -20,6 +21,7 @@ pub fn bottom_ui(
     run: Option<&RunView>,
     runs: &mut RunsList,
     shown_run: Option<&str>,
+    serving: Option<&Serving>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -53,6 +55,20 @@ pub fn bottom_ui(
         {
             commands.push(Command::ShowTab(BottomTab::Runs));
         }
+        let serve_label = match serving {
+            Some(s) => RichText::new(format!("🌐 Serving ({})", s.stats().requests))
+                .color(theme::ok_color(ui.visuals())),
+            None => RichText::new("🌐 Serve"),
+        };
+        if ui
+            .selectable_label(tab == BottomTab::Serve, serve_label)
+            .on_hover_text(
+                "The model served from the editor: its URL, a curl line, live request counts",
+            )
+            .clicked()
+        {
+            commands.push(Command::ShowTab(BottomTab::Serve));
+        }
         if tab == BottomTab::Log {
             ui.separator();
             ui.label("Show");
@@ -73,7 +89,15 @@ pub fn bottom_ui(
     match tab {
         BottomTab::Log => log_ui(*log_filter, run, ui),
         BottomTab::Problems => problems_ui(problems, commands, ui),
-        BottomTab::Runs => runs_ui(runs, flow, shown_run, commands, ui),
+        BottomTab::Runs => runs_ui(
+            runs,
+            flow,
+            shown_run,
+            serving.map(|s| s.target().run.as_str()),
+            commands,
+            ui,
+        ),
+        BottomTab::Serve => serving_ui(serving, commands, ui),
     }
 }
 

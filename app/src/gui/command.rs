@@ -33,6 +33,8 @@ pub enum BottomTab {
     Problems,
     /// Past runs of the flow (or of every flow): list, tags, delete, compare.
     Runs,
+    /// The model served from the editor: URL, curl line, live counters, Stop.
+    Serve,
 }
 
 /// Something the user asked for.
@@ -134,6 +136,65 @@ pub enum Command {
     Modal(ModalAnswer),
     /// Shows the list of keyboard shortcuts.
     ShowShortcuts,
+    /// Opens *Serve…* for a run's model: host, port, token, then start.
+    AskServe(ServeTarget),
+    /// Serves a run's model in this process (stopping the one served before).
+    StartServing {
+        /// The run and step.
+        target: ServeTarget,
+        /// Where and how.
+        options: crate::serve::ServeOptions,
+    },
+    /// Stops serving.
+    StopServing,
+    /// Asks where, and writes a run's model bundle there.
+    ExportBundle(ServeTarget),
+    /// Writes a run's model bundle to this file.
+    ExportBundleTo(ServeTarget, PathBuf),
+}
+
+/// A run's model to serve or export: the run, and the train step (or select-best
+/// join) when not the one the run chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeTarget {
+    /// The run's id.
+    pub run: String,
+    /// The step's label; `None` for the model *Select best* chose, or the only one.
+    pub step: Option<String>,
+}
+
+impl ServeTarget {
+    /// The model the run chose.
+    pub fn run(run: impl Into<String>) -> Self {
+        Self {
+            run: run.into(),
+            step: None,
+        }
+    }
+
+    /// `run 20261203-…` or `run 20261203-…, step Ridge`.
+    pub fn describe(&self) -> String {
+        match &self.step {
+            Some(s) => format!("run {}, step {s}", self.run),
+            None => format!("run {}", self.run),
+        }
+    }
+
+    /// The file name *Export bundle…* suggests.
+    pub fn file_name(&self) -> String {
+        let step = self
+            .step
+            .as_deref()
+            .map(|s| {
+                let s: String = s
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                format!("-{s}")
+            })
+            .unwrap_or_default();
+        format!("model-{}{step}.pwm", self.run)
+    }
 }
 
 /// Pushes an edit of the flow; edits with the same `coalesce` key in one gesture

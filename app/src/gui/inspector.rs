@@ -5,10 +5,10 @@
 use egui::{Id, RichText, Ui};
 use pipewright_engine::{
     Edit, FOREACH_KIND, Flow, FlowParam, Node, NodeId, ParamSpec, ParamType, ParamValue, Problem,
-    Registry, Value,
+    Registry, RunStatus, StepStatus, Value,
 };
 
-use super::command::{Command, push_edit};
+use super::command::{Command, ServeTarget, push_edit};
 use super::flow_inspector::flow_ui;
 use super::results::{self, ArtifactCache};
 use super::run_state::RunView;
@@ -145,7 +145,60 @@ fn node_ui(node: &Node, cx: InspectorContext<'_>, ui: &mut Ui) {
             });
     }
     ui.add_space(6.0);
+    if let Some(d) = desc {
+        serve_row_ui(node, d, cx.run, cx.commands, ui);
+    }
     results::results_ui(node, cx.registry, cx.run, cx.artifacts, ui);
+}
+
+/// *Serve…* and *Export bundle…* for a step that output a model in a finished run
+/// (one task: inside a foreach, the select-best join serves the winner).
+fn serve_row_ui(
+    node: &Node,
+    desc: &pipewright_engine::KindDescriptor,
+    run: Option<&RunView>,
+    commands: &mut Vec<Command>,
+    ui: &mut Ui,
+) {
+    let outputs_model = desc
+        .outputs
+        .iter()
+        .any(|p| pipewright_nodes::bundle::MODEL_TYPES.contains(&p.ty));
+    let Some(run) = run.filter(|r| r.status == RunStatus::Done && !r.is_running()) else {
+        return;
+    };
+    let finished = run
+        .steps
+        .get(&node.id)
+        .is_some_and(|s| s.items == 0 && matches!(s.status, StepStatus::Done | StepStatus::Cached));
+    if !outputs_model || !finished {
+        return;
+    }
+    let target = ServeTarget {
+        run: run.run_id.clone(),
+        step: Some(node.label.clone()),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("This model").strong());
+        if ui
+            .button("🌐 Serve…")
+            .on_hover_text(format!(
+                "Serve the model of {} over HTTP from the editor",
+                target.describe()
+            ))
+            .clicked()
+        {
+            commands.push(Command::AskServe(target.clone()));
+        }
+        if ui
+            .button("📦 Export bundle…")
+            .on_hover_text("Write this model, with the fitted steps before it, to one .pwm file")
+            .clicked()
+        {
+            commands.push(Command::ExportBundle(target.clone()));
+        }
+    });
+    ui.add_space(4.0);
 }
 
 /// A parameter of the shown step that a foreach varies: its own value is not the one

@@ -25,6 +25,7 @@
 //! - `app/`: `mod.rs` (state, `new`, read accessors, the frame), `execute.rs`
 //!   (commands, routing while a past run is shown), `file_actions.rs` (open, save,
 //!   unsaved-changes guard), `run_actions.rs` (runs, polling, past-runs commands),
+//!   `serve_actions.rs` (Serve…, Stop serving, Export bundle…),
 //!   `chrome.rs` (menus, toolbar, status bar, centre strip), `modals.rs` (dialogs),
 //!   `shortcuts.rs`, `settings.rs`, `tests.rs` (the command loop without a window).
 //! - `command` (`Command`, `RunsCommand`, `CenterView`, `RunsOutcome`), `selection`
@@ -42,6 +43,8 @@
 //! - `past_run` (a past run read-only: canvas, banner, inspector, re-run, resume,
 //!   stop); `compare/` (runs side by side: `mod.rs` state and CSV export, `ui.rs`
 //!   drawing).
+//! - `serving` (a run's model served in this process by `crate::serve`: the Serve
+//!   tab's URL, curl line, live counters and Stop; Export bundle).
 //! - `format` (values, bytes, numbers, durations, dates), `files` (dialogs, examples,
 //!   recent), `layout` (auto-layout), `theme` (colours; every step and run status
 //!   colour and icon).
@@ -68,6 +71,7 @@ mod run_state;
 mod run_tracker;
 mod runs;
 mod selection;
+mod serving;
 mod theme;
 mod views;
 mod widgets;
@@ -75,7 +79,9 @@ mod widgets;
 pub use app::settings::{SETTINGS_KEY, Settings};
 pub use app::shortcuts::SHORTCUTS;
 pub use app::{EditorApp, EditorOptions};
-pub use command::{BottomTab, CenterView, Command, ModalAnswer, RunsCommand, RunsOutcome};
+pub use command::{
+    BottomTab, CenterView, Command, ModalAnswer, RunsCommand, RunsOutcome, ServeTarget,
+};
 pub use files::{DialogResult, Example, FileDialogs, NativeDialogs, find_examples_dir};
 pub use run_state::{LogLine, RunView, StepView};
 pub use theme::ThemeChoice;

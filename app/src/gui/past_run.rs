@@ -12,7 +12,7 @@ use egui::{Color32, RichText, Ui};
 use pipewright_engine::{Edit, Engine, Flow, NodeId, Registry, RunOptions, RunRecord, RunStatus};
 
 use super::canvas::{Canvas, CanvasContext, canvas_ui};
-use super::command::{BottomTab, Command, RunsCommand, RunsOutcome};
+use super::command::{BottomTab, Command, RunsCommand, RunsOutcome, ServeTarget};
 use super::format::{format_duration, format_number, format_time, value_text};
 use super::inspector::{InspectorContext, inspector_ui};
 use super::results::ArtifactCache;
@@ -385,6 +385,24 @@ impl PastRun {
                     }
                     if running && ui.button("⏹ Stop").clicked() {
                         commands.push(Command::Runs(RunsCommand::Stop));
+                    }
+                    ui.separator();
+                    let done = !running && status == RunStatus::Done;
+                    if ui
+                        .add_enabled(done, egui::Button::new("🌐 Serve…"))
+                        .on_hover_text("Serve this run's model over HTTP from the editor (as `pipewright serve` does)")
+                        .on_disabled_hover_text("Only a finished run's model is served")
+                        .clicked()
+                    {
+                        commands.push(Command::AskServe(ServeTarget::run(v.run_id.clone())));
+                    }
+                    if ui
+                        .add_enabled(done, egui::Button::new("📦 Export bundle…"))
+                        .on_hover_text("Write this run's model, with the fitted steps before it, to one .pwm file")
+                        .on_disabled_hover_text("Only a finished run's model is bundled")
+                        .clicked()
+                    {
+                        commands.push(Command::ExportBundle(ServeTarget::run(v.run_id.clone())));
                     }
                     ui.separator();
                     ui.label("Tags");

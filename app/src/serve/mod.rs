@@ -39,7 +39,7 @@ use requests_log::RequestLog;
 pub use stats::{Snapshot, Stats};
 
 /// How to serve.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ServeOptions {
     /// The address to bind (127.0.0.1 unless told otherwise).
     pub host: String,

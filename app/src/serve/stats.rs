@@ -46,6 +46,13 @@ pub struct Snapshot {
     pub mean_latency: f64,
     /// Requests being answered now.
     pub in_flight: u64,
+    /// The scoring requests the latency figures are over.
+    pub scored_requests: u64,
+    /// The histogram bound 99 % of the scoring requests took at most, seconds (`None`
+    /// before the first, or when the slowest 1 % took longer than the last bound).
+    pub p99_at_most: Option<f64>,
+    /// Rows predicted per class (classifiers).
+    pub classes: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -120,6 +127,21 @@ impl Stats {
                 s.latency_sum / s.latency_count as f64
             },
             in_flight: self.in_flight.load(Ordering::SeqCst),
+            scored_requests: s.latency_count,
+            p99_at_most: {
+                // Buckets are cumulative: the first holding 99 % of the requests.
+                let need = (s.latency_count as f64 * 0.99).ceil() as u64;
+                (s.latency_count > 0)
+                    .then(|| {
+                        BUCKETS
+                            .iter()
+                            .zip(&s.buckets)
+                            .find(|(_, n)| **n >= need)
+                            .map(|(le, _)| *le)
+                    })
+                    .flatten()
+            },
+            classes: s.classes.clone(),
         }
     }
 

@@ -41,6 +41,9 @@ const ROW_STEPS: &[&str] = &[
 /// The steps that gate a run: a run where one failed is never bundled.
 pub const GATE_STEPS: &[&str] = &["evaluate.gate", "evaluate.behaviour"];
 
+/// The artifact types a bundle serves: a regression model or a classifier.
+pub const MODEL_TYPES: &[&str] = &[MODEL, CLASSIFIER];
+
 /// The joins that pick one model of several.
 const SELECT_STEPS: &[&str] = &["evaluate.select_best", "evaluate.select_best_classifier"];
 
@@ -125,7 +128,7 @@ struct Chosen<'a> {
 fn model_port(task: &TaskRecord) -> Option<&ArtifactRef> {
     task.outputs
         .values()
-        .find(|r| r.type_name == MODEL || r.type_name == CLASSIFIER)
+        .find(|r| MODEL_TYPES.contains(&r.type_name.as_str()))
 }
 
 fn trainers(run: &RunRecord) -> Vec<&TaskRecord> {

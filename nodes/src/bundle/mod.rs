@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::artifacts::{Classifier, FittedState, Model, Table};
 use crate::error::NodeError;
 
-pub use build::BuildError;
+pub use build::{BuildError, MODEL_TYPES};
 pub use file::FileError;
 pub use input::{Cell, InputError, InputProblem};
 

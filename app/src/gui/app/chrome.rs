@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use pipewright_engine::{RunStatus, StepStatus};
 
 use super::EditorApp;
-use crate::gui::command::{BottomTab, CenterView, Command, RunsCommand};
+use crate::gui::command::{BottomTab, CenterView, Command, RunsCommand, ServeTarget};
 use crate::gui::format::format_duration;
 use crate::gui::past_run::PastRun;
 use crate::gui::theme::{self, ThemeChoice, run_status_color, run_status_icon};
@@ -137,6 +137,32 @@ impl EditorApp {
                     if ui.button("Resume").clicked() {
                         commands.push(Command::Resume);
                     }
+                    ui.separator();
+                    let done = self
+                        .run
+                        .view()
+                        .filter(|r| r.status == RunStatus::Done && !r.is_running())
+                        .map(|r| r.run_id.clone());
+                    if ui
+                        .add_enabled(done.is_some(), egui::Button::new("Serve the last run's model…"))
+                        .on_hover_text("Serve the model of the flow's last run over HTTP from the editor")
+                        .on_disabled_hover_text("Run the flow to the end first: only a finished run's model is served")
+                        .clicked()
+                        && let Some(run) = &done
+                    {
+                        commands.push(Command::AskServe(ServeTarget::run(run.clone())));
+                    }
+                    if ui
+                        .add_enabled(done.is_some(), egui::Button::new("Export the last run's bundle…"))
+                        .on_disabled_hover_text("Run the flow to the end first: only a finished run's model is bundled")
+                        .clicked()
+                        && let Some(run) = &done
+                    {
+                        commands.push(Command::ExportBundle(ServeTarget::run(run.clone())));
+                    }
+                    if self.serving.is_some() && ui.button("Stop serving").clicked() {
+                        commands.push(Command::StopServing);
+                    }
                 });
                 ui.menu_button("Help", |ui| {
                     if ui.button("Keyboard shortcuts").clicked() {
@@ -252,9 +278,24 @@ impl EditorApp {
             .on_hover_text(format!("run {}", run.run_id));
     }
 
-    pub(super) fn status_bar_ui(&mut self, ui: &mut Ui) {
+    pub(super) fn status_bar_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         egui::Panel::bottom("status-bar").show(ui, |ui| {
             ui.horizontal(|ui| {
+                if let Some(s) = &self.serving {
+                    let text = RichText::new(format!("🌐 {}", s.url()))
+                        .color(theme::ok_color(ui.visuals()));
+                    if ui
+                        .add(egui::Button::new(text).frame(false))
+                        .on_hover_text(format!(
+                            "Serving the model of {}: show the Serve tab",
+                            s.target().describe()
+                        ))
+                        .clicked()
+                    {
+                        commands.push(Command::ShowTab(BottomTab::Serve));
+                    }
+                    ui.separator();
+                }
                 let flow = self.doc.flow();
                 ui.label(
                     RichText::new(format!(

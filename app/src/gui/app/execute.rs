@@ -224,6 +224,11 @@ impl EditorApp {
             }
             Command::Modal(answer) => self.answer_modal(answer, ctx),
             Command::ShowShortcuts => self.modal = Some(Modal::Shortcuts),
+            Command::AskServe(target) => self.ask_serve(target),
+            Command::StartServing { target, options } => self.start_serving(target, options),
+            Command::StopServing => self.stop_serving(),
+            Command::ExportBundle(target) => self.export_bundle(target),
+            Command::ExportBundleTo(target, path) => self.export_bundle_to(&target, path),
         }
     }
 

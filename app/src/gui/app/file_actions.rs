@@ -77,6 +77,7 @@ impl EditorApp {
                 PromptPurpose::ParamPath { node, name } => {
                     self.set_path_param(node, &name, &path);
                 }
+                PromptPurpose::ExportBundle(target) => self.export_bundle_to(&target, path),
             },
             // An answer that does not fit the open dialog (or none) only closes it.
             _ => {}

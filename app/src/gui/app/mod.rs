@@ -9,6 +9,7 @@
 //! Files: `mod.rs` (state, `new`, read accessors, the frame), `execute.rs` (command
 //! execution and routing), `file_actions.rs` (new/open/save and the unsaved-changes
 //! guard), `run_actions.rs` (runs of the document and the past-runs commands),
+//! `serve_actions.rs` (serving a run's model, stopping it, exporting its bundle),
 //! `chrome.rs` (menus, toolbar, status bar, centre strip), `modals.rs` (dialogs),
 //! `shortcuts.rs` (keyboard), `settings.rs` (what is remembered).
 
@@ -17,6 +18,7 @@ mod execute;
 mod file_actions;
 mod modals;
 mod run_actions;
+mod serve_actions;
 pub mod settings;
 pub mod shortcuts;
 #[cfg(test)]
@@ -34,7 +36,7 @@ use pipewright_engine::{
 
 use super::bottom::bottom_ui;
 use super::canvas::{Canvas, CanvasContext, canvas_ui};
-use super::command::{CenterView, Command};
+use super::command::{CenterView, Command, ServeTarget};
 use super::compare::CompareView;
 use super::compare::ui::compare_ui;
 use super::document::Document;
@@ -47,6 +49,7 @@ use super::run_state::RunView;
 use super::run_tracker::RunTracker;
 use super::runs::RunsList;
 use super::selection::Selection;
+use super::serving::Serving;
 use super::theme::ThemeChoice;
 use settings::Settings;
 
@@ -87,6 +90,20 @@ enum PromptPurpose {
     Open,
     SaveAs,
     ParamPath { node: NodeId, name: String },
+    ExportBundle(ServeTarget),
+}
+
+/// *Serve…*: the model, and the fields as typed (checked on Start).
+#[derive(Clone, Debug, PartialEq)]
+struct ServeForm {
+    target: ServeTarget,
+    host: String,
+    port: String,
+    token: String,
+    cache: String,
+    log: String,
+    /// Why the last Start was refused (a field, a port in use, a failed gate).
+    error: Option<String>,
 }
 
 /// A dialog over the window.
@@ -106,6 +123,7 @@ enum Modal {
         error: Option<String>,
     },
     Shortcuts,
+    Serve(ServeForm),
 }
 
 /// A message in the status bar.
@@ -137,6 +155,8 @@ pub struct EditorApp {
     compare: Option<CompareView>,
     /// What the centre shows.
     center: CenterView,
+    /// The model served from the editor.
+    serving: Option<Serving>,
     commands: Vec<Command>,
     dialogs: Box<dyn FileDialogs>,
     modal: Option<Modal>,
@@ -192,6 +212,7 @@ impl EditorApp {
             past_run: None,
             compare: None,
             center: CenterView::Flow,
+            serving: None,
             artifacts: ArtifactCache::new(store, registry.artifact_types().clone()),
             registry,
             doc: Document::new(Flow::new("untitled"), None),
@@ -272,6 +293,16 @@ impl EditorApp {
     /// The shown run.
     pub fn run_view(&self) -> Option<&RunView> {
         self.run.view()
+    }
+
+    /// The URL of the model served from the editor, if one is.
+    pub fn serving_url(&self) -> Option<String> {
+        self.serving.as_ref().map(Serving::url)
+    }
+
+    /// The run whose model is served from the editor, if one is.
+    pub fn served_run(&self) -> Option<&str> {
+        self.serving.as_ref().map(|s| s.target().run.as_str())
     }
 
     /// The examples offered by File ▸ Open example.
@@ -461,7 +492,7 @@ impl EditorApp {
         let mut commands = Vec::new();
         self.menu_bar_ui(ui, &mut commands);
         self.toolbar_ui(ui, &mut commands);
-        self.status_bar_ui(ui);
+        self.status_bar_ui(ui, &mut commands);
         egui::Panel::bottom("bottom-tabs")
             .resizable(true)
             .default_size(170.0)
@@ -475,6 +506,7 @@ impl EditorApp {
                     self.run.view(),
                     &mut self.runs,
                     self.past_run.as_ref().map(PastRun::run_id),
+                    self.serving.as_ref(),
                     &mut commands,
                     ui,
                 );

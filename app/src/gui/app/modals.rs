@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use egui::{Key, RichText};
 
 use super::shortcuts::SHORTCUTS;
-use super::{EditorApp, Modal, Pending, PromptPurpose};
+use super::{EditorApp, Modal, Pending, PromptPurpose, ServeForm};
 use crate::gui::command::{Command, ModalAnswer};
 use crate::gui::theme;
 use crate::gui::widgets::{ValueEdit, value_editor_ui};
@@ -54,6 +54,12 @@ impl EditorApp {
                     PromptPurpose::Open => "Open flow",
                     PromptPurpose::SaveAs => "Save flow as",
                     PromptPurpose::ParamPath { .. } => "Choose a file",
+                    PromptPurpose::ExportBundle(_) => "Export bundle",
+                };
+                let hint = match &purpose {
+                    PromptPurpose::ExportBundle(_) => "/path/to/model.pwm",
+                    PromptPurpose::ParamPath { .. } => "/path/to/data.csv",
+                    _ => "/path/to/flow.ron",
                 };
                 let mut ok = false;
                 egui::Modal::new(egui::Id::new("path-prompt")).show(ctx, |ui| {
@@ -65,7 +71,7 @@ impl EditorApp {
                     let r = ui.add(
                         egui::TextEdit::singleline(&mut text)
                             .desired_width(f32::INFINITY)
-                            .hint_text("/path/to/flow.ron"),
+                            .hint_text(hint),
                     );
                     r.request_focus();
                     if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
@@ -298,6 +304,7 @@ impl EditorApp {
                     *v = values;
                 }
             }
+            Modal::Serve(form) => self.serve_form_ui(ctx, form, commands, &mut close),
             Modal::Shortcuts => {
                 let r = egui::Modal::new(egui::Id::new("shortcuts")).show(ctx, |ui| {
                     ui.heading("Keyboard shortcuts");
@@ -325,4 +332,122 @@ impl EditorApp {
             self.modal = None;
         }
     }
+}
+
+impl EditorApp {
+    /// *Serve…*: where to listen and how, checked on Start; a refusal (a field, a
+    /// port in use, a run that failed its gate) stays in the form.
+    fn serve_form_ui(
+        &mut self,
+        ctx: &egui::Context,
+        mut form: ServeForm,
+        commands: &mut Vec<Command>,
+        close: &mut bool,
+    ) {
+        let mut start = false;
+        let serving_now = self
+            .serving
+            .as_ref()
+            .map(|s| (s.target().describe(), s.url()));
+        egui::Modal::new(egui::Id::new("serve")).show(ctx, |ui| {
+            ui.set_width(480.0);
+            ui.heading("Serve a model");
+            ui.label(format!(
+                "The model of {} (the one Select best chose, or the only one, unless a step is named), answering HTTP requests from this editor.",
+                form.target.describe()
+            ));
+            if let Some((what, url)) = &serving_now {
+                ui.label(
+                    RichText::new(format!("{what} is served at {url} now; it stops once this one listens."))
+                        .color(theme::warn_color(ui.visuals())),
+                );
+            }
+            ui.add_space(6.0);
+            let mut enter = false;
+            egui::Grid::new("serve-grid")
+                .num_columns(2)
+                .spacing([10.0, 6.0])
+                .show(ui, |ui| {
+                    let mut field = |ui: &mut egui::Ui, name: &str, text: &mut String, hint: &str, help: &str, password: bool| {
+                        let label = ui.label(RichText::new(name).strong()).on_hover_text(help);
+                        let r = ui.add(
+                            egui::TextEdit::singleline(text)
+                                .desired_width(300.0)
+                                .hint_text(hint)
+                                .password(password),
+                        )
+                        .labelled_by(label.id)
+                        .on_hover_text(help);
+                        if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                            enter = true;
+                        }
+                        ui.end_row();
+                    };
+                    field(ui, "Host", &mut form.host, "127.0.0.1", "The address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 every network", false);
+                    field(ui, "Port", &mut form.port, "8080", "0 picks any free port", false);
+                    field(ui, "Token", &mut form.token, "none", "When set, requests need the header Authorization: Bearer TOKEN", true);
+                    field(ui, "Cache rows", &mut form.cache, "0", "Answers of this many recent distinct rows are kept (0: no cache); the hit rate is in /metrics", false);
+                    field(ui, "Request log", &mut form.log, "none", "A JSON-lines file every scored row is appended to (time, inputs, outputs, latency): a table a later flow can load", false);
+                });
+            if let Some(e) = &form.error {
+                ui.add_space(4.0);
+                ui.colored_label(theme::error_color(ui.visuals()), format!("⚠ {e}"));
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(RichText::new("▶ Start serving").strong()).clicked() || enter {
+                    start = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    *close = true;
+                }
+            });
+        });
+        if start {
+            match serve_options(&form) {
+                Ok(options) => {
+                    form.error = None;
+                    commands.push(Command::StartServing {
+                        target: form.target.clone(),
+                        options,
+                    });
+                }
+                Err(e) => form.error = Some(e),
+            }
+        }
+        if let Some(Modal::Serve(f)) = &mut self.modal {
+            *f = form;
+        }
+    }
+}
+
+/// The form's fields as server options, or what is wrong with one.
+fn serve_options(form: &ServeForm) -> Result<crate::serve::ServeOptions, String> {
+    let host = form.host.trim();
+    if host.is_empty() {
+        return Err("Host: give an address to listen on, such as 127.0.0.1".into());
+    }
+    let port = form
+        .port
+        .trim()
+        .parse::<u16>()
+        .map_err(|_| format!("Port: {:?} is not a port (0 to 65535)", form.port.trim()))?;
+    let cache = match form.cache.trim() {
+        "" => 0,
+        c => c
+            .parse::<usize>()
+            .map_err(|_| format!("Cache rows: {c:?} is not a whole number"))?,
+    };
+    let token = Some(form.token.trim().to_owned()).filter(|t| !t.is_empty());
+    let log = Some(form.log.trim())
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from);
+    Ok(crate::serve::ServeOptions {
+        host: host.to_owned(),
+        port,
+        token,
+        cache,
+        log,
+        ..crate::serve::ServeOptions::default()
+    })
 }

@@ -7,7 +7,7 @@ use pipewright_engine::{Flow, Goal, RunRecord, RunStatus, best_runs};
 
 use super::RunsList;
 use super::list::{Column, RunList};
-use crate::gui::command::{Command, RunsCommand};
+use crate::gui::command::{Command, RunsCommand, ServeTarget};
 use crate::gui::format::{format_duration, format_number, value_text};
 use crate::gui::theme::{self, run_status_color, run_status_icon};
 
@@ -43,11 +43,13 @@ fn cell_ui(ui: &mut Ui, width: f32, right: bool, add: impl FnOnce(&mut Ui)) {
 }
 
 /// Draws the Runs tab: filters, actions on the checked runs, and the list.
-/// `shown_id` is the past run shown in the centre (its row is highlighted).
+/// `shown_id` is the past run shown in the centre (its row is highlighted),
+/// `served_id` the run whose model the editor serves (marked).
 pub fn runs_ui(
     panel: &mut RunsList,
     flow: &Flow,
     shown_id: Option<&str>,
+    served_id: Option<&str>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -72,7 +74,7 @@ pub fn runs_ui(
         ui.label(RichText::new(text).weak());
         return;
     }
-    table_ui(panel, shown_id, commands, ui);
+    table_ui(panel, shown_id, served_id, commands, ui);
 }
 
 fn filters_ui(panel: &mut RunsList, flow: &Flow, commands: &mut Vec<Command>, ui: &mut Ui) {
@@ -276,6 +278,7 @@ fn actions_ui(panel: &mut RunsList, commands: &mut Vec<Command>, ui: &mut Ui) {
 fn table_ui(
     panel: &mut RunsList,
     shown_id: Option<&str>,
+    served_id: Option<&str>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -377,7 +380,7 @@ fn table_ui(
                 .show_rows(ui, ROW_HEIGHT, visible.len(), |ui, range| {
                     for pos in range {
                         let i = visible[pos];
-                        row_ui(&mut panel.list, pos, i, &columns, check_w, total_w, shown_id, commands, ui);
+                        row_ui(&mut panel.list, pos, i, &columns, check_w, total_w, shown_id, served_id, commands, ui);
                     }
                 });
         });
@@ -391,6 +394,7 @@ fn row_ui(
     check_w: f32,
     total_w: f32,
     shown_id: Option<&str>,
+    served_id: Option<&str>,
     commands: &mut Vec<Command>,
     ui: &mut Ui,
 ) {
@@ -443,6 +447,10 @@ fn row_ui(
                 let mut text = RichText::new(&id).monospace();
                 if is_shown {
                     text = text.strong();
+                }
+                if served_id == Some(id.as_str()) {
+                    ui.label(RichText::new("🌐").color(theme::ok_color(&visuals)))
+                        .on_hover_text("This run's model is being served (see the Serve tab)");
                 }
                 ui.add(egui::Label::new(text).truncate());
             }
@@ -552,6 +560,25 @@ fn row_ui(
             commands.push(Command::Runs(RunsCommand::Compare(with)));
             ui.close();
         }
+        let done = row.record.status == RunStatus::Done;
+        ui.separator();
+        if ui
+            .add_enabled(done, egui::Button::new("🌐 Serve…"))
+            .on_disabled_hover_text("Only a finished run's model is served")
+            .clicked()
+        {
+            commands.push(Command::AskServe(ServeTarget::run(id.clone())));
+            ui.close();
+        }
+        if ui
+            .add_enabled(done, egui::Button::new("📦 Export bundle…"))
+            .on_disabled_hover_text("Only a finished run's model is bundled")
+            .clicked()
+        {
+            commands.push(Command::ExportBundle(ServeTarget::run(id.clone())));
+            ui.close();
+        }
+        ui.separator();
         if ui.button("Copy the run id").clicked() {
             ui.ctx().copy_text(id.clone());
             ui.close();
