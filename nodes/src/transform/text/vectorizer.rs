@@ -18,9 +18,10 @@
 //! The matrix is built as compressed sparse rows directly from the counts; no dense
 //! texts × vocabulary matrix exists at any point.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::{Arc, OnceLock};
 
 use pipewright_engine::{ArtifactView, Cell, ColumnInfo, Metric, ScalarsView, TableView, TextView};
 use polars::prelude::*;
@@ -146,6 +147,31 @@ pub struct Vectorizer {
     pub idf: Vec<f64>,
     /// How many training texts it was fitted on.
     pub documents: u64,
+    /// Built from `terms` on first use, then reused: not stored.
+    #[serde(skip)]
+    derived: Derived,
+}
+
+/// What a fitted vectoriser builds from its vocabulary once and reuses on every call —
+/// the term → element map and the element names — so a server vectorising one
+/// sentence per request does not rebuild a map of the whole vocabulary each time.
+/// Never stored; two are always equal (it follows from `terms`).
+#[derive(Clone, Default)]
+struct Derived {
+    vocabulary: OnceLock<Arc<TermMap<Box<str>>>>,
+    names: OnceLock<Arc<Vec<String>>>,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// The hasher of the term maps: FxHash (rustc's), several times faster than the
@@ -427,7 +453,11 @@ fn count_block(analyzer: &Compiled<'_>, docs: &[&str]) -> Block {
 }
 
 /// Counts the terms of `docs` found in `vocabulary`; the others are ignored.
-fn count_known(analyzer: &Compiled<'_>, vocabulary: &TermMap<&str>, docs: &[&str]) -> Block {
+fn count_known<K: Borrow<str> + Hash + Eq>(
+    analyzer: &Compiled<'_>,
+    vocabulary: &TermMap<K>,
+    docs: &[&str],
+) -> Block {
     let mut block = Block {
         terms: Vec::new(),
         indptr: Vec::with_capacity(docs.len() + 1),
@@ -732,6 +762,7 @@ impl Vectorizer {
             document_frequency,
             idf,
             documents: docs.len() as u64,
+            derived: Derived::default(),
         };
         fitted.weigh(&mut csr);
         Ok((fitted, csr))
@@ -742,20 +773,28 @@ impl Vectorizer {
     pub fn transform(&self, table: &Table) -> Result<Csr> {
         let docs = documents(table.df(), &self.settings.column)?;
         let analyzer = self.settings.analyzer.compile()?;
-        let vocabulary: TermMap<&str> = self
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(j, t)| (t.as_str(), j as u32))
-            .collect();
-        let rows: Vec<_> = docs
-            .par_chunks(block_len(docs.len()))
-            .map(|d| {
-                let b = count_known(&analyzer, &vocabulary, d);
-                let data = b.counts.iter().map(|&c| f64::from(c)).collect();
-                (b.indptr, b.ids, data)
-            })
-            .collect();
+        let vocabulary = self.derived.vocabulary.get_or_init(|| {
+            Arc::new(
+                self.terms
+                    .iter()
+                    .enumerate()
+                    .map(|(j, t)| (Box::from(t.as_str()), j as u32))
+                    .collect(),
+            )
+        });
+        let count = |d: &[&str]| {
+            let b = count_known(&analyzer, vocabulary.as_ref(), d);
+            let data = b.counts.iter().map(|&c| f64::from(c)).collect();
+            (b.indptr, b.ids, data)
+        };
+        let block = block_len(docs.len());
+        // A few texts (a served request) are counted here: handing one block to the
+        // thread pool and waiting for it costs more than the counting.
+        let rows: Vec<_> = if docs.len() <= block {
+            vec![count(&docs)]
+        } else {
+            docs.par_chunks(block).map(count).collect()
+        };
         let mut csr = join_blocks(self.terms.len(), rows);
         self.weigh(&mut csr);
         Ok(csr)
@@ -813,7 +852,11 @@ impl Vectorizer {
                 .map_err(NodeError::polars(format!("dropping column {:?}", s.column)))?;
             table.derive(df)
         };
-        with_vector_column(&base, &s.output, csr, Arc::new(self.terms.clone()))
+        let names = self
+            .derived
+            .names
+            .get_or_init(|| Arc::new(self.terms.clone()));
+        with_vector_column(&base, &s.output, csr, names.clone())
     }
 
     /// Vectorises `table`'s texts as the training texts were.
@@ -950,6 +993,60 @@ mod tests {
             .unwrap()
             .for_each_term(doc, &mut Scratch::default(), |t| out.push(t.to_owned()));
         out
+    }
+
+    #[test]
+    fn a_few_texts_vectorise_as_they_do_inside_a_big_batch() {
+        // 3,000 texts: fitting and transforming them all goes through the thread pool
+        // in blocks; one text alone (a served request) is counted on the caller's
+        // thread, with the vocabulary map built once and kept.
+        let words = [
+            "profit", "rose", "fell", "sales", "eur", "mn", "group", "net", "loss",
+        ];
+        let texts: Vec<String> = (0..3000)
+            .map(|i| {
+                (0..6)
+                    .map(|k| words[(i * 7 + k * k * 3 + i / 5) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let table = Table::new(df!("text" => &texts).unwrap());
+        let settings = Settings {
+            column: "text".into(),
+            output: "vector".into(),
+            keep_text: false,
+            analyzer: Analyzer {
+                ngram_max: 2,
+                ..analyzer(DEFAULT_TOKEN_PATTERN)
+            },
+            pruning: Pruning {
+                min_df: 1.0,
+                max_df: 1.0,
+                max_features: 0,
+            },
+            weighting: Weighting::Tfidf {
+                sublinear_tf: false,
+                smooth_idf: true,
+                use_idf: true,
+                norm: Norm::L2,
+            },
+        };
+        let (fitted, _) = Vectorizer::fit(settings, &table).unwrap();
+        let all = fitted.transform(&table).unwrap();
+        // Stored and read back, the map is built again from the terms.
+        let reread: Vectorizer =
+            serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
+        for i in [0usize, 1, 517, 1999, 2999] {
+            let one = Table::new(df!("text" => [texts[i].as_str()]).unwrap());
+            let (a, b) = (all.indptr[i], all.indptr[i + 1]);
+            for v in [&fitted, &reread, &fitted.clone()] {
+                let row = v.transform(&one).unwrap();
+                assert_eq!(row.indices, all.indices[a..b], "text {i}");
+                assert_eq!(row.data, all.data[a..b], "text {i}");
+            }
+        }
+        assert_eq!(reread, fitted, "the kept map takes no part in equality");
     }
 
     #[test]
