@@ -16,14 +16,19 @@
 //! 7. a foreach: 8 ridge alphas on 1,000,000 rows as one run, its tasks in parallel,
 //!    against the same 8 fits one after another (`max_parallel = 1`) in the same kind
 //!    of process, peak memory against a single fit's, the store it leaves, and 5-fold
-//!    cross-validation on the same rows.
+//!    cross-validation on the same rows;
+//! 8. serving: the linear-regression and finance bundles behind `pipewright serve`,
+//!    single-row and 1,000-row requests from 1, 8 and 64 clients (requests/s, p50,
+//!    p99), the server's memory, and batch scoring of 1,000,000 rows.
 //!
 //! Sections 5 and 6 need `python3` with scikit-learn and GNU `time` (`/usr/bin/time`,
 //! for the peak memory of a process); without them they say so and are skipped.
 //!
 //! Results are printed and written to `bench/RESULTS.md`, headed by the machine (CPU
-//! model, cores) and the date; every figure is the median with the min–max over its
-//! runs, so a reader can tell a noisy machine from a real difference.
+//! model, cores) and the date (`cargo bench -p pipewright -- 8` runs section 8 alone
+//! and replaces only it in the file, marked with its own date); every figure is the
+//! median with the min–max over its runs, so a reader can tell a noisy machine from a
+//! real difference.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -929,6 +934,378 @@ fn foreach_section(out: &mut String) {
     .ok();
 }
 
+/// A model served by a `pipewright serve` process of its own, so its memory is the
+/// server's alone.
+struct ServerProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServerProcess {
+    fn start(bundle: &Path) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pipewright"))
+            .arg("serve")
+            .arg(bundle)
+            .args(["--port", "0", "--max-rows", "1000000"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pipewright serve starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("serve prints its address")
+                .expect("serve's output reads");
+            if let Some((_, url)) = line.split_once(" at http://") {
+                break format!("http://{}", url.trim());
+            }
+        };
+        // The rest of its output is not needed; keep the pipe drained.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, url }
+    }
+
+    /// (resident now, peak resident), MB, from /proc.
+    fn memory_mb(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kb = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
+    }
+
+    /// SIGTERM: the graceful shutdown a container runtime sends.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection that sends one prepared request again and again
+/// and reads each answer by its `Content-Length`: what `wrk` does, so the client's own
+/// cost stays a few microseconds of the two cores the server also runs on.
+struct RawClient {
+    stream: std::io::BufReader<std::net::TcpStream>,
+    request: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl RawClient {
+    fn new(url: &str, body: &str) -> Self {
+        let addr = url.trim_start_matches("http://");
+        let stream = std::net::TcpStream::connect(addr).expect("the server accepts");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        let mut request = format!(
+            "POST /v1/predict HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        Self {
+            stream: std::io::BufReader::new(stream),
+            request,
+            body: Vec::new(),
+        }
+    }
+
+    /// One request and its whole answer, which must be 200.
+    fn call(&mut self) {
+        use std::io::{BufRead as _, Read as _, Write as _};
+        self.stream
+            .get_mut()
+            .write_all(&self.request)
+            .expect("the request is sent");
+        let mut line = String::new();
+        self.stream.read_line(&mut line).expect("a status line");
+        assert!(
+            line.starts_with("HTTP/1.1 200"),
+            "the server answered {line:?}"
+        );
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).expect("a header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("a Content-Length");
+            }
+        }
+        self.body.resize(length, 0);
+        self.stream
+            .read_exact(&mut self.body)
+            .expect("the answer's body");
+    }
+}
+
+/// One load: `clients` threads, each with its own keep-alive connection, sending
+/// `per_client` requests of `body` one after another. Wall seconds and every
+/// request's latency in seconds.
+fn load(url: &str, body: &str, clients: usize, per_client: usize) -> (f64, Vec<f64>) {
+    let mut connections: Vec<RawClient> = (0..clients).map(|_| RawClient::new(url, body)).collect();
+    let t = Instant::now();
+    let latencies: Vec<f64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = connections
+            .iter_mut()
+            .map(|c| {
+                scope.spawn(move || {
+                    (0..per_client)
+                        .map(|_| {
+                            let t = Instant::now();
+                            c.call();
+                            t.elapsed().as_secs_f64()
+                        })
+                        .collect::<Vec<f64>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a client thread"))
+            .collect()
+    });
+    (t.elapsed().as_secs_f64(), latencies)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// `{"rows": [...]}` of `n` rows for a bundle's input schema: numbers drawn from a
+/// seeded stream, text from the bundled finance sentences.
+fn request_body(b: &pipewright_nodes::bundle::Bundle, n: usize) -> String {
+    use pipewright_nodes::bundle::ColumnType;
+    let sentences: Vec<String> =
+        std::fs::read_to_string(root().join("assets/data/finance_sentences.jsonl"))
+            .expect("the finance sentences")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["sentence"].as_str().map(str::to_owned))
+            .collect();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let rows: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let row: serde_json::Map<String, serde_json::Value> = b
+                .manifest
+                .input
+                .iter()
+                .filter(|c| c.required)
+                .map(|c| {
+                    let v = match (&c.categories, c.ty) {
+                        (Some(cats), _) if !cats.is_empty() => cats[i % cats.len()].clone().into(),
+                        (_, ColumnType::Text) => sentences[i % sentences.len()].clone().into(),
+                        (_, ColumnType::Bool) => (i % 2 == 0).into(),
+                        (_, ColumnType::Int) => ((next() * 100.0) as i64).into(),
+                        (_, ColumnType::Float) => (next() * 10.0).into(),
+                    };
+                    (c.name.clone(), v)
+                })
+                .collect();
+            serde_json::Value::Object(row)
+        })
+        .collect();
+    serde_json::json!({ "rows": rows }).to_string()
+}
+
+/// Runs an example flow in this process and writes its bundle to `out`.
+fn example_bundle(example: &str, store: &Path, out: &Path) -> pipewright_nodes::bundle::Bundle {
+    let registry = Arc::new(pipewright_nodes::registry());
+    let engine = Engine::new(registry.clone(), Store::open(store).expect("store"));
+    let flow = Flow::load(&root().join("examples").join(example)).expect("the example loads");
+    let options = RunOptions {
+        base_dir: root().join("examples"),
+        ..RunOptions::default()
+    };
+    let run = engine
+        .run(&flow, options, |_| {})
+        .expect("the example runs");
+    assert_eq!(run.status, RunStatus::Done, "{example}");
+    let (b, _) = pipewright_nodes::bundle::Bundle::write_from_run(
+        engine.store(),
+        &run,
+        None,
+        &registry,
+        out,
+    )
+    .expect("the run bundles");
+    b
+}
+
+fn serving_section(out: &mut String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = [
+        ("linear regression", "regression.ron", "linear.pwm"),
+        (
+            "TF-IDF + logistic regression",
+            "finance_sentiment.ron",
+            "finance.pwm",
+        ),
+    ];
+    writeln!(
+        out,
+        "## 8. Serving a bundle over HTTP, loopback (targets at 8 clients: single-row p99 \
+         under 1 ms for the linear model, under 2 ms for TF-IDF + logistic regression)\n"
+    )
+    .ok();
+    writeln!(
+        out,
+        "| model | rows per request | clients | requests | requests/s | rows/s | p50 | p99 |"
+    )
+    .ok();
+    writeln!(out, "|---|---|---|---|---|---|---|---|").ok();
+    let mut memory = Vec::new();
+    let mut targets = Vec::new();
+    let mut linear = None;
+    for (name, example, file) in models {
+        let path = dir.path().join(file);
+        let b = example_bundle(example, &dir.path().join(format!("store-{file}")), &path);
+        let server = ServerProcess::start(&path);
+        let idle = server.memory_mb().0;
+        for rows in [1usize, 1000] {
+            let body = request_body(&b, rows);
+            // Warm-up: connections, allocator, caches.
+            load(&server.url, &body, 4, 25);
+            for clients in [1usize, 8, 64] {
+                let total = if rows == 1 { 4000 } else { 320 };
+                let per_client = (total / clients).max(5);
+                let (wall, mut lat) = load(&server.url, &body, clients, per_client);
+                lat.sort_by(f64::total_cmp);
+                let n = lat.len();
+                let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+                writeln!(
+                    out,
+                    "| {name} | {rows} | {clients} | {n} | {:.0} | {:.0} | {:.3} ms | {:.3} ms |",
+                    n as f64 / wall,
+                    (n * rows) as f64 / wall,
+                    p50 * 1e3,
+                    p99 * 1e3
+                )
+                .ok();
+                if rows == 1 && clients == 8 {
+                    targets.push((name, p99));
+                }
+            }
+        }
+        let (rss, peak) = server.memory_mb();
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        memory.push((name, size, idle, rss, peak));
+        server.stop();
+        if file == "linear.pwm" {
+            linear = Some((path, b));
+        }
+    }
+    writeln!(out).ok();
+    for (name, p99) in &targets {
+        let limit = if name.starts_with("linear") { 1.0 } else { 2.0 };
+        writeln!(
+            out,
+            "- single-row p99 at 8 clients, {name}: {:.3} ms (target under {limit} ms: {})",
+            p99 * 1e3,
+            if p99 * 1e3 < limit { "met" } else { "NOT met" }
+        )
+        .ok();
+    }
+    writeln!(
+        out,
+        "\n| model | bundle file | server memory after start | after the loads | peak |\n|---|---|---|---|---|"
+    )
+    .ok();
+    for (name, size, idle, rss, peak) in memory {
+        writeln!(
+            out,
+            "| {name} | {:.1} KiB | {idle:.1} MB | {rss:.1} MB | {peak:.1} MB |",
+            size as f64 / 1024.0
+        )
+        .ok();
+    }
+
+    // Batch scoring: 1,000,000 rows of the linear model's input as CSV, a cold
+    // `pipewright predict` process each time, predictions written as Parquet.
+    let (model, b) = linear.expect("the linear bundle");
+    let column = &b
+        .manifest
+        .input
+        .iter()
+        .find(|c| c.required)
+        .expect("the linear model reads a column")
+        .name;
+    let input = dir.path().join("rows.csv");
+    let mut text = String::with_capacity(1_000_000 * 10 + 16);
+    writeln!(text, "{column}").ok();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..1_000_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        writeln!(
+            text,
+            "{:.6}",
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 10.0
+        )
+        .ok();
+    }
+    std::fs::write(&input, &text).expect("write rows");
+    let times: Vec<f64> = (0..5)
+        .map(|i| {
+            let preds = dir.path().join(format!("preds{i}.parquet"));
+            let t = Instant::now();
+            let o = Command::new(env!("CARGO_BIN_EXE_pipewright"))
+                .arg("predict")
+                .arg(&model)
+                .arg("--input")
+                .arg(&input)
+                .arg("--out")
+                .arg(&preds)
+                .output()
+                .expect("pipewright predict runs");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    let batch = Spread::of(times);
+    writeln!(
+        out,
+        "\n- batch scoring, `pipewright predict linear.pwm --input rows.csv --out preds.parquet`, \
+         1,000,000 rows ({:.1} MB of CSV), cold process: {} (target under 1 s: {})\n",
+        text.len() as f64 / 1e6,
+        batch.show(3, "s"),
+        if batch.median < 1.0 { "met" } else { "NOT met" }
+    )
+    .ok();
+    writeln!(
+        out,
+        "The server is a `pipewright serve` process of its own (its memory is read from \
+         /proc: resident now and the peak); the clients are threads of this process on \
+         the same two cores, each with one keep-alive HTTP/1.1 connection sending a \
+         prepared request and reading the answer by its length (as `wrk` does), one \
+         request after another; the latencies include the clients' competition with the \
+         server for the two cores. Request bodies are `/v1/predict` \
+         JSON; text rows are the bundled finance sentences.\n"
+    )
+    .ok();
+}
+
 fn main() {
     // `cargo bench` passes --bench; a filter argument picks sections by number.
     let args: Vec<String> = std::env::args()
@@ -949,7 +1326,7 @@ fn main() {
     )
     .ok();
     type Section = (&'static str, fn(&mut String));
-    let sections: [Section; 7] = [
+    let sections: [Section; 8] = [
         ("1", scheduling),
         ("2", regression_cli),
         ("3", store_table),
@@ -957,6 +1334,7 @@ fn main() {
         ("5", finance_cli),
         ("6", classifier_fits),
         ("7", foreach_section),
+        ("8", serving_section),
     ];
     for (n, f) in sections {
         if want(n) {
@@ -966,11 +1344,68 @@ fn main() {
             out.push_str(&s);
         }
     }
-    if args.is_empty() {
-        let path = root().join("bench/RESULTS.md");
-        match std::fs::write(&path, &out) {
-            Ok(()) => println!("wrote {}", path.display()),
-            Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+    let path = root().join("bench/RESULTS.md");
+    let text = if args.is_empty() {
+        out
+    } else {
+        // Only some sections ran: they replace their own in the file, each marked
+        // with when it was measured; the others stay as they were.
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        splice_sections(
+            &old,
+            &out,
+            &chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    match std::fs::write(&path, &text) {
+        Ok(()) => println!("wrote {}", path.display()),
+        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+    }
+}
+
+/// The number of a `## N. Title` heading.
+fn section_number(line: &str) -> Option<u32> {
+    line.strip_prefix("## ")?.split_once('.')?.0.parse().ok()
+}
+
+/// Splits a results file into its head and its `## N.` sections, by number.
+fn sections_of(text: &str) -> (String, std::collections::BTreeMap<u32, String>) {
+    let mut head = String::new();
+    let mut sections = std::collections::BTreeMap::new();
+    let mut current: Option<u32> = None;
+    for line in text.split_inclusive('\n') {
+        if let Some(n) = section_number(line) {
+            current = Some(n);
+        }
+        match current {
+            Some(n) => sections.entry(n).or_insert_with(String::new).push_str(line),
+            None => head.push_str(line),
         }
     }
+    (head, sections)
+}
+
+/// `old` with the sections of `new` in place of its own (in number order), each
+/// replaced one saying when it was measured.
+fn splice_sections(old: &str, new: &str, when: &str) -> String {
+    let (old_head, mut sections) = sections_of(old);
+    let (new_head, fresh) = sections_of(new);
+    for (n, text) in fresh {
+        let mut lines = text.splitn(2, '\n');
+        let heading = lines.next().unwrap_or_default();
+        let rest = lines.next().unwrap_or_default();
+        sections.insert(
+            n,
+            format!("{heading}\n\n_Measured alone on {when} UTC (`cargo bench -p pipewright -- {n}`)._\n{rest}"),
+        );
+    }
+    let mut text = if old_head.is_empty() {
+        new_head
+    } else {
+        old_head
+    };
+    for s in sections.values() {
+        text.push_str(s);
+    }
+    text
 }
