@@ -5,7 +5,6 @@
 //! inspector and from a past run's banner.
 
 use std::net::TcpListener;
-use std::time::Duration;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -15,14 +14,7 @@ use pipewright_nodes::bundle;
 use serde_json::Value;
 
 use crate::gui_rig::Rig;
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
+use crate::serve::agent;
 
 /// POSTs a JSON body; the status and the answer.
 fn post(url: &str, body: &str) -> (u16, Value) {

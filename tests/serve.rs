@@ -167,7 +167,8 @@ fn serve(b: &Bundle, opts: ServeOptions) -> ServerHandle {
     start(b.clone(), "test", ServeOptions { port: 0, ..opts }).expect("the server starts")
 }
 
-fn agent() -> ureq::Agent {
+/// A client that reads every status as an answer, with a deadline.
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))

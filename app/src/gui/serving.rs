@@ -40,15 +40,20 @@ impl std::fmt::Debug for Serving {
     }
 }
 
+/// `target`'s run, as the store recorded it.
+fn record_of(store: &Store, target: &ServeTarget) -> Result<pipewright_engine::RunRecord, String> {
+    store
+        .run(&target.run)
+        .map_err(|e| format!("cannot read run {}: {e}", target.run))
+}
+
 /// The bundle of `target`'s model, as `pipewright bundle` builds it.
 pub fn bundle_of(
     store: &Store,
     registry: &Registry,
     target: &ServeTarget,
 ) -> Result<Bundle, String> {
-    let record = store
-        .run(&target.run)
-        .map_err(|e| format!("cannot read run {}: {e}", target.run))?;
+    let record = record_of(store, target)?;
     Bundle::from_run(store, &record, target.step.as_deref(), registry)
         .map(|(b, _)| b)
         .map_err(|e| e.to_string())
@@ -138,9 +143,7 @@ pub fn export_bundle(
     target: &ServeTarget,
     path: &Path,
 ) -> Result<String, String> {
-    let record = store
-        .run(&target.run)
-        .map_err(|e| format!("cannot read run {}: {e}", target.run))?;
+    let record = record_of(store, target)?;
     let (bundle, size) =
         Bundle::write_from_run(store, &record, target.step.as_deref(), registry, path)
             .map_err(|e| e.to_string())?;
