@@ -593,7 +593,9 @@ fn shutdown_answers_the_request_in_flight_then_stops_listening() {
         answer.contains("\"predictions\":[\"positive\"]"),
         "{answer}"
     );
-    stopper.join().unwrap().unwrap();
+    // The counters the stop returns include the request answered while stopping.
+    let last = stopper.join().unwrap().unwrap();
+    assert_eq!((last.rows, last.errors, last.in_flight), (1, 0, 0));
 }
 
 /// A store with the finance example run and tagged `production`; its run id.

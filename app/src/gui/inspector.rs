@@ -164,7 +164,7 @@ fn serve_row_ui(
         .outputs
         .iter()
         .any(|p| pipewright_nodes::bundle::MODEL_TYPES.contains(&p.ty));
-    let Some(run) = run.filter(|r| r.status == RunStatus::Done && !r.is_running()) else {
+    let Some(run) = run.filter(|r| r.status == RunStatus::Done) else {
         return;
     };
     let finished = run

@@ -387,7 +387,7 @@ impl PastRun {
                         commands.push(Command::Runs(RunsCommand::Stop));
                     }
                     ui.separator();
-                    let done = !running && status == RunStatus::Done;
+                    let done = status == RunStatus::Done;
                     if ui
                         .add_enabled(done, egui::Button::new("🌐 Serve…"))
                         .on_hover_text("Serve this run's model over HTTP from the editor (as `pipewright serve` does)")

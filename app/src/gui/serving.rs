@@ -128,10 +128,8 @@ impl Serving {
 
     /// Stops listening and waits for the requests in flight; returns the last counters.
     pub fn stop(self) -> Result<Snapshot, String> {
-        let last = self.handle.stats();
         self.handle
             .stop()
-            .map(|()| last)
             .map_err(|e| format!("the server stopped with an error: {e}"))
     }
 }

@@ -178,9 +178,11 @@ impl ServerHandle {
         )
     }
 
-    /// Stops listening, answers the requests in flight, and waits for that.
-    pub fn stop(mut self) -> std::io::Result<()> {
-        self.shutdown()
+    /// Stops listening, answers the requests in flight, and waits for that; the
+    /// counters then, those requests included.
+    pub fn stop(mut self) -> std::io::Result<Snapshot> {
+        self.shutdown()?;
+        Ok(self.stats())
     }
 
     fn shutdown(&mut self) -> std::io::Result<()> {

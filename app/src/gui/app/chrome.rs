@@ -141,7 +141,7 @@ impl EditorApp {
                     let done = self
                         .run
                         .view()
-                        .filter(|r| r.status == RunStatus::Done && !r.is_running())
+                        .filter(|r| r.status == RunStatus::Done)
                         .map(|r| r.run_id.clone());
                     if ui
                         .add_enabled(done.is_some(), egui::Button::new("Serve the last run's model…"))

@@ -33,8 +33,7 @@ impl EditorApp {
     /// (first, when both want the same port); a refusal leaves it serving and says why
     /// in the form.
     pub(super) fn start_serving(&mut self, target: ServeTarget, options: ServeOptions) {
-        let store = self.runs.store().clone();
-        let bundle = match serving::bundle_of(&store, &self.registry, &target) {
+        let bundle = match serving::bundle_of(self.runs.store(), &self.registry, &target) {
             Ok(b) => b,
             Err(e) => return self.serve_refused(e),
         };
@@ -115,8 +114,7 @@ impl EditorApp {
         if path.extension().is_none() {
             path.set_extension("pwm");
         }
-        let store = self.runs.store().clone();
-        match serving::export_bundle(&store, &self.registry, target, &path) {
+        match serving::export_bundle(self.runs.store(), &self.registry, target, &path) {
             Ok(done) => self.info(done),
             Err(e) => self.error(format!("Cannot export the bundle: {e}")),
         }
