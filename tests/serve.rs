@@ -796,7 +796,13 @@ fn the_cli_bundles_serves_the_production_run_and_batch_scores() {
 fn bundle_refuses_a_failed_gate_a_missed_behaviour_case_a_newer_or_damaged_file() {
     let store = tempfile::tempdir().unwrap();
     let dir = store.path();
-    let flow = std::fs::read_to_string(example("finance_sentiment.ron")).unwrap();
+    // The altered flows live in this test's folder, never in examples/ (another test lists
+    // every file there), so their data paths are made absolute.
+    let examples = crate::util::examples_dir();
+    let assets = examples.join("../assets/data/");
+    let flow = std::fs::read_to_string(example("finance_sentiment.ron"))
+        .unwrap()
+        .replace("../assets/data/", assets.to_str().unwrap());
     // A gate the model cannot pass.
     let strict = dir.join("strict.ron");
     std::fs::write(
@@ -804,12 +810,7 @@ fn bundle_refuses_a_failed_gate_a_missed_behaviour_case_a_newer_or_damaged_file(
         flow.replace("\"threshold\": Float(0.9)", "\"threshold\": Float(0.999)"),
     )
     .unwrap();
-    // Copy the flow's relative data paths: run it from the examples folder.
-    let examples = crate::util::examples_dir();
-    let strict_in = examples.join(format!("_strict_{}.ron", std::process::id()));
-    std::fs::copy(&strict, &strict_in).unwrap();
-    let out = run(dir, &["run", strict_in.to_str().unwrap()]);
-    std::fs::remove_file(&strict_in).unwrap();
+    let out = run(dir, &["run", strict.to_str().unwrap()]);
     let (_, err) = expect_code(&out, 1);
     assert!(
         err.contains("f1_macro = 0.976 is below the gate's minimum 0.999"),
@@ -841,17 +842,16 @@ fn bundle_refuses_a_failed_gate_a_missed_behaviour_case_a_newer_or_damaged_file(
         std::fs::read_to_string(examples.join("../assets/data/finance_behaviour.jsonl")).unwrap();
     text.push_str("{\"sentence\": \"Net sales decreased by 12 percent to EUR 80 million.\", \"expected\": \"negative\"}\n");
     std::fs::write(&cases, text).unwrap();
-    let missed = examples.join(format!("_missed_{}.ron", std::process::id()));
+    let missed = dir.join("missed.ron");
     std::fs::write(
         &missed,
         flow.replace(
-            "../assets/data/finance_behaviour.jsonl",
+            assets.join("finance_behaviour.jsonl").to_str().unwrap(),
             cases.to_str().unwrap(),
         ),
     )
     .unwrap();
     let out = run(dir, &["run", missed.to_str().unwrap()]);
-    std::fs::remove_file(&missed).unwrap();
     let (_, err) = expect_code(&out, 1);
     assert!(
         err.contains("1 of 12 behaviour cases missed:\n  row 11 \"Net sales decreased by 12 percent to EUR 80 million.\": expected negative, got positive"),
