@@ -16,7 +16,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::classifier::Classifier;
-use super::table::COMPRESSION;
+use super::table::store_writer;
 use crate::columns;
 use crate::error::{decode_error, encode_error};
 
@@ -269,8 +269,7 @@ impl Artifact for ClassPredictions {
         .map_err(|e| err(e.to_string()))?;
         let mut df = self.to_frame();
         let mut buf = Vec::with_capacity(df.estimated_size() + 4096);
-        ParquetWriter::new(&mut buf)
-            .with_compression(COMPRESSION)
+        store_writer(&mut buf)
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
                 META_KEY.to_owned(),
                 meta,

@@ -11,7 +11,7 @@ use pipewright_engine::{
 use polars::prelude::*;
 
 use super::model::Model;
-use super::table::COMPRESSION;
+use super::table::store_writer;
 use crate::columns;
 use crate::error::{decode_error, encode_error};
 
@@ -108,8 +108,7 @@ impl Artifact for Predictions {
         let model = serde_json::to_string(&self.model).map_err(|e| encode_error(PREDICTIONS, e))?;
         let mut df = self.to_frame();
         let mut buf = Vec::with_capacity(df.estimated_size() + 4096);
-        ParquetWriter::new(&mut buf)
-            .with_compression(COMPRESSION)
+        store_writer(&mut buf)
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
                 MODEL_KEY.to_owned(),
                 model,

@@ -84,19 +84,20 @@ fn cholesky_solve(a: &Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
     Some(w)
 }
 
-/// Fits ridge regression with scikit-learn's objective.
-pub fn fit(design: &Design, alpha: f64, fit_intercept: bool) -> Result<Model> {
-    let (x, y, x_mean, y_mean) = if fit_intercept {
-        design.centred()
+/// Fits ridge regression with scikit-learn's objective. It takes the design by value
+/// and centres it in place: the fit needs no second copy of the rows.
+pub fn fit(mut design: Design, alpha: f64, fit_intercept: bool) -> Result<Model> {
+    let (x_mean, y_mean) = if fit_intercept {
+        design.centre()
     } else {
-        let p = design.features.len();
-        (design.x.clone(), design.y.clone(), Array1::zeros(p), 0.0)
+        (Array1::zeros(design.features.len()), 0.0)
     };
-    let mut gram = x.t().dot(&x);
+    let (x, y) = (&design.x, &design.y);
+    let mut gram = x.t().dot(x);
     for i in 0..gram.nrows() {
         gram[[i, i]] += alpha;
     }
-    let xty = x.t().dot(&y);
+    let xty = x.t().dot(y);
     let w = cholesky_solve(&gram, &xty).ok_or_else(|| NodeError::Fit {
         algorithm: "ridge".into(),
         message: format!(
@@ -132,12 +133,13 @@ impl NodeKind for Ridge {
     ) -> Result<Outputs, StepError> {
         let design = design_of(inputs, params)?;
         ctx.check_cancelled()?;
+        let rows = design.rows();
         let model = fit(
-            &design,
+            design,
             params.float("alpha")?,
             params.bool("fit_intercept")?,
         )?;
-        Ok(finish(ctx, model, design.rows())?)
+        Ok(finish(ctx, model, rows)?)
     }
 }
 
@@ -164,9 +166,9 @@ mod tests {
     #[test]
     fn alpha_zero_is_least_squares_and_alpha_shrinks() {
         let d = Design::from_frame(&exact(), "y", "").unwrap();
-        let ols = fit(&d, 0.0, true).unwrap();
+        let ols = fit(d.clone(), 0.0, true).unwrap();
         assert!((ols.coefficients[0] - 2.0).abs() < 1e-12 && (ols.intercept - 3.0).abs() < 1e-12);
-        let shrunk = fit(&d, 10.0, true).unwrap();
+        let shrunk = fit(d.clone(), 10.0, true).unwrap();
         let norm = |m: &Model| m.coefficients.iter().map(|w| w * w).sum::<f64>();
         assert!(norm(&shrunk) < norm(&ols));
     }
@@ -177,7 +179,7 @@ mod tests {
         let d = Design::from_frame(&exact(), "y", "a").unwrap();
         let (xc, yc, _, _) = d.centred();
         let expected = xc.column(0).dot(&yc) / (xc.column(0).dot(&xc.column(0)) + 2.5);
-        let m = fit(&d, 2.5, true).unwrap();
+        let m = fit(d.clone(), 2.5, true).unwrap();
         assert!((m.coefficients[0] - expected).abs() < 1e-12);
         assert_eq!(m.hyper["alpha"], 2.5);
     }
@@ -196,7 +198,7 @@ mod tests {
             .unwrap();
         // One feature: coordinate descent is exact after its first pass, yet it runs on.
         assert_eq!(fitted.n_steps(), 50);
-        let ours = fit(&d, 2.5, true).unwrap();
+        let ours = fit(d.clone(), 2.5, true).unwrap();
         assert!((fitted.hyperplane()[0] - ours.coefficients[0]).abs() < 1e-12);
     }
 
