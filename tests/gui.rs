@@ -314,6 +314,35 @@ fn dragging_a_node_moves_it_as_one_undo_step() {
 }
 
 #[test]
+fn the_edit_menu_says_what_undo_and_redo_will_do() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.3, 0.3));
+    let label = rig.app().flow().node(a).unwrap().label.clone();
+    rig.click_label("Edit");
+    assert!(
+        rig.harness
+            .query_by_label_contains(&format!("Undo add {label}"))
+            .is_some(),
+        "the Edit menu names the step Undo removes"
+    );
+    rig.click_label("Edit"); // closes the menu
+    rig.key(Modifiers::COMMAND, Key::Z);
+    assert!(rig.app().flow().nodes.is_empty());
+    assert_eq!(
+        rig.app().status_message(),
+        Some(format!("Undone: add {label}").as_str())
+    );
+    rig.click_label("Edit");
+    assert!(
+        rig.harness
+            .query_by_label_contains(&format!("Redo add {label}"))
+            .is_some()
+    );
+    assert!(rig.harness.query_by_label_contains("Undo add").is_none());
+}
+
+#[test]
 fn save_then_reopen_gives_the_same_flow() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mine.ron");
@@ -327,8 +356,27 @@ fn save_then_reopen_gives_the_same_flow() {
     assert!(path.exists());
     assert!(!rig.app().is_dirty());
     assert_eq!(rig.app().window_title(), "mine.ron — Pipewright");
+    // A new flow takes its file's name, so its runs are not listed as "untitled".
+    assert_eq!(rig.app().flow().name, "mine");
     let saved = rig.app().flow().clone();
     assert_eq!(Flow::load(&path).unwrap(), saved);
+
+    // Saved under another name it follows the file; a name the user typed stays.
+    let other = dir.path().join("other.ron");
+    rig.harness
+        .state_mut()
+        .command(Command::SaveTo(other.clone()));
+    rig.settle();
+    assert_eq!(Flow::load(&other).unwrap().name, "other");
+    rig.key(Modifiers::NONE, Key::Escape);
+    rig.type_into("Name", "churn");
+    assert_eq!(rig.app().flow().name, "churn");
+    rig.harness
+        .state_mut()
+        .command(Command::SaveTo(path.clone()));
+    rig.settle();
+    assert_eq!(Flow::load(&path).unwrap().name, "churn");
+    let saved = rig.app().flow().clone();
 
     // New (nothing unsaved, so no question), then File ▸ Open… picks the file again.
     rig.click_label("File");
@@ -726,6 +774,7 @@ fn saving_an_example_saves_a_copy_whose_data_paths_still_resolve() {
     );
     assert_eq!(rig.app().path(), Some(copy.as_path()));
     let saved = Flow::load(&copy).unwrap();
+    assert_eq!(saved.name, "mine", "the copy is named as its file");
     let load = saved
         .nodes
         .iter()
@@ -754,6 +803,11 @@ fn saving_an_example_saves_a_copy_whose_data_paths_still_resolve() {
         Some(&ParamValue::Lit(Value::Text(
             "../assets/data/regression_dataset.txt".into()
         )))
+    );
+    assert_eq!(
+        rig.app().flow().name,
+        "regression",
+        "the same edit renamed it"
     );
 }
 

@@ -128,6 +128,92 @@ pub enum EditError {
     EmptyName(&'static str),
 }
 
+impl Edit {
+    /// What the edit does, in a few words, named with the labels `flow` (the flow
+    /// before it) gives: "set Ridge.alpha", "add Split", "delete 3 steps". The editor
+    /// shows it as *Undo set Ridge.alpha*.
+    pub fn describe(&self, flow: &Flow) -> String {
+        let label = |id: &NodeId| {
+            flow.node(*id)
+                .map_or_else(|| id.to_string(), |n| n.label.clone())
+        };
+        let steps = |n: usize| if n == 1 { "step" } else { "steps" };
+        match self {
+            Edit::AddNode(n) => format!("add {}", n.label),
+            Edit::RemoveNodes(ids) if ids.len() == 1 => format!("delete {}", label(&ids[0])),
+            Edit::RemoveNodes(ids) => format!("delete {} {}", ids.len(), steps(ids.len())),
+            Edit::Connect(e) => format!(
+                "connect {}.{} → {}.{}",
+                label(&e.from.node),
+                e.from.port,
+                label(&e.to.node),
+                e.to.port
+            ),
+            Edit::Disconnect(e) => format!(
+                "disconnect {}.{} → {}.{}",
+                label(&e.from.node),
+                e.from.port,
+                label(&e.to.node),
+                e.to.port
+            ),
+            Edit::SetParam { node, name, .. } => format!("set {}.{name}", label(node)),
+            Edit::SetLabel { node, .. } => format!("rename {}", label(node)),
+            Edit::MoveNodes(moves) if moves.len() == 1 => format!("move {}", label(&moves[0].0)),
+            Edit::MoveNodes(moves) => format!("move {} {}", moves.len(), steps(moves.len())),
+            Edit::SetFlowParam { name, param: None } => format!("remove parameter {name}"),
+            Edit::SetFlowParam {
+                name,
+                param: Some(p),
+            } => {
+                if flow.parameters.iter().any(|q| q.name == *name) {
+                    format!("edit parameter {}", p.name)
+                } else {
+                    format!("add parameter {}", p.name)
+                }
+            }
+            Edit::SetInfo { .. } => "edit the flow's name and description".to_owned(),
+            Edit::Batch(edits) => {
+                let added = edits
+                    .iter()
+                    .filter(|e| matches!(e, Edit::AddNode(_)))
+                    .count();
+                let wires = edits
+                    .iter()
+                    .filter(|e| matches!(e, Edit::Connect(_) | Edit::Disconnect(_)))
+                    .count();
+                if added > 1 {
+                    format!("add {added} steps")
+                } else if added == 0 && wires == edits.len() && edits.len() == 2 {
+                    // A wire dropped on a taken input replaces the one there.
+                    match edits.iter().find(|e| matches!(e, Edit::Connect(_))) {
+                        Some(Edit::Connect(e)) => {
+                            format!("reconnect {}.{}", label(&e.to.node), e.to.port)
+                        }
+                        _ => format!("{} changes", edits.len()),
+                    }
+                } else if let [only] = edits.as_slice() {
+                    only.describe(flow)
+                } else if let Some(first) = edits.first()
+                    && edits
+                        .iter()
+                        .all(|e| std::mem::discriminant(e) == std::mem::discriminant(first))
+                    && !matches!(first, Edit::Batch(_))
+                {
+                    match first {
+                        Edit::MoveNodes(_) => "move steps".to_owned(),
+                        Edit::SetParam { .. } => format!("set {} parameters", edits.len()),
+                        _ => first.describe(flow),
+                    }
+                } else if let Some(add) = edits.iter().find(|e| matches!(e, Edit::AddNode(_))) {
+                    add.describe(flow)
+                } else {
+                    format!("{} changes", edits.len())
+                }
+            }
+        }
+    }
+}
+
 impl Flow {
     /// Applies an edit, or refuses it and leaves the flow unchanged.
     pub fn apply(&mut self, edit: Edit, registry: &Registry) -> Result<(), EditError> {
@@ -508,6 +594,47 @@ mod tests {
         ) -> Result<Outputs, StepError> {
             Ok(Outputs::new())
         }
+    }
+
+    #[test]
+    fn every_edit_says_what_it_does_with_the_steps_labels() {
+        let f = flow("data.csv");
+        let read = NodeId(1);
+        let set = |name: &str| Edit::SetParam {
+            node: read,
+            name: name.into(),
+            value: None,
+        };
+        assert_eq!(set("path").describe(&f), "set read.path");
+        assert_eq!(Edit::RemoveNodes(vec![read]).describe(&f), "delete read");
+        assert_eq!(
+            Edit::RemoveNodes(vec![read, NodeId(9)]).describe(&f),
+            "delete 2 steps"
+        );
+        let wire = Edge::new(read, "table", NodeId(9), "table");
+        assert_eq!(
+            Edit::Connect(wire.clone()).describe(&f),
+            "connect read.table → #9.table"
+        );
+        assert_eq!(
+            Edit::Batch(vec![Edit::Disconnect(wire.clone()), Edit::Connect(wire)]).describe(&f),
+            "reconnect #9.table"
+        );
+        assert_eq!(
+            Edit::Batch(vec![set("path"), set("note")]).describe(&f),
+            "set 2 parameters"
+        );
+        assert_eq!(
+            Edit::MoveNodes(vec![(read, (1.0, 2.0))]).describe(&f),
+            "move read"
+        );
+        let mut added = f.nodes[0].clone();
+        added.label = "Split".into();
+        assert_eq!(Edit::AddNode(added.clone()).describe(&f), "add Split");
+        assert_eq!(
+            Edit::Batch(vec![Edit::AddNode(added.clone()), Edit::AddNode(added)]).describe(&f),
+            "add 2 steps"
+        );
     }
 
     fn registry() -> Registry {

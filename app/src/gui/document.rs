@@ -21,8 +21,9 @@ pub struct Document {
     path: Option<PathBuf>,
     /// The flow as last loaded or saved; the document is dirty when it differs.
     saved: Flow,
-    undo: Vec<Flow>,
-    redo: Vec<Flow>,
+    /// Each step: the flow before it and what it did ("set Ridge.alpha").
+    undo: Vec<(Flow, String)>,
+    redo: Vec<(Flow, String)>,
     /// The coalescing key of the gesture in progress, if any.
     gesture: Option<String>,
     /// Bumped on every change, so views can cache what they derive from the flow.
@@ -85,13 +86,14 @@ impl Document {
         registry: &Registry,
     ) -> Result<(), EditError> {
         let before = self.flow.clone();
+        let what = edit.describe(&before);
         self.flow.apply(edit, registry)?;
         if self.flow == before {
             return Ok(());
         }
         let continues = key.is_some() && key == self.gesture;
         if !continues {
-            self.undo.push(before);
+            self.undo.push((before, what));
             if self.undo.len() > UNDO_LIMIT {
                 self.undo.remove(0);
             }
@@ -117,13 +119,24 @@ impl Document {
         !self.redo.is_empty()
     }
 
+    /// What Undo would undo ("set Ridge.alpha"), for the Edit menu.
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|(_, what)| what.as_str())
+    }
+
+    /// What Redo would redo.
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|(_, what)| what.as_str())
+    }
+
     /// Restores the flow as it was before the last step. Returns false when there is
     /// nothing to undo.
     pub fn undo(&mut self) -> bool {
         self.gesture = None;
         match self.undo.pop() {
-            Some(previous) => {
-                self.redo.push(std::mem::replace(&mut self.flow, previous));
+            Some((previous, what)) => {
+                self.redo
+                    .push((std::mem::replace(&mut self.flow, previous), what));
                 self.revision += 1;
                 true
             }
@@ -135,8 +148,9 @@ impl Document {
     pub fn redo(&mut self) -> bool {
         self.gesture = None;
         match self.redo.pop() {
-            Some(next) => {
-                self.undo.push(std::mem::replace(&mut self.flow, next));
+            Some((next, what)) => {
+                self.undo
+                    .push((std::mem::replace(&mut self.flow, next), what));
                 self.revision += 1;
                 true
             }

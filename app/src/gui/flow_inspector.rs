@@ -25,11 +25,13 @@ pub fn flow_ui(flow: &Flow, problems: &[Problem], commands: &mut Vec<Command>, u
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            ui.label("Name")
+            let label = ui
+                .label("Name")
                 .on_hover_text("Short identifier; runs are grouped by it in the store");
-            if let Some(name) =
-                buffered_text_ui(ui, Id::new("flow-name"), &flow.name, 200.0, false, "name").1
-            {
+            let (field, name) =
+                buffered_text_ui(ui, Id::new("flow-name"), &flow.name, 200.0, false, "name");
+            field.labelled_by(label.id);
+            if let Some(name) = name {
                 push_edit(
                     commands,
                     info(name, flow.title.clone(), flow.description.clone()),
@@ -37,17 +39,17 @@ pub fn flow_ui(flow: &Flow, problems: &[Problem], commands: &mut Vec<Command>, u
                 );
             }
             ui.end_row();
-            ui.label("Title");
-            if let Some(title) = buffered_text_ui(
+            let label = ui.label("Title");
+            let (field, title) = buffered_text_ui(
                 ui,
                 Id::new("flow-title"),
                 &flow.title,
                 200.0,
                 false,
                 "title",
-            )
-            .1
-            {
+            );
+            field.labelled_by(label.id);
+            if let Some(title) = title {
                 push_edit(
                     commands,
                     info(flow.name.clone(), title, flow.description.clone()),
@@ -55,17 +57,17 @@ pub fn flow_ui(flow: &Flow, problems: &[Problem], commands: &mut Vec<Command>, u
                 );
             }
             ui.end_row();
-            ui.label("Description");
-            if let Some(d) = buffered_text_ui(
+            let label = ui.label("Description");
+            let (field, d) = buffered_text_ui(
                 ui,
                 Id::new("flow-description"),
                 &flow.description,
                 200.0,
                 true,
                 "what this flow does",
-            )
-            .1
-            {
+            );
+            field.labelled_by(label.id);
+            if let Some(d) = d {
                 push_edit(
                     commands,
                     info(flow.name.clone(), flow.title.clone(), d),

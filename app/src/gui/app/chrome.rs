@@ -70,9 +70,17 @@ impl EditorApp {
                 });
                 ui.menu_button("Edit", |ui| {
                     let has_sel = !self.selection.is_empty();
+                    let undo = self
+                        .doc
+                        .undo_label()
+                        .map_or_else(|| "Undo".to_owned(), |w| format!("Undo {w}"));
+                    let redo = self
+                        .doc
+                        .redo_label()
+                        .map_or_else(|| "Redo".to_owned(), |w| format!("Redo {w}"));
                     let entries = [
-                        ("Undo", "Ctrl+Z", Command::Undo, self.doc.can_undo()),
-                        ("Redo", "Ctrl+Shift+Z", Command::Redo, self.doc.can_redo()),
+                        (undo.as_str(), "Ctrl+Z", Command::Undo, self.doc.can_undo()),
+                        (redo.as_str(), "Ctrl+Shift+Z", Command::Redo, self.doc.can_redo()),
                         ("Cut", "Ctrl+X", Command::CutSelection, has_sel),
                         ("Copy", "Ctrl+C", Command::CopySelection, has_sel),
                         ("Paste", "Ctrl+V", Command::Paste, self.clipboard.is_some()),

@@ -23,17 +23,19 @@ impl EditorApp {
         match command {
             Command::Edit { edit, coalesce } => self.apply(edit, coalesce),
             Command::Undo => {
+                let what = self.doc.undo_label().map(str::to_owned);
                 if self.doc.undo() {
                     self.retain_selection();
-                    self.info("Undone");
+                    self.info(format!("Undone: {}", what.unwrap_or_default()));
                 } else {
                     self.info("Nothing to undo");
                 }
             }
             Command::Redo => {
+                let what = self.doc.redo_label().map(str::to_owned);
                 if self.doc.redo() {
                     self.retain_selection();
-                    self.info("Redone");
+                    self.info(format!("Redone: {}", what.unwrap_or_default()));
                 } else {
                     self.info("Nothing to redo");
                 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use pipewright_engine::Flow;
+use pipewright_engine::{Edit, Flow};
 
 use super::{EditorApp, Modal, Pending, PromptPurpose, StatusMessage};
 use crate::gui::command::{Command, ModalAnswer};
@@ -153,7 +153,9 @@ impl EditorApp {
 
     pub(super) fn save_to(&mut self, path: &Path, _ctx: &egui::Context) {
         // Saved into another folder, relative data paths would point elsewhere: rewrite
-        // them (one undoable edit) so they keep reading the same files.
+        // them so they keep reading the same files. And a flow still named as the file
+        // it came from ("untitled" for a new one) takes the new file's name, so its runs
+        // are listed under the name the user chose. One undoable edit for both.
         let absolute = |p: &Path| {
             std::path::absolute(p)
                 .ok()
@@ -167,8 +169,31 @@ impl EditorApp {
                 p
             })
         });
+        let flow = self.doc.flow();
+        let mut edits = Vec::new();
         if let (Some(from), Some(to)) = (from, to)
-            && let Some(edit) = self.doc.flow().relocate_edit(&self.registry, &from, &to)
+            && let Some(edit) = flow.relocate_edit(&self.registry, &from, &to)
+        {
+            edits.push(edit);
+        }
+        let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+        if let Some(name) = stem(path)
+            && name != flow.name
+            && (flow.name == "untitled"
+                || self.doc.path().and_then(stem).as_ref() == Some(&flow.name))
+        {
+            edits.push(Edit::SetInfo {
+                name,
+                title: flow.title.clone(),
+                description: flow.description.clone(),
+            });
+        }
+        let edit = match edits.len() {
+            0 => None,
+            1 => edits.pop(),
+            _ => Some(Edit::Batch(edits)),
+        };
+        if let Some(edit) = edit
             && let Err(e) = self.doc.apply(edit, &self.registry)
         {
             self.error(format!("Cannot save: {e}"));
