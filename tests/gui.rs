@@ -133,6 +133,39 @@ fn palette_search_filters_and_enter_adds() {
     assert_eq!(rig.app().flow().nodes[0].kind, "sink");
 }
 
+/// A step added from the palette lands beside the selected step, or in free space at
+/// the centre: never on top of another.
+#[test]
+fn steps_added_from_the_palette_land_in_free_space_beside_the_selection() {
+    let mut rig = rig();
+    rig.settle();
+    let add = |rig: &mut Rig, kind: &str| {
+        rig.search_palette(kind);
+        rig.harness.key_press(Key::Enter);
+        rig.settle();
+        rig.app().flow().nodes.last().unwrap().id
+    };
+    let a = add(&mut rig, "const");
+    let b = add(&mut rig, "add"); // `a` is selected: `b` goes to its right
+    let (ra, rb) = (
+        rig.app().node_screen_rect(a).unwrap(),
+        rig.app().node_screen_rect(b).unwrap(),
+    );
+    assert!(rb.left() > ra.right(), "{ra:?} then {rb:?}");
+    assert!((rb.center().y - ra.center().y).abs() < ra.height());
+    rig.key(Modifiers::NONE, Key::Escape);
+    let c = add(&mut rig, "sink"); // nothing selected: the centre, where `a` is
+    let rects: Vec<_> = [a, b, c]
+        .iter()
+        .map(|id| rig.app().node_screen_rect(*id).unwrap())
+        .collect();
+    for (i, r) in rects.iter().enumerate() {
+        for q in &rects[i + 1..] {
+            assert!(!r.intersects(*q), "{r:?} overlaps {q:?}");
+        }
+    }
+}
+
 // A fraction whose bounds can only fail at run time (0 or 1 empties a side of the
 // split) shows its range open, `(0, 1)`, beside the field, and 0 is a problem.
 #[test]

@@ -319,10 +319,13 @@ impl Rig {
     /// Types `text` into the palette's search box (which keeps the focus).
     pub fn search_palette(&mut self, text: &str) {
         let search = |n: &egui_kittest::kittest::AccessKitNode<'_>| {
-            n.placeholder() == Some("🔍 Search steps")
+            n.role() == egui::accesskit::Role::TextInput && n.label().as_deref() == Some("Palette")
         };
         self.harness.get_by(search).click();
         self.harness.step();
+        // Replace what an earlier search left there.
+        self.harness
+            .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
         self.harness.get_by(search).type_text(text);
         self.settle();
     }

@@ -63,12 +63,15 @@ pub fn palette_ui(
     ui: &mut Ui,
 ) {
     ui.add_space(4.0);
-    ui.heading("Palette");
-    let search = ui.add(
-        egui::TextEdit::singleline(&mut palette.search)
-            .hint_text("🔍 Search steps")
-            .desired_width(f32::INFINITY),
-    );
+    let heading = ui.heading("Palette");
+    let search = ui
+        .add(
+            egui::TextEdit::singleline(&mut palette.search)
+                .hint_text("🔍 Search steps")
+                .desired_width(f32::INFINITY),
+        )
+        // Named for screen readers (and tests) also once it holds text and no hint.
+        .labelled_by(heading.id);
     let enter = search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     // Every match in display order, so ↑/↓ walk them as they are drawn.
     let categories = registry.categories();

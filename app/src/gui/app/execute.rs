@@ -327,8 +327,21 @@ impl EditorApp {
             n += 1;
         }
         let pos = pos.unwrap_or_else(|| {
-            let c = self.canvas.view_center();
-            (c.0 - 80.0, c.1 - 40.0)
+            // Added from the palette (Enter, double-click): beside the selected step,
+            // which it most likely follows, else at the centre of the view; moved down
+            // past any step already there, so it never lands on top of one.
+            let beside = self
+                .selection
+                .ids()
+                .iter()
+                .filter_map(|id| flow.node(*id))
+                .max_by(|a, b| a.pos.0.total_cmp(&b.pos.0))
+                .map(|n| (n.pos.0 + STEP_PITCH.0, n.pos.1));
+            let start = beside.unwrap_or_else(|| {
+                let c = self.canvas.view_center();
+                (c.0 - 80.0, c.1 - 40.0)
+            });
+            free_spot(flow, start)
         });
         let id = flow.next_id();
         let node = Node {
@@ -384,4 +397,25 @@ impl EditorApp {
             None,
         );
     }
+}
+
+/// How far apart steps are placed: across (one step and a wire) and down (one row).
+const STEP_PITCH: (f32, f32) = (220.0, 130.0);
+
+/// `start`, or the first place below it that no step occupies (a step is taken to be
+/// at most a pitch wide and a row high, in flow coordinates).
+fn free_spot(flow: &pipewright_engine::Flow, start: (f32, f32)) -> (f32, f32) {
+    let taken = |p: (f32, f32)| {
+        flow.nodes.iter().any(|n| {
+            (n.pos.0 - p.0).abs() < STEP_PITCH.0 * 0.8 && (n.pos.1 - p.1).abs() < STEP_PITCH.1
+        })
+    };
+    let mut p = start;
+    for _ in 0..200 {
+        if !taken(p) {
+            return p;
+        }
+        p.1 += STEP_PITCH.1;
+    }
+    p
 }
