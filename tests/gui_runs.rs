@@ -215,6 +215,31 @@ fn rig(fractions: &[f64]) -> Rig {
     rig
 }
 
+/// Every flow parameter is a column from the first run on, each run showing the value
+/// it used (bold only where it changed the default); Columns ▸ hides parameters too.
+#[test]
+fn the_runs_table_shows_each_runs_parameter_values_defaults_included() {
+    let mut rig = rig(&[0.25, 0.4]);
+    rig.harness.get_by_label("test_fraction");
+    let default = rig.harness.get_by_label("0.25");
+    assert!(
+        (default.rect().center().y - rig.row_y(0)).abs() < 12.0,
+        "the run at the default shows 0.25 in its own row"
+    );
+    assert!(rig.harness.query_by_label("·").is_none());
+    rig.harness.get_by_label("0.4");
+    rig.harness.get_by_label("Columns").click();
+    rig.settle();
+    rig.harness
+        .get_by_role_and_label(egui::accesskit::Role::CheckBox, "test_fraction")
+        .click();
+    rig.settle();
+    assert!(
+        rig.harness.query_by_label("0.25").is_none(),
+        "the column is hidden"
+    );
+}
+
 /// One run's record damaged on disk: the list still shows the others, and says how
 /// many records it skipped (with the folder and the reason on hover).
 #[test]

@@ -27,7 +27,7 @@ pub struct Row {
     pub started: String,
     /// For a run with a foreach whose join chose an item: `alpha = 0.01 (r2 = 0.93)`.
     pub best: Option<String>,
-    /// Lower-case text the filter searches: id, flow, status, user, tags, parameters.
+    /// Lower-case text the filter searches: id, flow, status, user, tags, parameter values.
     haystack: String,
 }
 
@@ -48,7 +48,8 @@ impl Row {
             record.user,
             record.tags.join(" ")
         );
-        for (k, v) in &changed {
+        // Every value the run used, defaults included, as the table shows them.
+        for (k, v) in &record.params {
             haystack.push_str(&format!(" {k}={v}"));
         }
         let best = record.best_item().map(|(_, c)| c.describe());
@@ -266,9 +267,14 @@ impl RunList {
             .collect()
     }
 
-    /// The flow parameters some listed run changed from their default.
+    /// Every flow parameter of a listed run: each run records the value it ran with,
+    /// its flow's default included, so a column is there before any run changes it.
     pub fn param_columns(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.rows.iter().flat_map(|r| r.changed.keys()).collect();
+        let names: BTreeSet<&String> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.record.params.keys())
+            .collect();
         names.into_iter().cloned().collect()
     }
 
@@ -578,10 +584,11 @@ mod tests {
     }
 
     #[test]
-    fn text_filter_finds_changed_parameters_as_name_equals_value() {
-        // r1 keeps the default alpha, so it has no `alpha=` to find.
+    fn text_filter_finds_parameter_values_as_name_equals_value() {
         assert_eq!(filtered(|f| f.text = "alpha=2".into()), ["r2"]);
-        assert_eq!(filtered(|f| f.text = "alpha=".into()), ["r4", "r3", "r2"]);
+        // r1 ran with the default alpha, which is found as well.
+        assert_eq!(filtered(|f| f.text = "alpha=1".into()), ["r1"]);
+        assert_eq!(filtered(|f| f.text = "alpha=".into()).len(), 4);
     }
 
     #[test]

@@ -46,8 +46,8 @@ pub struct RunsList {
     seen_run: Option<String>,
     /// The delete confirmation and the delete going on.
     pub deleter: Deleter,
-    /// Metric columns the user hid.
-    pub hidden_metrics: std::collections::BTreeSet<String>,
+    /// Parameter and metric columns the user hid (Columns ▸).
+    pub hidden_columns: std::collections::BTreeSet<String>,
     /// The text of the tag field (for the checked runs).
     pub tag_text: String,
     /// "Compare best N by": the metric, and N.
@@ -78,7 +78,7 @@ impl RunsList {
             damaged: Vec::new(),
             seen_run: None,
             deleter: Deleter::default(),
-            hidden_metrics: Default::default(),
+            hidden_columns: Default::default(),
             tag_text: String::new(),
             best_metric: None,
             best_n: 3,

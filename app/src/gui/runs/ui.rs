@@ -287,10 +287,15 @@ fn table_ui(
     let metrics_all = panel.list.metric_columns();
     let metrics: Vec<String> = metrics_all
         .iter()
-        .filter(|m| !panel.hidden_metrics.contains(*m))
+        .filter(|m| !panel.hidden_columns.contains(*m))
         .cloned()
         .collect();
-    let params = panel.list.param_columns();
+    let params_all = panel.list.param_columns();
+    let params: Vec<String> = params_all
+        .iter()
+        .filter(|p| !panel.hidden_columns.contains(*p))
+        .cloned()
+        .collect();
     let mut columns: Vec<(Column, String, f32, bool)> =
         vec![(Column::Id, "Run".into(), 196.0, false)];
     if panel.all_flows() {
@@ -345,7 +350,7 @@ fn table_ui(
                         let text = RichText::new(format!("{title}{arrow}")).strong();
                         let r = ui.add(egui::Button::new(text).frame(false).truncate());
                         let hover = match column {
-                            Column::Param(p) => format!("Flow parameter {p} (shown where the run changed it from the default); click to sort"),
+                            Column::Param(p) => format!("Flow parameter {p}: the value each run used, bold where it changed the default; click to sort"),
                             Column::Metric(m) => format!("{m} ({}); click to sort", panel.list.goal(m).describe()),
                             Column::Best => "The item of the run's foreach that Select best chose, and the score it won by; click to sort".to_owned(),
                             _ => "Click to sort".to_owned(),
@@ -355,16 +360,28 @@ fn table_ui(
                         }
                     });
                 }
-                if metrics_all.len() > 1 {
+                if metrics_all.len() + params_all.len() > 1 {
                     ui.menu_button("Columns", |ui| {
-                        for m in &metrics_all {
-                            let mut on = !panel.hidden_metrics.contains(m);
-                            if ui.checkbox(&mut on, m).changed() {
+                        let mut toggle = |ui: &mut Ui, name: &String| {
+                            let mut on = !panel.hidden_columns.contains(name);
+                            if ui.checkbox(&mut on, name).changed() {
                                 if on {
-                                    panel.hidden_metrics.remove(m);
+                                    panel.hidden_columns.remove(name);
                                 } else {
-                                    panel.hidden_metrics.insert(m.clone());
+                                    panel.hidden_columns.insert(name.clone());
                                 }
+                            }
+                        };
+                        if !params_all.is_empty() {
+                            ui.label(RichText::new("Flow parameters").weak());
+                            for p in &params_all {
+                                toggle(ui, p);
+                            }
+                        }
+                        if !metrics_all.is_empty() {
+                            ui.label(RichText::new("Metrics").weak());
+                            for m in &metrics_all {
+                                toggle(ui, m);
                             }
                         }
                     });
@@ -485,16 +502,19 @@ fn row_ui(
                     r.on_hover_text(format!("resumed from run {from}"));
                 }
             }
-            Column::Param(p) => match row.changed.get(p) {
-                Some(v) => {
-                    ui.add(egui::Label::new(RichText::new(value_text(v)).strong()).truncate());
+            // The value the run used: strong where it changed the flow's default.
+            Column::Param(p) => match (row.changed.get(p), row.record.params.get(p)) {
+                (Some(v), _) => {
+                    ui.add(egui::Label::new(RichText::new(value_text(v)).strong()).truncate())
+                        .on_hover_text("changed from the flow's default for this run");
                 }
-                None => {
+                (None, Some(v)) => {
+                    ui.add(egui::Label::new(value_text(v)).truncate())
+                        .on_hover_text("the flow's default");
+                }
+                (None, None) => {
                     ui.label(RichText::new("·").color(weak))
-                        .on_hover_text(format!(
-                            "default ({})",
-                            row.record.params.get(p).map(value_text).unwrap_or_default()
-                        ));
+                        .on_hover_text("this run's flow has no such parameter");
                 }
             },
             Column::Metric(m) => match row.metrics.get(m) {
