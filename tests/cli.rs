@@ -1163,3 +1163,41 @@ fn a_foreach_keeping_the_best_drops_the_other_items_outputs_but_their_scores() {
         "{cmp}"
     );
 }
+
+/// A step nothing reads with an input not connected (dropped, not wired yet) does not
+/// stop the rest of the flow from running: `validate` and `run` name it as left out.
+#[test]
+fn a_step_left_unconnected_is_named_and_the_rest_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let assets = crate::util::examples_dir().join("../assets/data/");
+    let text = std::fs::read_to_string(crate::util::examples_dir().join("regression.ron"))
+        .unwrap()
+        .replace("../assets/data/", assets.to_str().unwrap());
+    let path = dir.path().join("dangling.ron");
+    std::fs::write(&path, text).unwrap();
+    let mut flow = pipewright_engine::Flow::load(&path).unwrap();
+    let id = flow.next_id();
+    flow.nodes.push(pipewright_engine::Node {
+        id,
+        kind: "train.ridge".into(),
+        label: "Ridge".into(),
+        params: Default::default(),
+        pos: (0.0, 300.0),
+    });
+    flow.save(&path).unwrap();
+    let note = format!(
+        "note: node \"Ridge\" ({id}): left out of the run: required input \"train\" is not \
+         connected and nothing reads this step"
+    );
+    let (out, err) = expect_code(&run(dir.path(), &["validate", path.to_str().unwrap()]), 0);
+    assert!(out.contains(": ok ("), "{out}");
+    assert!(err.contains(&note), "{err}");
+    let (_, err) = expect_code(&run(dir.path(), &["run", path.to_str().unwrap()]), 0);
+    assert!(err.contains(&note), "{err}");
+    let store = Store::open(dir.path()).unwrap();
+    let runs = store.runs(None).unwrap();
+    assert_eq!(runs[0].status, RunStatus::Done);
+    assert!(runs[0].task(id).is_none(), "the idle step did not run");
+    assert!(runs[0].flow.node(id).is_none(), "the record holds what ran");
+    assert_eq!(runs[0].tasks.len(), flow.nodes.len() - 1);
+}

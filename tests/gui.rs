@@ -499,6 +499,42 @@ fn no_native_dialog_falls_back_to_a_path_prompt() {
     assert_eq!(rig.app().path(), Some(path.as_path()));
 }
 
+/// A step dropped on the canvas and not wired yet does not block a run of the rest: it
+/// is listed in the Problems tab as left out, and the run goes on without it.
+#[test]
+fn an_unconnected_step_nothing_needs_is_left_out_not_fatal() {
+    let mut rig = rig();
+    rig.settle();
+    let a = rig.drag_from_palette("const", rig.canvas_point(0.2, 0.3));
+    let b = rig.drag_from_palette("add", rig.canvas_point(0.5, 0.3));
+    rig.connect(a, "out", b, "in");
+    let idle = rig.drag_from_palette("Table sink", rig.canvas_point(0.5, 0.7));
+    assert!(
+        rig.app().problems().is_empty(),
+        "{:?}",
+        rig.app().problems()
+    );
+    assert_eq!(rig.app().run_blocker(), None);
+    assert_eq!(rig.app().left_out().len(), 1);
+    assert_eq!(rig.app().left_out()[0].node, Some(idle));
+    rig.harness.get_by_label("Problems").click();
+    rig.settle();
+    rig.harness.get_by_label("✔ No problems: the flow can run.");
+    let note = "ℹ node \"Table sink\" (#3): left out of the run: required input \"table\" is not connected and nothing reads this step";
+    rig.harness.get_by_label(note);
+    rig.key(Modifiers::NONE, Key::F5);
+    assert_eq!(rig.wait_for_run(), RunStatus::Done);
+    assert_eq!(rig.app().step_status(b), Some(StepStatus::Done));
+    assert_eq!(rig.app().step_status(idle), None, "never queued");
+    // The note selects its step.
+    rig.key(Modifiers::NONE, Key::Escape);
+    rig.harness.get_by_label("Problems").click();
+    rig.settle();
+    rig.harness.get_by_label(note).click();
+    rig.settle();
+    assert_eq!(rig.app().selection(), &[idle]);
+}
+
 #[test]
 fn a_failing_step_is_shown_failed_with_its_message() {
     let mut rig = rig();

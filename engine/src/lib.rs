@@ -115,7 +115,7 @@ pub use record::{Chosen, IncludedFile, RunMetric, RunRecord, RunStatus, StepStat
 pub use run::{Engine, RunError, RunHandle, RunOptions};
 pub use step_error::StepError;
 pub use store::{GcReport, Store, StoreError};
-pub use validate::{Problem, validate, validate_in};
+pub use validate::{Problem, idle_steps, runnable, validate, validate_in};
 pub use value::{ParamType, ParamValue, Value};
 pub use view::{
     ArtifactView, BarSet, BarsView, Cell, CoefficientsView, ColumnInfo, Goal, MatrixView, Metric,

@@ -14,8 +14,74 @@ pub use crate::problem::{Problem, resolve_params};
 pub(crate) use crate::problem::{node_problem, param_problem};
 use crate::value::{ParamType, Value};
 
-/// Checks a flow against a registry. An empty list means it can run.
+/// Checks a flow against a registry. An empty list means it can run. Idle steps
+/// ([`idle_steps`]) are left out of the check, as they are left out of a run, unless
+/// every step is idle: then nothing would run, and their problems are the flow's.
 pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
+    check(&runnable(flow, registry), registry)
+}
+
+/// Steps a run leaves out: a required input is not connected and nothing reads their
+/// outputs (no wire leaves them) — typically a step just dropped on the canvas. One
+/// note each, naming the step and the input. They do not block a run of the rest;
+/// a step that something does read is needed, and its missing input is a problem.
+pub fn idle_steps(flow: &Flow, registry: &Registry) -> Vec<Problem> {
+    let mut seen = BTreeSet::new();
+    if !flow.nodes.iter().all(|n| seen.insert(n.id)) {
+        return Vec::new(); // an id used twice: `validate` names it, nothing is idle
+    }
+    flow.nodes
+        .iter()
+        .filter(|n| !flow.edges.iter().any(|e| e.from.node == n.id))
+        .filter_map(|n| {
+            let desc = registry.descriptor(&n.kind)?;
+            let missing: Vec<&str> = desc
+                .inputs
+                .iter()
+                .filter(|p| p.required)
+                .filter(|p| {
+                    !flow
+                        .edges
+                        .iter()
+                        .any(|e| e.to.node == n.id && e.to.port == p.name)
+                })
+                .map(|p| p.name)
+                .collect();
+            (!missing.is_empty()).then(|| {
+                let inputs: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
+                node_problem(
+                    n,
+                    format!(
+                        "left out of the run: required input{} {} {} not connected and \
+                         nothing reads this step",
+                        if missing.len() == 1 { "" } else { "s" },
+                        inputs.join(", "),
+                        if missing.len() == 1 { "is" } else { "are" },
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The flow a run runs: without its [idle steps](idle_steps) (and the wires into
+/// them), or whole when none, or every step, is idle.
+pub fn runnable<'f>(flow: &'f Flow, registry: &Registry) -> std::borrow::Cow<'f, Flow> {
+    let idle: BTreeSet<NodeId> = idle_steps(flow, registry)
+        .iter()
+        .filter_map(|p| p.node)
+        .collect();
+    if idle.is_empty() || idle.len() == flow.nodes.len() {
+        return std::borrow::Cow::Borrowed(flow);
+    }
+    let mut pruned = flow.clone();
+    pruned.nodes.retain(|n| !idle.contains(&n.id));
+    pruned.edges.retain(|e| !idle.contains(&e.to.node));
+    std::borrow::Cow::Owned(pruned)
+}
+
+/// Every problem of `flow`, idle steps included.
+fn check(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     let mut problems = Vec::new();
     let flow_problem = |message: String| Problem {
         node: None,
@@ -224,7 +290,8 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
 /// and the editor's Problems list call this, so a missing data file is reported before
 /// a run instead of by it.
 pub fn validate_in(flow: &Flow, registry: &Registry, base_dir: &Path) -> Vec<Problem> {
-    let mut problems = validate(flow, registry);
+    let flow = &*runnable(flow, registry);
+    let mut problems = check(flow, registry);
     let flow_values = flow.param_defaults();
     for node in &flow.nodes {
         let Some(desc) = registry.descriptor(&node.kind) else {
@@ -602,11 +669,43 @@ mod tests {
 
     #[test]
     fn required_input_unconnected() {
+        // N2 feeds N3, so it is needed: its missing input is a problem.
         let mut f = good();
-        f.edges.clear();
+        f.nodes.push(node(3, "sink"));
+        f.edges = vec![Edge::new(NodeId(2), "out", NodeId(3), "table")];
         one(
             &f,
             "node \"N2\" (#2): required input \"table\" is not connected",
+        );
+        assert!(idle_steps(&f, &registry()).is_empty());
+    }
+
+    #[test]
+    fn a_step_nothing_reads_with_an_input_unconnected_is_left_out_not_a_problem() {
+        let r = registry();
+        let mut f = good();
+        // A step just dropped on the canvas, with a bad parameter too.
+        let mut dropped = node(3, "sink");
+        dropped.params.clear();
+        f.nodes.push(dropped);
+        assert!(validate(&f, &r).is_empty(), "{:#?}", validate(&f, &r));
+        let idle = idle_steps(&f, &r);
+        assert_eq!(idle.len(), 1);
+        assert_eq!(idle[0].node, Some(NodeId(3)));
+        assert_eq!(
+            idle[0].message,
+            "node \"N3\" (#3): left out of the run: required input \"table\" is not \
+             connected and nothing reads this step"
+        );
+        let run = runnable(&f, &r);
+        assert_eq!(run.nodes.len(), 2);
+        assert!(run.node(NodeId(3)).is_none());
+        // With every step idle nothing would run: their problems block.
+        let mut lone = Flow::new("lone");
+        lone.nodes.push(node(1, "sink"));
+        assert_eq!(
+            messages(&lone),
+            ["node \"N1\" (#1): required input \"table\" is not connected"]
         );
     }
 

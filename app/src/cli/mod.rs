@@ -504,6 +504,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Outcome> {
             let f = load_flow(&flow)?;
             let dir = flow.parent().unwrap_or(std::path::Path::new("."));
             let problems = pipewright_engine::validate_in(&f, &registry(), dir);
+            run::say_left_out(&f, &registry());
             if problems.is_empty() {
                 println!(
                     "{}: ok ({} nodes, {} edges)",

@@ -43,10 +43,22 @@ pub fn run(
         tags,
         ..Default::default()
     };
+    say_left_out(&flow, engine.registry());
     let handle = engine
         .start(&flow, options)
         .with_context(|| format!("cannot run {}", path.display()))?;
     follow(&engine, handle)
+}
+
+/// Names the idle steps a run leaves out (an input not connected, nothing reading
+/// them), one note each on stderr; when every step is idle, validation reports them.
+pub fn say_left_out(flow: &pipewright_engine::Flow, registry: &pipewright_engine::Registry) {
+    let idle = pipewright_engine::idle_steps(flow, registry);
+    if idle.len() < flow.nodes.len() {
+        for p in idle {
+            eprintln!("note: {p}");
+        }
+    }
 }
 
 /// Resumes a run with a flow file as it is now: `flow`, else the file the run was
@@ -88,6 +100,7 @@ pub fn resume(store: &Store, id: &str, flow: Option<&Path>) -> anyhow::Result<Ou
         flow_path: Some(path.clone()),
         ..RunOptions::default()
     };
+    say_left_out(&flow, engine.registry());
     let handle = engine
         .start_resume(&origin.id, &flow, options)
         .with_context(|| format!("cannot resume run {id}"))?;
@@ -383,6 +396,7 @@ pub fn sweep_in_run(
         tags,
         ..Default::default()
     };
+    say_left_out(&flow, engine.registry());
     let handle = engine
         .start(&flow, options)
         .with_context(|| format!("cannot run {}", path.display()))?;

@@ -18,6 +18,7 @@ pub fn bottom_ui(
     log_filter: &mut Option<NodeId>,
     flow: &Flow,
     problems: &[Problem],
+    left_out: &[Problem],
     run: Option<&RunView>,
     runs: &mut RunsList,
     shown_run: Option<&str>,
@@ -88,7 +89,7 @@ pub fn bottom_ui(
     ui.separator();
     match tab {
         BottomTab::Log => log_ui(*log_filter, run, ui),
-        BottomTab::Problems => problems_ui(problems, commands, ui),
+        BottomTab::Problems => problems_ui(problems, left_out, commands, ui),
         BottomTab::Runs => runs_ui(
             runs,
             flow,
@@ -137,18 +138,34 @@ fn log_ui(filter: Option<NodeId>, run: Option<&RunView>, ui: &mut Ui) {
         });
 }
 
-fn problems_ui(problems: &[Problem], commands: &mut Vec<Command>, ui: &mut Ui) {
-    if problems.is_empty() {
-        ui.label(
-            RichText::new("✔ No problems: the flow can run.").color(theme::ok_color(ui.visuals())),
-        );
-        return;
-    }
+/// The problems that block a run, then the idle steps a run leaves out (notes, not
+/// problems); each selects its step when clicked.
+fn problems_ui(
+    problems: &[Problem],
+    left_out: &[Problem],
+    commands: &mut Vec<Command>,
+    ui: &mut Ui,
+) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            for p in problems {
-                let text = RichText::new(format!("⚠ {}", p.message)).color(theme::error_color(ui.visuals()));
+            if problems.is_empty() {
+                ui.label(
+                    RichText::new("✔ No problems: the flow can run.")
+                        .color(theme::ok_color(ui.visuals())),
+                );
+            }
+            let error = theme::error_color(ui.visuals());
+            let weak = ui.visuals().weak_text_color();
+            let notes = problems
+                .iter()
+                .map(|p| (p, RichText::new(format!("⚠ {}", p.message)).color(error)))
+                .chain(
+                    left_out
+                        .iter()
+                        .map(|p| (p, RichText::new(format!("ℹ {}", p.message)).color(weak))),
+                );
+            for (p, text) in notes {
                 let r = ui.add(egui::Button::selectable(false, text));
                 match p.node {
                     Some(id) => {
@@ -157,7 +174,12 @@ fn problems_ui(problems: &[Problem], commands: &mut Vec<Command>, ui: &mut Ui) {
                         }
                     }
                     None => {
-                        if r.on_hover_text("A problem of the flow itself (see the inspector with nothing selected)").clicked() {
+                        if r
+                            .on_hover_text(
+                                "A problem of the flow itself (see the inspector with nothing selected)",
+                            )
+                            .clicked()
+                        {
                             commands.push(Command::Select(Vec::new()));
                         }
                     }

@@ -68,7 +68,7 @@ impl RunTracker {
     ) -> Result<String, RunError> {
         options.wake = Some(waker(ctx));
         let handle = self.engine.start(flow, options)?;
-        let labels = flow.nodes.iter().map(|n| (n.id, n.label.clone())).collect();
+        let labels = ran_labels(flow, self.engine.registry());
         Ok(self.follow(RunView::start(handle, labels)))
     }
 
@@ -84,8 +84,7 @@ impl RunTracker {
     ) -> Result<String, RunError> {
         options.wake = Some(waker(ctx));
         let handle = self.engine.start_resume(run_id, flow, options)?;
-        let labels: BTreeMap<NodeId, String> =
-            flow.nodes.iter().map(|n| (n.id, n.label.clone())).collect();
+        let labels = ran_labels(flow, self.engine.registry());
         Ok(self.follow(RunView::start(handle, labels)))
     }
 
@@ -125,4 +124,14 @@ impl RunTracker {
 fn waker(ctx: &egui::Context) -> WakeFn {
     let ctx = ctx.clone();
     WakeFn::new(move || ctx.request_repaint())
+}
+
+/// The labels of the steps a run of `flow` runs: its idle steps are left out, so they
+/// show no status rather than queued forever.
+fn ran_labels(flow: &Flow, registry: &pipewright_engine::Registry) -> BTreeMap<NodeId, String> {
+    pipewright_engine::runnable(flow, registry)
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.label.clone()))
+        .collect()
 }

@@ -167,6 +167,10 @@ impl Engine {
     /// Validates the flow, records a new run in the store and starts it in the
     /// background. Events arrive on the handle's channel.
     pub fn start(&self, flow: &Flow, options: RunOptions) -> Result<RunHandle, RunError> {
+        // Idle steps (an input not connected, nothing reading them) are left out: the
+        // run and its record hold the rest.
+        let runnable = crate::validate::runnable(flow, &self.registry);
+        let flow: &Flow = &runnable;
         let problems = validate(flow, &self.registry);
         if !problems.is_empty() {
             return Err(RunError::Invalid(problems));

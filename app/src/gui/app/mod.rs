@@ -142,6 +142,8 @@ pub struct EditorApp {
     canvas: Canvas,
     palette: Palette,
     problems: Vec<Problem>,
+    /// Idle steps a run leaves out (an input not connected, nothing reading them).
+    left_out: Vec<Problem>,
     problems_by_node: BTreeMap<NodeId, Vec<String>>,
     problems_revision: Option<u64>,
     /// The run of the document (the one going, or the last one).
@@ -220,6 +222,7 @@ impl EditorApp {
             canvas: Canvas::default(),
             palette: Palette::default(),
             problems: Vec::new(),
+            left_out: Vec::new(),
             problems_by_node: BTreeMap::new(),
             problems_revision: None,
             commands: Vec::new(),
@@ -360,7 +363,12 @@ impl EditorApp {
         self.commands.push(command);
     }
 
-    /// Why the flow cannot run now, if it cannot.
+    /// The idle steps a run of the document leaves out, one note each.
+    pub fn left_out(&self) -> &[Problem] {
+        &self.left_out
+    }
+
+    /// Why the document cannot run now, if it cannot.
     pub fn run_blocker(&self) -> Option<String> {
         if self.run.is_running() {
             return Some("a run is in progress".into());
@@ -424,6 +432,11 @@ impl EditorApp {
             Some(dir) => pipewright_engine::validate_in(self.doc.flow(), &self.registry, dir),
             None => validate(self.doc.flow(), &self.registry),
         };
+        let flow = self.doc.flow();
+        self.left_out = pipewright_engine::idle_steps(flow, &self.registry);
+        if self.left_out.len() == flow.nodes.len() {
+            self.left_out.clear(); // every step idle: they are the problems
+        }
         self.problems_by_node.clear();
         for p in &self.problems {
             if let Some(id) = p.node {
@@ -503,6 +516,7 @@ impl EditorApp {
                     &mut self.log_filter,
                     self.doc.flow(),
                     &self.problems,
+                    &self.left_out,
                     self.run.view(),
                     &mut self.runs,
                     self.past_run.as_ref().map(PastRun::run_id),
