@@ -343,6 +343,13 @@ fn compare_two_runs_shows_metrics_and_the_parameter_difference() {
             .unwrap_or("")
             .contains("Exported")
     );
+
+    // File ▸ New puts the new canvas in front; the comparison stays a tab behind it.
+    rig.harness.state_mut().command(Command::NewFlow);
+    rig.settle();
+    assert!(rig.app().flow().nodes.is_empty());
+    assert_eq!(rig.app().center_view(), CenterView::Flow);
+    assert!(rig.harness.query_by_label("Comparing 2 runs").is_none());
 }
 
 #[test]

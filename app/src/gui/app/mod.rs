@@ -387,6 +387,8 @@ impl EditorApp {
 
     fn set_document(&mut self, doc: Document) {
         self.doc = doc;
+        // The new document in front: a comparison or past run stays a tab behind it.
+        self.center = CenterView::Flow;
         self.selection.clear();
         self.canvas.reset_view();
         self.run.clear();
