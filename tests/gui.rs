@@ -526,6 +526,8 @@ fn an_unconnected_step_nothing_needs_is_left_out_not_fatal() {
     assert_eq!(rig.wait_for_run(), RunStatus::Done);
     assert_eq!(rig.app().step_status(b), Some(StepStatus::Done));
     assert_eq!(rig.app().step_status(idle), None, "never queued");
+    // The Runs tab's count follows without the tab being opened.
+    rig.wait_for_list(1);
     // The note selects its step.
     rig.key(Modifiers::NONE, Key::Escape);
     rig.harness.get_by_label("Problems").click();

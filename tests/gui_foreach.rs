@@ -110,7 +110,7 @@ fn run_sweep_in_the_window_runs_every_value_and_lists_the_tasks() {
     assert_eq!(chosen.index, 2);
     let best = chosen.describe();
     assert_eq!(best, "alpha = 100 (rmse = 1.4652)");
-    rig.harness.get_by_label("Runs").click();
+    rig.click_runs_tab();
     rig.wait_for_list(1);
     rig.harness.get_by_label("Best item");
     rig.harness.get_by_label(&best);

@@ -208,10 +208,21 @@ impl Rig {
         });
     }
 
+    /// Clicks the Runs tab, "Runs" or "Runs (n)" once a listing arrived.
+    pub fn click_runs_tab(&mut self) {
+        self.harness
+            .get_by(|n| {
+                n.role() == egui::accesskit::Role::Button
+                    && n.label()
+                        .is_some_and(|l| l == "Runs" || l.starts_with("Runs ("))
+            })
+            .click();
+    }
+
     /// Opens the Runs tab and waits until it lists every seeded run.
     #[track_caller]
     pub fn open_runs_tab(&mut self) {
-        self.harness.get_by_label("Runs").click();
+        self.click_runs_tab();
         self.wait_for_list(self.runs.len());
     }
 

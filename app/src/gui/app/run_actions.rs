@@ -55,7 +55,9 @@ impl EditorApp {
             self.message(message);
             self.reload_runs(ctx);
         }
-        if self.settings.bottom_tab == BottomTab::Runs {
+        // Listed whatever tab shows, so the tab's "Runs (n)" is live (a listing of
+        // 1,000 runs takes ~20 ms, off the UI thread).
+        {
             let finished_run = self
                 .run
                 .view()
