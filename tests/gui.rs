@@ -497,6 +497,21 @@ fn no_native_dialog_falls_back_to_a_path_prompt() {
     rig.click_label("OK");
     assert!(path.exists());
     assert_eq!(rig.app().path(), Some(path.as_path()));
+
+    // Enter confirms as OK does; a data file's prompt suggests a data file.
+    let again = dir.path().join("entered.ron");
+    rig.dialogs.push(DialogResult::Unavailable);
+    rig.key(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    rig.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::A]);
+    rig.harness.step();
+    rig.harness
+        .get_by(prompt)
+        .type_text(again.to_str().unwrap());
+    rig.harness.step();
+    rig.key(Modifiers::NONE, Key::Enter);
+    assert!(again.exists(), "Enter saved it");
+    assert!(rig.harness.query_by_label("Save flow as").is_none());
 }
 
 /// A step dropped on the canvas and not wired yet does not block a run of the rest: it

@@ -73,9 +73,12 @@ impl EditorApp {
                             .desired_width(f32::INFINITY)
                             .hint_text(hint),
                     );
-                    r.request_focus();
-                    if r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                    // Enter confirms. The field keeps the focus every frame, so it never
+                    // reports losing it: read the key itself.
+                    if ui.input(|i| i.key_pressed(Key::Enter)) {
                         ok = true;
+                    } else {
+                        r.request_focus();
                     }
                     ui.add_space(8.0);
                     ui.horizontal(|ui| {
