@@ -41,15 +41,22 @@ impl LoadCsv {
                     super::path_param(),
                     ParamSpec::new(
                         "separator",
-                        ParamType::Choice(vec!["comma".into(), "tab".into(), "semicolon".into()]),
-                        Value::Text("comma".into()),
-                        "the character between fields",
+                        ParamType::Choice(vec![
+                            "auto".into(),
+                            "comma".into(),
+                            "tab".into(),
+                            "semicolon".into(),
+                        ]),
+                        Value::Text("auto".into()),
+                        "the character between fields; auto: the one every line of the \
+                         file's start has equally often",
                     ),
                     ParamSpec::new(
                         "has_header",
                         ParamType::Bool,
                         Value::Bool(true),
-                        "the first line names the columns",
+                        "the first line names the columns (a first line of numbers alone is \
+                         read as data)",
                     ),
                     ParamSpec::new(
                         "column_names",
@@ -81,12 +88,8 @@ impl NodeKind for LoadCsv {
         params: &Params,
     ) -> Result<Outputs, StepError> {
         let path = params.text("path")?;
-        let separator = match params.text("separator")? {
-            "tab" => b'\t',
-            "semicolon" => b';',
-            _ => b',',
-        };
-        let has_header = params.bool("has_header")?;
+        let chosen = params.text("separator")?;
+        let mut has_header = params.bool("has_header")?;
         let names = parse_list(params.text("column_names")?);
         let encoding = TextEncoding::from_param(params.text("encoding")?);
         let bytes = ctx.include_file(path)?;
@@ -94,6 +97,26 @@ impl NodeKind for LoadCsv {
         // Decoded up front so a Latin-1 byte is named by its line (polars would name
         // only a field it cannot read), and Latin-1 reaches polars as UTF-8.
         let bytes = decode_text(path, bytes, encoding)?.into_bytes();
+        let separator = match chosen {
+            "tab" => b'\t',
+            "semicolon" => b';',
+            "comma" => b',',
+            _ => {
+                let found = sniff_separator(&bytes);
+                ctx.log(format!(
+                    "separator: {} (found in the file's first lines)",
+                    separator_name(found)
+                ));
+                found
+            }
+        };
+        if has_header && first_line_is_numbers(&bytes, separator) {
+            has_header = false;
+            ctx.log(
+                "the first line holds only numbers: read as data, not as a header \
+                 (column_names names the columns)",
+            );
+        }
         let (df, notes) = parse_noting(path, bytes, separator, has_header, &names)?;
         for note in notes {
             ctx.log(note);
@@ -111,6 +134,71 @@ impl NodeKind for LoadCsv {
         ));
         Ok(Outputs::new().with("table", table))
     }
+}
+
+/// The separator a file uses: of tab, semicolon and comma, the one that every line of
+/// its first 50 has the same number of times (outside double quotes), the most often;
+/// failing that the one on the most lines; a comma when none appears (one column).
+pub fn sniff_separator(bytes: &[u8]) -> u8 {
+    let lines: Vec<&[u8]> = bytes
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(50)
+        .collect();
+    let count = |line: &[u8], sep: u8| {
+        let mut quoted = false;
+        line.iter()
+            .filter(|b| {
+                if **b == b'"' {
+                    quoted = !quoted;
+                }
+                !quoted && **b == sep
+            })
+            .count()
+    };
+    let mut best: Option<(bool, usize, u8)> = None;
+    for sep in [b'\t', b';', b','] {
+        let counts: Vec<usize> = lines.iter().map(|l| count(l, sep)).collect();
+        let on_lines = counts.iter().filter(|c| **c > 0).count();
+        if on_lines == 0 {
+            continue;
+        }
+        let consistent = counts.iter().all(|c| *c == counts[0]);
+        // Consistent first, then the most per line (or on the most lines).
+        let score = (
+            consistent,
+            if consistent { counts[0] } else { on_lines },
+            sep,
+        );
+        if best.is_none_or(|b| (score.0, score.1) > (b.0, b.1)) {
+            best = Some(score);
+        }
+    }
+    best.map_or(b',', |b| b.2)
+}
+
+fn separator_name(sep: u8) -> &'static str {
+    match sep {
+        b'\t' => "tab",
+        b';' => "semicolon",
+        _ => "comma",
+    }
+}
+
+/// Whether the first non-empty line is numbers alone: data, not column names.
+pub fn first_line_is_numbers(bytes: &[u8], separator: u8) -> bool {
+    let Some(line) = bytes
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_prefix(b"\xef\xbb\xbf").unwrap_or(l))
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(line);
+    text.trim_end_matches('\r')
+        .split(separator as char)
+        .all(|f| f.trim().parse::<f64>().is_ok_and(f64::is_finite))
 }
 
 /// Parses delimited bytes; `names`, when not empty, names the columns.
@@ -404,7 +492,10 @@ mod tests {
         assert_eq!(df.column("y").unwrap().dtype(), &DataType::Float64);
         assert_eq!(
             ctx.logs(),
-            ["read d.csv: 2 rows × 2 columns (x i64, y f64)"]
+            [
+                "separator: comma (found in the file's first lines)",
+                "read d.csv: 2 rows × 2 columns (x i64, y f64)"
+            ]
         );
         assert_eq!(ctx.included().len(), 1, "the file is recorded with the run");
     }
@@ -428,6 +519,42 @@ mod tests {
         let df = frame(&out, "table");
         assert_eq!(df.shape(), (1000, 2));
         assert_eq!(df.get_column_names(), ["x", "y"]);
+    }
+
+    #[test]
+    fn the_bundled_tab_separated_headerless_file_loads_with_no_settings() {
+        let kind = LoadCsv::new();
+        let p = params(
+            &kind,
+            &[(
+                "path",
+                Value::Text("../assets/data/regression_dataset.txt".into()),
+            )],
+        );
+        let out = run(&kind, &Inputs::default(), &p).unwrap();
+        let df = frame(&out, "table");
+        assert_eq!(
+            df.shape(),
+            (1000, 2),
+            "two columns, and the first row is data"
+        );
+        assert_eq!(df.get_column_names(), ["column_1", "column_2"]);
+    }
+
+    #[test]
+    fn the_separator_is_the_one_every_line_has_equally_often() {
+        assert_eq!(sniff_separator(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_separator(b"a\tb\n1.5\t2\n"), b'\t');
+        assert_eq!(sniff_separator(b"a;b\n1,5;2,5\n"), b';', "decimal commas");
+        assert_eq!(
+            sniff_separator(b"name;note\n\"x\";\"a, b, c\"\n"),
+            b';',
+            "commas inside quotes do not count"
+        );
+        assert_eq!(sniff_separator(b"one column\n1\n"), b',');
+        assert!(first_line_is_numbers(b"1.5\t-2e3\n", b'\t'));
+        assert!(!first_line_is_numbers(b"x\ty\n1\t2\n", b'\t'));
+        assert!(!first_line_is_numbers(b"1,a\n", b','));
     }
 
     #[test]
@@ -544,7 +671,7 @@ mod tests {
         assert_eq!(df.get_column_names(), ["x", "y"]);
         assert!(df.column("y").unwrap().dtype().is_float());
         assert_eq!(
-            ctx.logs()[0],
+            ctx.logs()[1],
             "trimmed spaces around column names: \" y\" → \"y\""
         );
         // A space after every comma in the rows too: still numbers.
@@ -561,7 +688,7 @@ mod tests {
             "text stays text"
         );
         assert_eq!(
-            ctx.logs()[1],
+            ctx.logs()[2],
             "read as numbers without the spaces around them: \"x\", \"y\""
         );
     }
