@@ -142,15 +142,13 @@ impl Edit {
             Edit::AddNode(n) => format!("add {}", n.label),
             Edit::RemoveNodes(ids) if ids.len() == 1 => format!("delete {}", label(&ids[0])),
             Edit::RemoveNodes(ids) => format!("delete {} {}", ids.len(), steps(ids.len())),
-            Edit::Connect(e) => format!(
-                "connect {}.{} → {}.{}",
-                label(&e.from.node),
-                e.from.port,
-                label(&e.to.node),
-                e.to.port
-            ),
-            Edit::Disconnect(e) => format!(
-                "disconnect {}.{} → {}.{}",
+            Edit::Connect(e) | Edit::Disconnect(e) => format!(
+                "{} {}.{} → {}.{}",
+                if matches!(self, Edit::Connect(_)) {
+                    "connect"
+                } else {
+                    "disconnect"
+                },
                 label(&e.from.node),
                 e.from.port,
                 label(&e.to.node),
@@ -615,6 +613,10 @@ mod tests {
         assert_eq!(
             Edit::Connect(wire.clone()).describe(&f),
             "connect read.table → #9.table"
+        );
+        assert_eq!(
+            Edit::Disconnect(wire.clone()).describe(&f),
+            "disconnect read.table → #9.table"
         );
         assert_eq!(
             Edit::Batch(vec![Edit::Disconnect(wire.clone()), Edit::Connect(wire)]).describe(&f),
