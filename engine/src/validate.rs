@@ -15,36 +15,50 @@ pub(crate) use crate::problem::{node_problem, param_problem};
 use crate::value::{ParamType, Value};
 
 /// Checks a flow against a registry. An empty list means it can run. Idle steps
-/// ([`idle_steps`]) are left out of the check, as they are left out of a run, unless
-/// every step is idle: then nothing would run, and their problems are the flow's.
+/// ([`idle_steps`]) are left out of the check, as they are left out of a run.
 pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
-    check(&runnable(flow, registry), registry)
+    validate_runnable(flow, registry).1
+}
+
+/// The flow a run runs ([`runnable`]) and its problems: the one pruning and check
+/// `validate` and `Engine::start` share. Pruned once: a step that fed only an idle step
+/// stays, and its missing input is a problem, as the editor shows it.
+pub(crate) fn validate_runnable<'f>(
+    flow: &'f Flow,
+    registry: &Registry,
+) -> (std::borrow::Cow<'f, Flow>, Vec<Problem>) {
+    let runnable = runnable(flow, registry);
+    let problems = check(&runnable, registry);
+    (runnable, problems)
 }
 
 /// Steps a run leaves out: a required input is not connected and nothing reads their
 /// outputs (no wire leaves them) — typically a step just dropped on the canvas. One
 /// note each, naming the step and the input. They do not block a run of the rest;
 /// a step that something does read is needed, and its missing input is a problem.
+/// When every step is idle nothing would run: none is left out, and their missing
+/// inputs are the flow's problems.
 pub fn idle_steps(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     let mut seen = BTreeSet::new();
     if !flow.nodes.iter().all(|n| seen.insert(n.id)) {
         return Vec::new(); // an id used twice: `validate` names it, nothing is idle
     }
-    flow.nodes
+    let read: BTreeSet<NodeId> = flow.edges.iter().map(|e| e.from.node).collect();
+    let wired: BTreeSet<(NodeId, &str)> = flow
+        .edges
         .iter()
-        .filter(|n| !flow.edges.iter().any(|e| e.from.node == n.id))
+        .map(|e| (e.to.node, e.to.port.as_str()))
+        .collect();
+    let idle: Vec<Problem> = flow
+        .nodes
+        .iter()
+        .filter(|n| !read.contains(&n.id))
         .filter_map(|n| {
             let desc = registry.descriptor(&n.kind)?;
             let missing: Vec<&str> = desc
                 .inputs
                 .iter()
-                .filter(|p| p.required)
-                .filter(|p| {
-                    !flow
-                        .edges
-                        .iter()
-                        .any(|e| e.to.node == n.id && e.to.port == p.name)
-                })
+                .filter(|p| p.required && !wired.contains(&(n.id, p.name)))
                 .map(|p| p.name)
                 .collect();
             (!missing.is_empty()).then(|| {
@@ -61,17 +75,21 @@ pub fn idle_steps(flow: &Flow, registry: &Registry) -> Vec<Problem> {
                 )
             })
         })
-        .collect()
+        .collect();
+    if idle.len() == flow.nodes.len() {
+        return Vec::new();
+    }
+    idle
 }
 
 /// The flow a run runs: without its [idle steps](idle_steps) (and the wires into
-/// them), or whole when none, or every step, is idle.
+/// them), or whole when none is idle.
 pub fn runnable<'f>(flow: &'f Flow, registry: &Registry) -> std::borrow::Cow<'f, Flow> {
     let idle: BTreeSet<NodeId> = idle_steps(flow, registry)
         .iter()
         .filter_map(|p| p.node)
         .collect();
-    if idle.is_empty() || idle.len() == flow.nodes.len() {
+    if idle.is_empty() {
         return std::borrow::Cow::Borrowed(flow);
     }
     let mut pruned = flow.clone();
@@ -290,8 +308,8 @@ fn check(flow: &Flow, registry: &Registry) -> Vec<Problem> {
 /// and the editor's Problems list call this, so a missing data file is reported before
 /// a run instead of by it.
 pub fn validate_in(flow: &Flow, registry: &Registry, base_dir: &Path) -> Vec<Problem> {
-    let flow = &*runnable(flow, registry);
-    let mut problems = check(flow, registry);
+    let (flow, mut problems) = validate_runnable(flow, registry);
+    let flow = &*flow;
     let flow_values = flow.param_defaults();
     for node in &flow.nodes {
         let Some(desc) = registry.descriptor(&node.kind) else {
@@ -703,9 +721,39 @@ mod tests {
         // With every step idle nothing would run: their problems block.
         let mut lone = Flow::new("lone");
         lone.nodes.push(node(1, "sink"));
+        assert!(idle_steps(&lone, &r).is_empty());
         assert_eq!(
             messages(&lone),
             ["node \"N1\" (#1): required input \"table\" is not connected"]
+        );
+    }
+
+    // source ─▶ N2 (sink)     N3 (sink, input unconnected) ─▶ N4 (pair: b unconnected)
+    #[test]
+    fn a_step_that_fed_only_an_idle_step_is_still_a_problem_once_that_is_left_out() {
+        let mut r = registry();
+        r.register(kind(
+            "pair",
+            vec![
+                PortSpec::new("a", "table", ""),
+                PortSpec::new("b", "table", ""),
+            ],
+            vec![],
+        ));
+        let mut f = good();
+        f.nodes.push(node(3, "sink"));
+        f.nodes.push(node(4, "pair"));
+        f.edges.push(Edge::new(NodeId(3), "out", NodeId(4), "a"));
+        let idle = idle_steps(&f, &r);
+        assert_eq!(idle.len(), 1);
+        assert_eq!(idle[0].node, Some(NodeId(4)));
+        // Without N4, N3 reads as idle too; but it was needed, so it stays and blocks.
+        let (run, problems) = validate_runnable(&f, &r);
+        assert!(run.node(NodeId(3)).is_some() && run.node(NodeId(4)).is_none());
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(
+            problems[0].message,
+            "node \"N3\" (#3): required input \"table\" is not connected"
         );
     }
 

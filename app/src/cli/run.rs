@@ -51,13 +51,10 @@ pub fn run(
 }
 
 /// Names the idle steps a run leaves out (an input not connected, nothing reading
-/// them), one note each on stderr; when every step is idle, validation reports them.
+/// them), one note each on stderr.
 pub fn say_left_out(flow: &pipewright_engine::Flow, registry: &pipewright_engine::Registry) {
-    let idle = pipewright_engine::idle_steps(flow, registry);
-    if idle.len() < flow.nodes.len() {
-        for p in idle {
-            eprintln!("note: {p}");
-        }
+    for p in pipewright_engine::idle_steps(flow, registry) {
+        eprintln!("note: {p}");
     }
 }
 

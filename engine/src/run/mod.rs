@@ -169,9 +169,8 @@ impl Engine {
     pub fn start(&self, flow: &Flow, options: RunOptions) -> Result<RunHandle, RunError> {
         // Idle steps (an input not connected, nothing reading them) are left out: the
         // run and its record hold the rest.
-        let runnable = crate::validate::runnable(flow, &self.registry);
+        let (runnable, problems) = crate::validate::validate_runnable(flow, &self.registry);
         let flow: &Flow = &runnable;
-        let problems = validate(flow, &self.registry);
         if !problems.is_empty() {
             return Err(RunError::Invalid(problems));
         }

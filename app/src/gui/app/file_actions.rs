@@ -188,13 +188,8 @@ impl EditorApp {
                 description: flow.description.clone(),
             });
         }
-        let edit = match edits.len() {
-            0 => None,
-            1 => edits.pop(),
-            _ => Some(Edit::Batch(edits)),
-        };
-        if let Some(edit) = edit
-            && let Err(e) = self.doc.apply(edit, &self.registry)
+        if !edits.is_empty()
+            && let Err(e) = self.doc.apply(Edit::Batch(edits), &self.registry)
         {
             self.error(format!("Cannot save: {e}"));
             return;

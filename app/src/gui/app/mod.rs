@@ -434,11 +434,7 @@ impl EditorApp {
             Some(dir) => pipewright_engine::validate_in(self.doc.flow(), &self.registry, dir),
             None => validate(self.doc.flow(), &self.registry),
         };
-        let flow = self.doc.flow();
-        self.left_out = pipewright_engine::idle_steps(flow, &self.registry);
-        if self.left_out.len() == flow.nodes.len() {
-            self.left_out.clear(); // every step idle: they are the problems
-        }
+        self.left_out = pipewright_engine::idle_steps(self.doc.flow(), &self.registry);
         self.problems_by_node.clear();
         for p in &self.problems {
             if let Some(id) = p.node {

@@ -57,16 +57,14 @@ impl EditorApp {
         }
         // Listed whatever tab shows, so the tab's "Runs (n)" is live (a listing of
         // 1,000 runs takes ~20 ms, off the UI thread).
-        {
-            let finished_run = self
-                .run
-                .view()
-                .filter(|r| !r.is_running())
-                .map(|r| r.run_id.clone());
-            let flow = self.doc.flow().name.clone();
-            if let Err(e) = self.runs.ensure_listed(&flow, finished_run.as_deref(), ctx) {
-                self.error(e);
-            }
+        let finished_run = self
+            .run
+            .view()
+            .filter(|r| !r.is_running())
+            .map(|r| r.run_id.clone());
+        let flow = self.doc.flow().name.clone();
+        if let Err(e) = self.runs.ensure_listed(&flow, finished_run.as_deref(), ctx) {
+            self.error(e);
         }
     }
 
