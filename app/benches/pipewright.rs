@@ -192,18 +192,24 @@ fn scheduling(out: &mut String) {
     .ok();
 }
 
+/// A seeded xorshift64 stream of uniform numbers in [0, 1): the benchmarks' generated
+/// data, the same rows on every run (and for the scikit-learn side of a comparison).
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 fn regression_cli(out: &mut String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("big.tsv");
     // y = 2.5·x + 1 + noise, like the bundled dataset, 1,000,000 rows, seeded.
     let mut text = String::with_capacity(1_000_000 * 22);
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(0x2545_f491_4f6c_dd1d);
     for _ in 0..1_000_000 {
         let x = next() * 10.0;
         let noise = (next() + next() + next() - 1.5) * 2.0;
@@ -269,17 +275,8 @@ fn regression_cli(out: &mut String) {
 fn store_table(out: &mut String) {
     use pipewright_nodes::polars::prelude::*;
     let rows = 100 * 1024 * 1024 / 16; // two f64 columns = 100 MiB
-    let mut state: u64 = 88_172_645_463_325_252;
-    let mut col = |_: usize| -> Vec<f64> {
-        (0..rows)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            })
-            .collect()
-    };
+    let mut next = uniform(88_172_645_463_325_252);
+    let mut col = |_: usize| -> Vec<f64> { (0..rows).map(|_| next()).collect() };
     let df = DataFrame::new_infer_height(vec![
         Column::new("x".into(), col(0)),
         Column::new("y".into(), col(1)),
@@ -582,13 +579,8 @@ fn classifier_fits(out: &mut String) {
     const COLS: usize = 20;
     let dir = tempfile::tempdir().expect("temp dir");
     // y = [x·w + noise > 0], x uniform in [-1, 1), seeded, the same rows for both.
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    };
+    let mut uniform01 = uniform(0x9e37_79b9_7f4a_7c15);
+    let mut next = || uniform01() * 2.0 - 1.0;
     let w: Vec<f64> = (0..COLS).map(|j| (j as f64 - 9.5) / 5.0).collect();
     let mut cols: Vec<Vec<f64>> = (0..COLS).map(|_| Vec::with_capacity(ROWS)).collect();
     let mut raw = Vec::with_capacity(ROWS * COLS * 8);
@@ -1105,13 +1097,7 @@ fn request_body(b: &pipewright_nodes::bundle::Bundle, n: usize) -> String {
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter_map(|v| v["sentence"].as_str().map(str::to_owned))
             .collect();
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(0x9e37_79b9_7f4a_7c15);
     let rows: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             let row: serde_json::Map<String, serde_json::Value> = b
@@ -1261,17 +1247,9 @@ fn serving_section(out: &mut String) {
     let input = dir.path().join("rows.csv");
     let mut text = String::with_capacity(1_000_000 * 10 + 16);
     writeln!(text, "{column}").ok();
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = uniform(0x2545_f491_4f6c_dd1d);
     for _ in 0..1_000_000 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        writeln!(
-            text,
-            "{:.6}",
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 10.0
-        )
-        .ok();
+        writeln!(text, "{:.6}", next() * 10.0).ok();
     }
     std::fs::write(&input, &text).expect("write rows");
     let times: Vec<f64> = (0..5)
